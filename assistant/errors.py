@@ -1,0 +1,49 @@
+"""Exceptions of deal-assistant: each names what went wrong and the fix."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: a failure the user can act on; the CLI prints it in one line."""
+
+    exit_code = 1
+
+
+class BadQuestion(AssistantError):
+    """The question is empty, too long or not text."""
+
+    exit_code = 2
+
+
+class ArticleError(AssistantError):
+    """An article file cannot be read or decoded."""
+
+
+class CorpusEmpty(AssistantError):
+    """The corpus folder holds no readable article."""
+
+
+class IndexMissing(AssistantError):
+    """No built index where one is expected."""
+
+
+class IndexCorrupt(AssistantError):
+    """The index on disk fails its checks (truncated, edited, or half-written)."""
+
+
+class ModelUnavailable(AssistantError):
+    """A model could not be found or loaded offline."""
+
+
+class SuiteError(AssistantError):
+    """An evaluation suite file is malformed."""
+
+    exit_code = 2
+
+
+class DeviceUnavailable(AssistantError):
+    """A microphone, speaker or speech engine is missing on this machine."""
+
+
+class HeardNothing(AssistantError):
+    """Listening ended with no speech; the REPL treats it as an ordinary turn."""

@@ -1,0 +1,256 @@
+"""`assistant eval`: its flags, and the one call that runs the suite, prints the table and writes reports."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.evaluation import (
+    DEFAULT_SUITE,
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    AssistantLike,
+    Evaluation,
+    ItemResult,
+    Metrics,
+    RunResult,
+    Suite,
+    Threshold,
+    check_thresholds,
+    load_suite,
+    parse_threshold,
+    run_suite,
+    summarise,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+RETRIEVERS = ("bm25", "dense", "hybrid")  # "all" runs them in this order: the baselines first
+_CORPUS_SUFFIXES = (".md", ".txt")
+
+# argparse dest -> run_eval keyword. Dests carry an eval_ prefix so that a global flag of the same
+# name on the main parser (--retriever, --stt-engine) is never overwritten by this subcommand's default.
+_OPTIONS = {
+    "eval_suite": "suite",
+    "eval_retriever": "retriever",
+    "eval_voice": "voice",
+    "eval_stt_engine": "stt_engine",
+    "eval_json_out": "json_out",
+    "eval_report": "report",
+    "eval_fail_under": "fail_under",
+    "eval_fail_over": "fail_over",
+    "eval_max_false_abstentions": "max_false_abstentions",
+    "eval_progress": "progress",
+}
+
+
+def _threshold_type(upper: bool) -> Callable[[str], Threshold]:
+    def parse(spec: str) -> Threshold:
+        try:
+            return parse_threshold(spec, upper=upper)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the `assistant eval` flags to `parser` (the subcommand's parser)."""
+    parser.add_argument(
+        "--suite", dest="eval_suite", type=Path, metavar="PATH",
+        help=f"question suite YAML (default: {DEFAULT_SUITE} in the project home)",
+    )
+    parser.add_argument(
+        "--retriever", dest="eval_retriever", choices=(*RETRIEVERS, "all"),
+        help="retrieval mode to evaluate; 'all' runs bm25, dense and hybrid side by side "
+        "(default: the configured retriever)",
+    )
+    parser.add_argument(
+        "--voice", dest="eval_voice", action="store_true",
+        help="also ask every question by voice: synthesise it (TTS), transcribe it (STT), answer the "
+        "transcript; adds word error rate and voice accuracy",
+    )
+    parser.add_argument(
+        "--stt-engine", dest="eval_stt_engine", choices=("faster-whisper", "pocketsphinx"),
+        help="speech-to-text engine for --voice (default: the configured one)",
+    )
+    parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
+                        help="write every answer and metric as JSON")
+    parser.add_argument("--report", dest="eval_report", type=Path, metavar="PATH",
+                        help="write a Markdown report, with PNG charts beside it")
+    parser.add_argument(
+        "--fail-under", dest="eval_fail_under", action="append", default=[], metavar="METRIC=VALUE",
+        type=_threshold_type(upper=False),
+        help=f"exit 1 if METRIC is below VALUE (repeatable); METRIC: {', '.join(HIGHER_IS_BETTER)}",
+    )
+    parser.add_argument(
+        "--fail-over", dest="eval_fail_over", action="append", default=[], metavar="METRIC=VALUE",
+        type=_threshold_type(upper=True),
+        help=f"exit 1 if METRIC is above VALUE (repeatable); METRIC: {', '.join(LOWER_IS_BETTER)}",
+    )
+    parser.add_argument(
+        "--max-false-abstentions", dest="eval_max_false_abstentions", type=int, metavar="N",
+        help="exit 1 if the assistant abstains on more than N answerable questions",
+    )
+    parser.add_argument("--no-progress", dest="eval_progress", action="store_false",
+                        help="no progress bar on stderr")
+
+
+def eval_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The `run_eval` keywords from parsed arguments (plain values only)."""
+    values = vars(args)
+    return {keyword: values[dest] for dest, keyword in _OPTIONS.items() if dest in values}
+
+
+def _known_articles(settings: Settings) -> list[str] | None:
+    folder = settings.corpus_path
+    if not folder.is_dir():
+        return None
+    ids = [p.stem for p in folder.iterdir() if p.suffix in _CORPUS_SUFFIXES]
+    return ids or None
+
+
+def _load_assistant(settings: Settings) -> AssistantLike:
+    from assistant.engine import Assistant
+
+    return Assistant.load(settings)
+
+
+def _settings_summary(settings: Settings, voice: bool) -> dict[str, Any]:
+    from assistant import __version__
+
+    summary: dict[str, Any] = {
+        "version": __version__,
+        "embedding_model": settings.embedding_model,
+        "query_encoder": settings.query_encoder,
+        "top_k": settings.top_k,
+        "max_answer_words": settings.max_answer_words,
+    }
+    if voice:
+        summary.update(stt_engine=settings.stt_engine, whisper_model=settings.whisper_model, stt_bias=settings.stt_bias)
+    return summary
+
+
+def run_eval(
+    settings: Settings,
+    *,
+    suite: str | Path | None = None,
+    retriever: str | None = None,
+    voice: bool = False,
+    stt_engine: str | None = None,
+    json_out: str | Path | None = None,
+    report: str | Path | None = None,
+    fail_under: Iterable[Threshold | str] = (),
+    fail_over: Iterable[Threshold | str] = (),
+    max_false_abstentions: int | None = None,
+    progress: bool = True,
+    console: Any = None,
+    load_assistant: Callable[[Settings], AssistantLike] = _load_assistant,
+) -> int:
+    """Run `assistant eval`; returns the exit code: 0, or 1 when a threshold fails.
+
+    Raises `SuiteError` (exit 2) for a malformed suite and other `AssistantError`s as they come.
+    """
+    from rich.console import Console
+
+    console = console or Console()
+    settings = settings.replace(stt_engine=stt_engine)
+    thresholds = [t if isinstance(t, Threshold) else parse_threshold(t) for t in fail_under]
+    thresholds += [t if isinstance(t, Threshold) else parse_threshold(t, upper=True) for t in fail_over]
+    if max_false_abstentions is not None:
+        thresholds.append(Threshold("false_abstentions", float(max_false_abstentions), upper=True))
+
+    suite_path = Path(suite) if suite is not None else settings.home / DEFAULT_SUITE
+    loaded = load_suite(suite_path, known_articles=_known_articles(settings))
+    retrievers = list(RETRIEVERS) if retriever == "all" else [retriever or settings.retriever]
+
+    evaluation = evaluate(
+        loaded, settings, retrievers=retrievers, voice=voice, thresholds=thresholds,
+        load_assistant=load_assistant, show_progress=progress,
+    )
+    console.print(render(evaluation))
+    if json_out is not None:
+        from assistant.eval_report import write_json
+
+        console.print(f"Wrote {write_json(evaluation, json_out)}")
+    if report is not None:
+        from assistant.eval_report import write_markdown_report
+
+        files = write_markdown_report(evaluation, report)
+        console.print(f"Wrote {files[0]} (charts: {', '.join(p.name for p in files[1:])})")
+    return 1 if evaluation.failures else 0
+
+
+def render(evaluation: Evaluation) -> Any:
+    """The terminal table (a rich renderable)."""
+    from assistant.eval_report import render_table
+
+    return render_table(evaluation)
+
+
+def evaluate(
+    suite: Suite,
+    settings: Settings,
+    *,
+    retrievers: Sequence[str],
+    voice: bool = False,
+    thresholds: Sequence[Threshold] = (),
+    load_assistant: Callable[[Settings], AssistantLike] = _load_assistant,
+    show_progress: bool = True,
+) -> Evaluation:
+    """Run `suite` with each retriever (typed, and by voice if asked), summarise, check the gates."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    runs: list[RunResult] = []
+    n = len(suite.items)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not show_progress, transient=False) as bar:
+        heard: dict[str, str] | None = None
+        for name in retrievers:
+            assistant = load_assistant(settings.replace(retriever=name))
+            if voice and heard is None:
+                task = bar.add_task("speaking + transcribing", total=n)
+                heard = transcribe_suite(suite, settings, assistant, lambda _id: bar.advance(task))
+            for mode in ("typed", "voice") if voice else ("typed",):
+                task = bar.add_task(f"{name}/{mode}", total=n)
+
+                def advance(_result: ItemResult, task: Any = task) -> None:
+                    bar.advance(task)
+
+                runs.append(run_suite(
+                    suite, assistant, retriever=name, mode=mode,
+                    asked=heard if mode == "voice" else None, progress=advance,
+                ))
+    metrics = [summarise(run) for run in runs]
+    primary_retriever = settings.retriever if settings.retriever in retrievers else retrievers[-1]
+    primary = next(i for i, r in enumerate(runs) if r.retriever == primary_retriever and r.mode == "typed")
+    voice_metrics: Metrics | None = next(
+        (m for r, m in zip(runs, metrics) if r.retriever == primary_retriever and r.mode == "voice"), None
+    )
+    failures = check_thresholds(metrics[primary], thresholds, voice=voice_metrics)
+    return Evaluation(
+        suite=suite,
+        runs=tuple(runs),
+        metrics=tuple(metrics),
+        primary=primary,
+        thresholds=tuple(thresholds),
+        failures=tuple(failures),
+        settings=_settings_summary(settings, voice),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def transcribe_suite(
+    suite: Suite, settings: Settings, assistant: AssistantLike, advance: Callable[[str], None] | None = None
+) -> dict[str, str]:
+    """Speak every question with the TTS, transcribe it with the STT engine: {item id: transcript}.
+
+    The only place evaluation touches the voice layer; typed runs never import it.
+    """
+    raise NotImplementedError("voice evaluation is wired once assistant/speak.py exists")

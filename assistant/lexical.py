@@ -1,0 +1,161 @@
+"""Lexical matching: terms, stems, spelling variants of names, and BM25 over passages."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+
+# Words and numbers; "A.I." and "92.4" stay whole, hyphenated words split ("Cortana-powered"),
+# a trailing possessive is dropped later.
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'’&][A-Za-z0-9]+)*\.?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves s t don doesn didn isn aren wasn weren
+    won wouldn shouldn couldn ll re ve d m o y ma let lets since ever""".split()
+)
+# Words that frame a question but say nothing about what is asked.
+QUESTION_FRAMING = frozenset(
+    """tell know say said says mean means article articles report reports reported according
+    please anything something thing things happen happened exactly actually really much many
+    long kind sort type give given name named get gets got go going one ones""".split()
+)
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Surface tokens with case kept: "A.I." -> "AI", "Microsoft’s" -> "Microsoft"."""
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        token = re.sub(r"['’]s$", "", match.group())
+        if re.fullmatch(r"(?:[A-Za-z]\.)+", token):  # acronyms spelled with dots
+            token = token.replace(".", "")
+        tokens.append(token.rstrip(".").replace("’", "'"))
+    return [t for t in tokens if t]
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball English stemmer, in C
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower())
+
+
+@dataclass
+class Lexicon:
+    """What the corpus spells, so questions can be folded onto the corpus's own spellings."""
+
+    vocabulary: set[str]  # lower-cased surface words
+    proper_nouns: dict[str, str]  # lower-cased -> display form, e.g. "xiaomi" -> "Xiaomi"
+    variants: dict[str, str] = field(default_factory=dict)  # lower-cased -> canonical lower-cased
+    document_frequency: Counter = field(default_factory=Counter)  # stem -> passages holding it
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str]) -> "Lexicon":
+        vocabulary: set[str] = set()
+        capitalised: Counter = Counter()
+        lower: Counter = Counter()
+        frequency: Counter = Counter()
+        for text in texts:
+            stems = set()
+            for i, token in enumerate(raw_tokens(text)):
+                folded = token.lower()
+                vocabulary.add(folded)
+                stems.add(stem(folded))
+                if token[0].isupper() or any(c.isupper() for c in token[1:]):
+                    capitalised[token] += 1
+                else:
+                    lower[folded] += 1
+            frequency.update(stems)
+        proper = {}
+        for token, count in capitalised.most_common():
+            folded = token.lower()
+            # A word capitalised more often than not is a name (sentence starts aside).
+            if folded not in STOPWORDS and count > lower[folded] and not folded.isdigit():
+                proper.setdefault(folded, token)
+        lexicon = cls(vocabulary, proper, {}, frequency)
+        lexicon.variants = _variant_map(proper, capitalised)
+        return lexicon
+
+    def canonical(self, word: str) -> str:
+        """The corpus's main spelling of a word (Harman -> harmon, Xiamio -> xiaomi)."""
+        folded = word.lower()
+        if folded in self.variants:
+            return self.variants[folded]
+        if folded in self.vocabulary or len(folded) < 4 or folded.isdigit():
+            return folded
+        near = nearest_name(folded, self.proper_nouns)
+        return self.variants.get(near, near) if near else folded
+
+    def terms(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
+        """Index terms: canonical spelling, stemmed, stopwords dropped."""
+        out = []
+        for token in raw_tokens(text):
+            folded = token.lower()
+            if not keep_stopwords and folded in STOPWORDS:
+                continue
+            out.append(stem(self.canonical(folded)))
+        return out
+
+    def idf(self, term: str, passages: int) -> float:
+        return float(np.log(1 + passages / (1 + self.document_frequency.get(term, 0))))
+
+
+def _max_edits(word: str) -> int:
+    return 1 if len(word) <= 5 else 2
+
+
+def nearest_name(word: str, names: Iterable[str]) -> str | None:
+    """The corpus name a misspelt word most likely means, if one is close enough."""
+    from rapidfuzz.distance import OSA
+
+    best, best_distance = None, None
+    for name in names:
+        if name[0] != word[0] or abs(len(name) - len(word)) > 2 or len(name) < 4:
+            continue
+        distance = OSA.distance(word, name)
+        if distance <= min(_max_edits(word), _max_edits(name)) and (best_distance is None or distance < best_distance):
+            best, best_distance = name, distance
+    return best
+
+
+def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:
+    # Names the articles spell two ways fold onto the commoner spelling.
+    by_count = sorted(proper, key=lambda w: -sum(v for k, v in counts.items() if k.lower() == w))
+    canonical: dict[str, str] = {}
+    for i, word in enumerate(by_count):
+        if word in canonical or len(word) < 5:
+            continue
+        for other in by_count[i + 1 :]:
+            if other not in canonical and nearest_name(other, [word]) == word:
+                canonical[other] = word
+    return canonical
+
+
+class BM25Index:
+    """bm25s over canonical stemmed terms of each passage."""
+
+    def __init__(self, texts: Sequence[str], lexicon: Lexicon) -> None:
+        import bm25s
+
+        self.lexicon = lexicon
+        self.model = bm25s.BM25()
+        self.model.index([lexicon.terms(t) or [""] for t in texts], show_progress=False)
+
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        if not query_terms:
+            return np.zeros(self.model.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self.model.get_scores(list(query_terms)), dtype=np.float32)

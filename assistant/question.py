@@ -1,0 +1,165 @@
+"""Questions: validate them, read what kind of answer they want, and resolve follow-ups."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.errors import BadQuestion
+from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
+
+# The kind of answer a question wants, by its opening words; first match wins.
+_ANSWER_TYPES = (
+    ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b|\bwhat rank\b|\branked\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
+    ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)", re.I)),
+    ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor)s?\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\bwhich (country|countries|market|markets|city)\b", re.I)),
+)
+_FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question ready for retrieval."""
+
+    text: str
+    terms: tuple[str, ...]  # canonical stems for BM25
+    concepts: tuple[tuple[str, ...], ...]  # what is asked, framing dropped; a name's stems form one
+    concept_words: tuple[str, ...]  # each concept as the asker wrote it, for meaning checks
+    answer_type: str  # money, number, date, definition, name, place or other
+    names: tuple[str, ...]  # corpus names the question mentions, lower-cased canonical
+
+
+def validate(question: object, max_chars: int) -> str:
+    """The question as clean text, or BadQuestion saying what is wrong with it."""
+    if isinstance(question, bytes):
+        try:
+            question = question.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadQuestion("The question is not UTF-8 text; type it in words.") from None
+    if not isinstance(question, str):
+        raise BadQuestion("The question must be text.")
+    if len(question) > max_chars:
+        raise BadQuestion(
+            f"The question is {len(question):,} characters long; keep it under {max_chars:,} "
+            "(one question, not a document)."
+        )
+    if _CONTROL.search(question.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
+        raise BadQuestion("The question contains control characters or binary data; type it in plain words.")
+    text = unicodedata.normalize("NFKC", " ".join(question.split()))
+    if not text:
+        raise BadQuestion("The question is empty; ask something, e.g. \"How much does the Invoke cost?\"")
+    if not any(ch.isalpha() for ch in text):
+        raise BadQuestion("The question has no words; ask something, e.g. \"Who is Wang Xiang?\"")
+    return text
+
+
+def answer_type(text: str) -> str:
+    for kind, pattern in _ANSWER_TYPES:
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def analyse(text: str, lexicon: Lexicon) -> Question:
+    """Terms, key terms, names and expected answer type of a validated question."""
+    words = [t for t in raw_tokens(text) if t.lower() not in STOPWORDS]
+    key_words = [w for w in words if w.lower() not in QUESTION_FRAMING]
+    canonical = [lexicon.canonical(w) for w in key_words]
+    names = tuple(dict.fromkeys(c for c in canonical if c in lexicon.proper_nouns))
+    # "Harman Kardon Invoke" is one thing: a passage that says "the Invoke" covers it.
+    concepts: list[tuple[str, ...]] = []
+    concept_words: list[str] = []
+    in_names: set[str] = set()
+    for start, end in _name_spans(text, lexicon):
+        stems = tuple(dict.fromkeys(lexicon.terms(text[start:end])))
+        if stems:
+            concepts.append(stems)
+            concept_words.append(text[start:end])
+            in_names.update(stems)
+    for word, written in zip(canonical, key_words):
+        term = stem(word)
+        if term not in in_names and (term,) not in concepts:
+            concepts.append((term,))
+            concept_words.append(written.lower())
+    return Question(
+        text=text,
+        terms=tuple(stem(lexicon.canonical(w)) for w in words),
+        concepts=tuple(concepts),
+        concept_words=tuple(concept_words),
+        answer_type=answer_type(text),
+        names=names,
+    )
+
+
+def _name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
+    # Runs of corpus names ("Harman Kardon Invoke", "Mi AI speaker") in a question.
+    spans: list[tuple[int, int]] = []
+    tokens = list(re.finditer(r"[A-Za-z0-9][\w’'.]*", text))
+    run: list[re.Match] = []
+    for match in tokens + [None]:
+        word = match.group().rstrip(".").lower() if match else ""
+        word = re.sub(r"['’]s$", "", word)
+        is_name = match is not None and lexicon.canonical(word) in lexicon.proper_nouns and word not in STOPWORDS
+        if is_name:
+            run.append(match)
+            continue
+        if run:
+            end = run[-1].end()
+            # Keep a trailing generic noun with the name: "the Mi AI speaker".
+            if match is not None and word in {"speaker", "speakers", "assistant", "platform", "device", "devices"} and match.start() - end <= 1:
+                end = match.end()
+            spans.append((run[0].start(), end))
+            run = []
+    return spans
+
+
+def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str | None:
+    """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
+
+    "And the Mi AI speaker?" after "How much does the Invoke cost?" becomes
+    "How much does the Mi AI speaker cost?"; "How much does it cost?" after
+    "What is the Harman Kardon Invoke?" becomes "How much does the Harman Kardon Invoke cost?".
+    """
+    if not previous:
+        return None
+    lead = _FOLLOW_UP_LEAD.match(text)
+    previous_spans = _name_spans(previous, lexicon)
+    if lead:
+        fragment = text[lead.end():].strip().rstrip("?.! ")
+        fragment_without_article = re.sub(r"^(the|a|an)\s+", "", fragment, flags=re.I)
+        if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
+            return None  # "and when did they sign?" is a question of its own
+        if previous_spans:
+            start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
+            # Keep the previous question's article ("the") before the new name.
+            head = previous[:start]
+            if re.search(r"\b(the|a|an)\s*$", head, re.I):
+                fragment = fragment_without_article
+            return (head + fragment + previous[end:]).strip()
+        return f"{previous.rstrip('?.! ')} {fragment}?"
+    has_own_name = bool(_name_spans(text, lexicon))
+    pronoun = _PRONOUN.search(text)
+    if pronoun and not has_own_name and previous_spans:
+        start, end = _topic_span(previous, previous_spans)
+        name = previous[start:end]
+        replacement = name + "’s" if pronoun.group().lower() in {"its", "their", "his", "her"} else name
+        if pronoun.group().lower() in {"that", "this"}:
+            return None  # "that" usually points at a clause, not a name
+        return text[: pronoun.start()] + replacement + text[pronoun.end():]
+    return None
+
+
+def _topic_span(question: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    # The topic is the longest name run; the two partners are background, not topic.
+    def weight(span: tuple[int, int]) -> tuple[int, int]:
+        words = question[span[0] : span[1]].lower().split()
+        background = all(w.strip("’'s") in {"microsoft", "xiaomi"} for w in words)
+        return (0 if background else 1, span[1] - span[0])
+
+    return max(spans, key=weight)

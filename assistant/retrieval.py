@@ -1,0 +1,92 @@
+"""Retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank, duplicates grouped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from assistant.chunking import Passage
+from assistant.index import LoadedIndex
+from assistant.lexical import BM25Index, Lexicon
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+# Passages from different articles this similar report the same fact in other words.
+CORROBORATION_COSINE = 0.8
+
+
+@dataclass
+class Hit:
+    """A retrieved passage, its scores, and passages of other articles that say the same."""
+
+    passage: Passage
+    score: float
+    dense_score: float
+    bm25_score: float
+    corroborating: list[Passage] = field(default_factory=list)
+
+
+def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int) -> dict[int, float]:
+    """Sum of 1/(k + rank) over the rankings each id appears in (Cormack et al., 2009)."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[int(item)] = fused.get(int(item), 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class Retriever:
+    """Ranks passages for a question by meaning, by words, or both."""
+
+    def __init__(self, index: LoadedIndex, lexicon: Lexicon, mode: str = "hybrid", rrf_k: int = 60) -> None:
+        if mode not in RETRIEVERS:
+            raise ValueError(f"retriever must be one of {RETRIEVERS}, not {mode!r}")
+        self.index = index
+        self.passages = index.passages
+        self.mode = mode
+        self.rrf_k = rrf_k
+        self.bm25 = BM25Index([p.text for p in self.passages], lexicon)
+        count = index.passage_index.ntotal
+        self.passage_vectors = index.passage_index.reconstruct_n(0, count)
+
+    def search(self, query_vector: np.ndarray, query_terms: Sequence[str], k: int) -> list[Hit]:
+        count = len(self.passages)
+        dense_scores, dense_ids = self.index.passage_index.search(query_vector.reshape(1, -1), count)
+        dense = np.zeros(count, dtype=np.float32)
+        dense[dense_ids[0]] = dense_scores[0]
+        lexical = self.bm25.scores(query_terms)
+        lexical_ranking = np.argsort(-lexical, kind="stable")
+        lexical_ranking = lexical_ranking[lexical[lexical_ranking] > 0]  # no shared term, no rank
+        rankings = {
+            "dense": [dense_ids[0]],
+            "bm25": [lexical_ranking],
+            "hybrid": [dense_ids[0], lexical_ranking],
+        }[self.mode]
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        order = sorted(fused, key=lambda i: -fused[i])
+        return self._group(
+            [Hit(self.passages[i], fused[i], float(dense[i]), float(lexical[i])) for i in order], k
+        )
+
+    def _group(self, ranked: list[Hit], k: int) -> list[Hit]:
+        # The same fact from several articles becomes one hit with corroborating sources,
+        # so it does not crowd other facts out of the top k.
+        hits: list[Hit] = []
+        for hit in ranked:
+            vector = self.passage_vectors[hit.passage.id]
+            home = next(
+                (
+                    h
+                    for h in hits
+                    if h.passage.article_id != hit.passage.article_id
+                    and all(c.article_id != hit.passage.article_id for c in h.corroborating)
+                    and float(vector @ self.passage_vectors[h.passage.id]) >= CORROBORATION_COSINE
+                ),
+                None,
+            )
+            if home is not None:
+                home.corroborating.append(hit.passage)
+            elif len(hits) < k:
+                hits.append(hit)
+        return hits

@@ -1,0 +1,245 @@
+"""Transcript repair: map misheard spans back to corpus names by how they sound."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from assistant.errors import DeviceUnavailable
+
+_LOGGER = logging.getLogger(__name__)
+
+# espeak-ng's English reading of these names is far from how people say them ("Xiaomi" comes
+# out as "zai-a-ro-mi"), so each gets the usual English pronunciation in CMU phones; the espeak
+# reading is kept as a second variant because synthesised test speech uses it.
+NAME_PHONES: dict[str, tuple[str, ...]] = {
+    "xiaomi": ("SH AW M IY", "SH IY AW M IY", "Z AY R OW M IY"),
+    "xiaoice": ("SH AW AY S",),
+    "mi": ("M IY",),
+    "cortana": ("K AO R T AE N AH", "K AO R T AA N AH"),
+    "dueros": ("D UW ER OW EH S", "D UW ER AO S"),
+    "swiftkey": ("S W IH F T K IY",),
+    "kardon": ("K AA R D AH N", "K AA R D AA N"),
+    "baidu": ("B AY D UW",),
+    "huawei": ("HH W AA W EY",),
+    "xiang": ("SH IY AA NG", "SH AA NG"),
+    "tencent": ("T EH N S EH N T",),
+    "azure": ("AE ZH ER",),
+    "shum": ("SH AH M",),
+    "shun": ("SH AH N",),
+}
+
+# Longest symbols first so "aI@" is read before "aI" and "a".
+_ESPEAK_TO_CMU: dict[str, str] = {
+    "aI@": "AY ER", "aI3": "AY ER", "aU@": "AW ER", "i@3": "IY ER",
+    "A@": "AA R", "O@": "AO R", "o@": "AO R", "e@": "EH R", "i@": "IY R", "U@": "UH R",
+    "aI": "AY", "aU": "AW", "eI": "EY", "oU": "OW", "OI": "OY", "A:": "AA", "O:": "AO",
+    "i:": "IY", "u:": "UW", "3:": "ER", "@L": "AH L", "@2": "AH", "@5": "AH", "a#": "AH",
+    "I2": "IH", "I#": "IH", "aa": "AE", "tS": "CH", "dZ": "JH", "r-": "R", "t#": "T",
+    "l/": "L", "n-": "N", "m-": "M", "@": "AH", "3": "ER", "a": "AE", "A": "AA", "e": "EH",
+    "E": "EH", "i": "IY", "I": "IH", "0": "AA", "O": "AO", "o": "OW", "u": "UW", "U": "UH",
+    "V": "AH", "p": "P", "b": "B", "t": "T", "d": "D", "k": "K", "g": "G", "f": "F", "v": "V",
+    "T": "TH", "D": "DH", "s": "S", "z": "Z", "S": "SH", "Z": "ZH", "h": "HH", "m": "M",
+    "n": "N", "N": "NG", "l": "L", "r": "R", "w": "W", "j": "Y", "x": "K", "*": "T",
+}
+_ESPEAK_SYMBOL = re.compile("|".join(re.escape(s) for s in sorted(_ESPEAK_TO_CMU, key=len, reverse=True)))
+_VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+
+# Words a question may use that are not names; never candidates for repair on their own.
+_COMMON_WORDS = frozenset(
+    """a an the and or but if of to in on at by for with from about as into over after before
+    what which who whom whose when where why how much many does do did is are was were be been
+    will would can could should shall may might must has have had not no yes it its it's this
+    that these those there their they them he she his her him i me my we our us you your
+    than then so very more most less some any all each other get gets got give say said tell
+    know think make made use used cost costs price sell sold buy deal partner partnership
+    company companies speaker speakers smart phone phones year years million billion dollars
+    number first second third one two three four five six seven eight nine ten hundred
+    thousand new old big small good great part plan plans work working with without""".split()
+)
+# Substituting within a group (voicing pairs, nasals, sibilants, lips) costs half: these are the
+# confusions a recogniser makes on an unfamiliar name.
+_NEAR_GROUPS = (
+    _VOWELS,
+    frozenset("P B M"), frozenset("T D"), frozenset("K G"), frozenset("F V"), frozenset("TH DH"),
+    frozenset("S Z SH ZH CH JH"), frozenset("M N NG"), frozenset("L R ER"), frozenset("W UW"),
+    frozenset("Y IY"),
+)
+_NEAR = frozenset((a, b) for group in _NEAR_GROUPS for a in group for b in group if a != b)
+_PRIOR_WEIGHT = 0.06
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+@functools.lru_cache(maxsize=1)
+def _espeak_binary() -> str:
+    path = shutil.which("espeak-ng")
+    if path is None:
+        raise DeviceUnavailable(
+            "espeak-ng is not installed, so unusual names cannot be pronounced. "
+            "Install it with `sudo apt-get install espeak-ng`."
+        )
+    return path
+
+
+def espeak_phones(texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """CMU phones for each text, from espeak-ng's letter-to-sound rules (one process for all)."""
+    if not texts:
+        return []
+    clean = [re.sub(r"[^A-Za-z' ]+", " ", t).strip() or "a" for t in texts]
+    result = subprocess.run(
+        [_espeak_binary(), "-q", "-x", "-v", "en-us", "--stdin"],
+        input="\n".join(clean) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    if len(lines) != len(clean):
+        # espeak split or merged a clause; fall back to one call each so indices stay aligned.
+        return [espeak_phones([t])[0] if len(clean) > 1 else _parse_espeak(" ".join(lines)) for t in clean]
+    return [_parse_espeak(line) for line in lines]
+
+
+def _parse_espeak(line: str) -> tuple[str, ...]:
+    phones: list[str] = []
+    for symbol in _ESPEAK_SYMBOL.findall(line.replace("'", "").replace(",", "")):
+        phones.extend(_ESPEAK_TO_CMU[symbol].split())
+    return tuple(phones)
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One replacement: what was heard, what it became, and how alike they sound (0-1)."""
+
+    heard: str
+    term: str
+    score: float
+
+
+def _indel(phone: str) -> float:
+    # Recognisers drop and add unstressed vowels far more often than consonants.
+    return 0.6 if phone in _VOWELS else 1.0
+
+
+def phone_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """1 - weighted edit distance / longer length; near phones (see _NEAR_GROUPS) cost half."""
+    if not a or not b:
+        return 0.0
+    prev = [0.0]
+    for pb in b:
+        prev.append(prev[-1] + _indel(pb))
+    for pa in a:
+        cur = [prev[0] + _indel(pa)]
+        for j, pb in enumerate(b, 1):
+            sub = 0.0 if pa == pb else 0.5 if (pa, pb) in _NEAR else 1.0
+            cur.append(min(prev[j] + _indel(pa), cur[j - 1] + _indel(pb), prev[j - 1] + sub))
+        prev = cur
+    return max(0.0, 1.0 - prev[-1] / max(len(a), len(b)))
+
+
+class TranscriptRepairer:
+    """Replace spans that are not corpus words with the corpus name they sound most like."""
+
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        known_words: Iterable[str] = (),
+        threshold: float = 0.65,
+        max_span: int = 3,
+    ) -> None:
+        self.threshold = threshold
+        self.max_span = max_span
+        # Vocabulary comes most frequent first; that order is a prior, as in any recogniser.
+        terms = list(dict.fromkeys(t.strip() for t in vocabulary if t and t.strip()))
+        self._prior = {t: 1.0 - rank / max(1, len(terms)) for rank, t in enumerate(terms)}
+        self._known = {w.lower() for w in known_words} | {w.lower() for t in terms for w in t.split()}
+        self._names = {t.lower() for t in terms}
+        readings = espeak_phones(terms)
+        self._terms: list[tuple[str, tuple[str, ...]]] = []
+        for term, reading in zip(terms, readings):
+            variants = {reading}
+            words = term.lower().split()
+            if all(w in NAME_PHONES for w in words):
+                for combo in _combinations([NAME_PHONES[w] for w in words]):
+                    variants.add(tuple(combo.split()))
+            for variant in variants:
+                if len(variant) >= 3:
+                    self._terms.append((term, variant))
+
+    def _is_known(self, word: str) -> bool:
+        w = word.lower().replace("’", "'")
+        if w in self._known or w in _COMMON_WORDS:
+            return True
+        stems = {w.removesuffix("'s"), w.removesuffix("s"), w.removesuffix("es"), w.removesuffix("ed"),
+                 w.removesuffix("ing"), w + "s", w + "es", w + "ed"}
+        return any(s in self._known or s in _COMMON_WORDS for s in stems)
+
+    def find(self, text: str) -> list[tuple[int, int, Repair]]:
+        """Non-overlapping (start, end, Repair) character spans worth replacing, left to right."""
+        words = list(_WORD.finditer(text))
+        unknown = [not self._is_known(m.group()) for m in words]
+        # A span must hold a word foreign to the corpus, must not already hold a name, and may
+        # only reach past unknown words into short function words ("my room" for "Xiaomi"):
+        # "will my robot" must not become "Microsoft".
+        edge_ok = [u or len(m.group()) <= 3 for u, m in zip(unknown, words)]
+        spans: list[tuple[int, int]] = [
+            (i, j)
+            for i in range(len(words))
+            for j in range(i + 1, min(len(words), i + self.max_span) + 1)
+            if any(unknown[i:j])
+            and edge_ok[i]
+            and edge_ok[j - 1]
+            and not any(m.group().lower() in self._names for m in words[i:j])
+        ]
+        if not spans or not self._terms:
+            return []
+        phones = espeak_phones([" ".join(m.group() for m in words[i:j]) for i, j in spans])
+        scored: list[tuple[float, int, int, str]] = []
+        for (i, j), heard in zip(spans, phones):
+            best_term, best = "", 0.0
+            for term, variant in self._terms:
+                if abs(len(variant) - len(heard)) > max(2, len(variant) // 2):
+                    continue
+                score = phone_similarity(heard, variant)
+                # Short sounds ("put", "Shun") match too much by chance: ask for near identity.
+                if min(len(heard), len(variant)) <= 3 and score < 0.8:
+                    continue
+                score += _PRIOR_WEIGHT * self._prior[term]
+                if score > best:
+                    best_term, best = term, score
+            _LOGGER.debug("span %r best %r %.2f", " ".join(m.group() for m in words[i:j]), best_term, best)
+            if best >= self.threshold:
+                scored.append((best, i, j, best_term))
+        chosen: list[tuple[int, int, Repair]] = []
+        taken: set[int] = set()
+        for score, i, j, term in sorted(scored, key=lambda s: (-s[0], -(s[2] - s[1]))):
+            if taken.intersection(range(i, j)):
+                continue
+            taken.update(range(i, j))
+            heard = text[words[i].start() : words[j - 1].end()]
+            chosen.append((words[i].start(), words[j - 1].end(), Repair(heard, term, round(score, 3))))
+        return sorted(chosen, key=lambda c: c[0])
+
+    def repair(self, text: str) -> str:
+        """The text with each chosen span replaced by its corpus term."""
+        out, last = [], 0
+        for start, end, fix in self.find(text):
+            _LOGGER.debug("repair %r -> %r (%.2f)", fix.heard, fix.term, fix.score)
+            out.append(text[last:start])
+            out.append(fix.term)
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+
+def _combinations(options: list[tuple[str, ...]]) -> list[str]:
+    combos = [""]
+    for choices in options:
+        combos = [f"{c} {p}".strip() for c in combos for p in choices]
+    return combos
