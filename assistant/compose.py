@@ -36,7 +36,10 @@ _PLACE_WORDS = {
 }
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # A sentence that opens like this leans on the one before it for its subject.
-_ANAPHORIC = re.compile(r"^(it|this|these|they|he|she|that|its)\b|\bthat (price|value|amount)\b", re.I)
+_ANAPHORIC = re.compile(
+    r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b|\bthat (price|value|amount)\b", re.I
+)
+_RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 DISAGREEMENT_LEAD = "The articles disagree."
 DISAGREEMENT_COSINE = 0.55
 # A question word the articles never use still counts as answered when the answer sentence has
@@ -141,6 +144,14 @@ class Composer:
             return bool(places), places
         return True, set()
 
+    @staticmethod
+    def _type_bonus(question: Question, values: set[str], typed: bool) -> float:
+        if not typed or question.answer_type == "other":
+            return 0.0
+        if question.answer_type == "date" and all(_RELATIVE_DATE.match(v) for v in values):
+            return 0.1  # "last month" answers "when" only weakly
+        return 0.25
+
     def candidates(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         passages = {}
         for rank, hit in enumerate(hits):
@@ -157,12 +168,14 @@ class Composer:
             position = next(i for i in range(len(passage.sentences)) if self.rows[(passage_id, i)] == row)
             sentence = passage.sentences[position]
             typed, values = self._typed(question, row, sentence.text)
+            # A fact often spans a sentence and the one before it ("...worked together. In 2015, they...").
+            local = self.sentence_stems[row] | (self.sentence_stems[row - 1] if position else set())
             candidate = Candidate(
                 row=row,
                 sentence=sentence,
                 passage=passage,
                 dense=float(cosine),
-                coverage=self._coverage(question, self.sentence_stems[row]),
+                coverage=self._coverage(question, local),
                 context_coverage=self._coverage(question, self.passage_stems[passage_id]),
                 typed=typed,
                 values=values,
@@ -172,7 +185,7 @@ class Composer:
                 candidate.dense
                 + 0.45 * candidate.coverage
                 + 0.1 * candidate.context_coverage
-                + (0.25 if typed and question.answer_type != "other" else 0.0)
+                + self._type_bonus(question, values, typed)
                 + 0.1 / (1 + rank)
                 - 0.08 * overlong
             )
@@ -188,18 +201,19 @@ class Composer:
             return f"best sentence is unrelated (cosine {best.dense:.2f})"
         if not best.typed:
             return f"no {question.answer_type} in the best sentence"
-        grounded = self.passage_stems[best.passage.id]
-        unknown = [
-            word
-            for concept, word in zip(question.concepts, question.concept_words)
-            if not any(t in grounded for t in concept)
-            and not any(self.lexicon.document_frequency.get(t, 0) for t in concept)
-        ]
-        unmatched = [w for w in unknown if not self._has_synonym(w, best.sentence.text)]
-        if unmatched:
-            return f"the articles never mention {', '.join(unmatched)}"
-        if best.context_coverage < 0.5:
-            return f"the passage covers only {best.context_coverage:.0%} of the question"
+        grounded = set(self.passage_stems[best.passage.id])
+        evidence = self._evidence_sentences(best)
+        for concept, word in zip(question.concepts, question.concept_words):
+            if any(t in grounded for t in concept):
+                continue
+            if any(self.lexicon.document_frequency.get(t, 0) for t in concept):
+                continue  # the articles use the word, just not here: coverage weighs it
+            if not self._has_synonym(word, evidence):
+                return f"the articles never mention {word!r}"
+            grounded.update(concept)
+        coverage = self._coverage(question, grounded)
+        if coverage < 0.5:
+            return f"the passage covers only {coverage:.0%} of the question"
         return None
 
     def _vectors(self, words: Sequence[str]) -> np.ndarray:
@@ -208,8 +222,16 @@ class Composer:
             self._word_vectors.update(zip(todo, self.embed(todo)))
         return np.stack([self._word_vectors[w] for w in words])
 
-    def _has_synonym(self, word: str, sentence: str) -> bool:
-        candidates = [t.lower() for t in raw_tokens(sentence) if t.lower() not in STOPWORDS]
+    @staticmethod
+    def _evidence_sentences(best: Candidate) -> str:
+        # The answer sentence and the one before it. Other articles' wording of the same fact is
+        # too loose a net: "founded" met "previously-established partnership" there.
+        position = best.passage.sentences.index(best.sentence)
+        before = best.passage.sentences[position - 1].text if position else ""
+        return f"{before} {best.sentence.text}"
+
+    def _has_synonym(self, word: str, text: str) -> bool:
+        candidates = [t.lower() for t in raw_tokens(text) if t.lower() not in STOPWORDS]
         if not candidates:
             return False
         similarity = self._vectors(candidates) @ self._vectors([word.lower()])[0]
@@ -217,7 +239,8 @@ class Composer:
 
     def compose(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> Composition:
         ranked = self.candidates(question, query_vector, hits)
-        best = ranked[0] if ranked else None
+        # A question that wants a value is answered by the best sentence holding one.
+        best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
         reason = self.abstention_reason(question, best)
         if reason:
             return Composition(ABSTENTION, True, reason=reason)
@@ -269,24 +292,25 @@ class Composer:
     def _sentence(self, passage: Passage, row: int) -> Sentence:
         return next(s for i, s in enumerate(passage.sentences) if self.rows[(passage.id, i)] == row)
 
-    def _corroborating(self, candidate: Candidate, question: Question, exclude: set[str]) -> list[tuple[Passage, float]]:
-        # The same fact in other articles: a close sentence that, for a value, states the same value.
+    def _same_fact(self, row: int, values: set[str], kind: str) -> list[tuple[Passage, int, float]]:
+        # Close sentences in other articles that, for a value, state the same value.
         vectors = self.index.sentence_vectors
-        similarity = vectors @ vectors[candidate.row]
-        found: dict[str, tuple[Passage, float]] = {}
-        for row in np.argsort(-similarity):
-            if similarity[row] < 0.7:
+        similarity = vectors @ vectors[row]
+        home = self.index.passages[int(self.index.sentence_owner[row])].article_id
+        found: dict[str, tuple[Passage, int, float]] = {}
+        for other in np.argsort(-similarity):
+            if similarity[other] < 0.7:
                 break
-            passage = self.index.passages[int(self.index.sentence_owner[row])]
-            if passage.article_id in exclude or passage.article_id in found:
+            passage = self.index.passages[int(self.index.sentence_owner[other])]
+            if passage.article_id == home or passage.article_id in found:
                 continue
-            sentence_text = self._sentence(passage, int(row)).text
-            if candidate.values and not (typed_values(sentence_text, question.answer_type) & candidate.values):
+            text = self._sentence(passage, int(other)).text
+            if values and kind and not (typed_values(text, kind) & values):
                 continue
-            if not candidate.values and similarity[row] < 0.8:
+            if not (values and kind) and similarity[other] < 0.8:
                 continue
-            found[passage.article_id] = (passage, float(similarity[row]))
-        return list(found.values())[:2]
+            found[passage.article_id] = (passage, int(other), float(similarity[other]))
+        return list(found.values())
 
     def _cite(self, chosen: list[Candidate], question: Question, disagreement: bool) -> Composition:
         citations: list[Citation] = []
@@ -305,7 +329,8 @@ class Composer:
         used_articles = {c.passage.article_id for c in chosen}
         for candidate in chosen:
             marks = [number_for(candidate.passage, candidate.score)]
-            for passage, similarity in self._corroborating(candidate, question, used_articles):
+            same = self._same_fact(candidate.row, candidate.values, question.answer_type)
+            for passage, _, similarity in [f for f in same if f[0].article_id not in used_articles][:2]:
                 used_articles.add(passage.article_id)
                 marks.append(number_for(passage, similarity))
             sentences.append(AnswerSentence(candidate.sentence.text, tuple(dict.fromkeys(marks))))

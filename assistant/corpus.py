@@ -98,9 +98,9 @@ def clean_article(raw: str, *, source: str | None = None) -> Article:
     # Lines above the headline (a dateline, a teaser the body repeats) are not content.
     body = "\n".join(kept[body_start:])
     body = re.sub(r"\n{3,}", "\n\n", body).strip()
-    body = re.sub(r"[ \t]{2,}", " ", body)
+    body = re.sub(r"[^\S\n]+", " ", body)  # tabs, doubled and no-break spaces become one space
     if not body:
-        raise ArticleError(f"{source or 'article'}: no article text left after cleaning")
+        raise ArticleError(f"{source or 'article'}: no article text left after removing web boilerplate")
     return Article(id=slugify(title), title=title, text=body + "\n", date=date, source=source)
 
 
@@ -149,8 +149,10 @@ def read_article(path: Path) -> Article:
     raw = raw.replace("\r\n", "\n")
     match = _FRONT_MATTER.match(raw)
     if not match:
-        article = clean_article(raw, source=path.name)
-        return Article(article.id, article.title, article.text, article.date, path.name)
+        try:
+            return clean_article(raw, source=path.name)
+        except ArticleError:
+            raise ArticleError(f"{path}: no article text left after removing web boilerplate") from None
     meta = _parse_front_matter(match.group(1), path)
     text = raw[match.end():]
     if not text.strip():

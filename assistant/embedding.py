@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -69,7 +70,9 @@ class SentenceTransformerEmbedder:
             self.model = SentenceTransformer(resolve_model(model), device="cpu")
         except Exception as exc:  # the library raises many kinds for a missing or broken model
             raise ModelUnavailable(f"cannot load embedding model {model!r}: {exc}") from None
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 6; keep working with both spellings.
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
@@ -161,7 +164,8 @@ def export_onnx(model: str, target: Path, reference: SentenceTransformerEmbedder
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about BERT's masks: known and harmless
             torch.onnx.export(
                 _Hidden(transformer),
                 tuple(sample[n] for n in names),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable, Iterator, Sequence
 
 from assistant.answer import Answer
 from assistant.compose import Composer
@@ -21,21 +22,30 @@ _LOGGER = logging.getLogger(__name__)
 class Assistant:
     """`Assistant.load()` then `.ask(question) -> Answer`; `.conversation()` for follow-ups."""
 
-    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.index = index
-        self.embedder = embedder
+        self.embedder = embedder  # set before the first question; see load()
         self.lexicon = Lexicon.from_texts([p.text for p in index.passages])
         self.retriever = Retriever(index, self.lexicon, settings.retriever, settings.rrf_k)
-        self.composer = Composer(index, self.lexicon, embedder.encode, settings.max_answer_words)
+        self.composer = Composer(index, self.lexicon, self._embed, settings.max_answer_words)
+
+    def _embed(self, texts: Sequence[str]):
+        return self.embedder.encode(texts)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
         """Open (building or rebuilding if needed) the index and the query encoder."""
         settings = settings or load_settings()
-        index = ensure_index(settings)
-        embedder = load_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
-        return cls(settings, index, embedder)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # onnxruntime builds its session in C++ without the GIL, so it overlaps the index
+            # load and the BM25 import (scipy), which hold it: about 0.2 s off a cold answer.
+            embedder = pool.submit(
+                load_query_embedder, settings.embedding_model, settings.query_encoder, settings.cache_dir
+            )
+            assistant = cls(settings, ensure_index(settings))
+            assistant.embedder = embedder.result()
+        return assistant
 
     @property
     def vocabulary(self) -> list[str]:

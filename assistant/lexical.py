@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -151,6 +152,7 @@ class BM25Index:
     def __init__(self, texts: Sequence[str], lexicon: Lexicon) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build
         self.lexicon = lexicon
         self.model = bm25s.BM25()
         self.model.index([lexicon.terms(t) or [""] for t in texts], show_progress=False)

@@ -1,0 +1,117 @@
+"""Chat: the typed REPL (prompt_toolkit history, rich output) over one conversation."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, TextIO
+
+from assistant.answer import Answer
+from assistant.errors import AssistantError, BadQuestion
+from assistant.render import answer_text
+
+_LOGGER = logging.getLogger(__name__)
+
+HELP = """Ask anything about the 2018 Microsoft–Xiaomi AI partnership, e.g.
+  How much does the Invoke cost?      then      And the Mi AI speaker?
+Commands:
+  /sources   the full cited passages of the last answer
+  /help      this help
+  /quit      leave (Ctrl-D and Ctrl-C work too)"""
+
+
+def _line_reader(history_file: Path | None, stdin: TextIO) -> Callable[[str], str]:
+    """prompt_toolkit on a terminal (history, editing); plain lines when piped."""
+    if stdin.isatty() and sys.stdout.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        history = InMemoryHistory()
+        if history_file is not None:
+            try:
+                history_file.parent.mkdir(parents=True, exist_ok=True)
+                history = FileHistory(str(history_file))
+            except OSError as exc:  # a read-only home still gets a working prompt
+                _LOGGER.warning("no prompt history (%s)", exc)
+        session = PromptSession(history=history)
+        return lambda prompt: session.prompt(prompt)
+
+    def read(prompt: str) -> str:
+        line = stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    return read
+
+
+class ChatCommands:
+    """What a typed line does; shared by the typed REPL and the voice loop."""
+
+    def __init__(self, conversation, show: Callable[[str], None]) -> None:
+        self.conversation = conversation
+        self.show = show
+
+    def handle(self, line: str) -> Answer | None | bool:
+        """Run a line: an Answer for a question, None for a command, False to quit."""
+        command = line.strip().lower()
+        if command in ("/quit", "/exit", "/q"):
+            return False
+        if command in ("/help", "/?"):
+            self.show(HELP)
+            return None
+        if command == "/sources":
+            last = self.conversation.last_answer
+            if last is None or not last.citations:
+                self.show("No sources yet: ask a question first.")
+            else:
+                self.show(answer_text(last, full_passages=True))
+            return None
+        if command.startswith("/"):
+            self.show(f"Unknown command {line.strip()!r}; try /help.")
+            return None
+        try:
+            answer = self.conversation.ask(line)
+        except BadQuestion as exc:
+            self.show(str(exc))
+            return None
+        self.show(answer_text(answer))
+        return answer
+
+
+def run_chat(
+    conversation,
+    *,
+    history_file: Path | None = None,
+    stdin: TextIO = sys.stdin,
+    on_answer: Callable[[Answer], None] | None = None,
+) -> int:
+    """The typed REPL; returns an exit code. Ctrl-D, Ctrl-C and /quit all end it cleanly."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    commands = ChatCommands(conversation, lambda text: console.print(text, markup=False))
+    read = _line_reader(history_file, stdin)
+    console.print("deal-assistant: ask about the Microsoft–Xiaomi deal. /help for commands, /quit to leave.")
+    while True:
+        try:
+            line = read("you> ")
+        except (EOFError, KeyboardInterrupt):
+            console.print("Bye.")
+            return 0
+        if not line.strip():
+            continue
+        try:
+            result = commands.handle(line)
+        except KeyboardInterrupt:
+            console.print("(interrupted)")
+            continue
+        except AssistantError as exc:
+            console.print(f"error: {exc}", markup=False)
+            continue
+        if result is False:
+            console.print("Bye.")
+            return 0
+        if isinstance(result, Answer) and on_answer is not None:
+            on_answer(result)

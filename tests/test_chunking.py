@@ -1,0 +1,50 @@
+"""Passages and sentences point at the exact text of their article."""
+
+from __future__ import annotations
+
+from assistant.chunking import chunk_articles, split_sentences
+from assistant.corpus import read_article
+from conftest import REPO
+
+
+def _articles():
+    return [read_article(p) for p in sorted((REPO / "corpus").glob("*.md"))]
+
+
+def test_offsets_slice_the_article_exactly():
+    articles = {a.id: a for a in _articles()}
+    passages = chunk_articles(articles.values(), max_chars=480)
+    assert len(passages) > 40
+    for passage in passages:
+        text = articles[passage.article_id].text
+        assert text[passage.start : passage.end] == passage.text
+        for sentence in passage.sentences:
+            assert text[sentence.start : sentence.end] == sentence.text
+            assert sentence.text == sentence.text.strip()
+
+
+def test_every_article_sentence_is_indexed_once_headings_excluded():
+    passages = chunk_articles(_articles(), max_chars=480)
+    sentences = [s.text for p in passages for s in p.sentences]
+    assert "Partnership" not in sentences and "Statements by both the companies" not in sentences
+    assert "Cortana Could Finally Get a Big Break" not in " ".join(sentences)
+    assert len(sentences) == len(set(sentences)) or max(map(len, sentences)) < 480
+
+
+def test_splitter_keeps_abbreviations_and_splits_long_quotes():
+    text = "Both firms work on A.I. products in the U.S. market. They said so."
+    assert [s.text for s in split_sentences(text)] == [
+        "Both firms work on A.I. products in the U.S. market.",
+        "They said so.",
+    ]
+    quote = "“" + " ".join(["We are delighted with this strategic MoU."] * 8) + "” according to Wang Xiang."
+    pieces = split_sentences(quote)
+    assert len(pieces) == 8 and all(len(p.text.split()) < 45 for p in pieces)
+    assert pieces[-1].text.endswith("according to Wang Xiang.")
+
+
+def test_small_window_splits_paragraphs_with_overlap():
+    passages = chunk_articles(_articles(), max_chars=150)
+    assert all(len(p.text) <= 150 or len(p.sentences) == 1 for p in passages)
+    pairs = zip(passages, passages[1:])
+    assert any(a.sentences[-1] == b.sentences[0] for a, b in pairs)  # one sentence of overlap
