@@ -21,7 +21,7 @@ _VALUE_PATTERNS = {
         r"\$\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?)\b|\ba (?:third|half|quarter) of\b", re.I
     ),
     "number": re.compile(
-        r"\b\d(?:[\d,.]*\d)?\b(?:\s?(?:million|billion|percent|%))?|\b(?:one|two|three|four|five|six|seven|eight|nine|"
+        r"(?<![$\d])\b\d(?:[\d,.]*\d)?\b(?:\s?(?:million|billion|percent|%))?|\b(?:one|two|three|four|five|six|seven|eight|nine|"
         r"ten|dozen|hundred|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
         re.I,
     ),
@@ -39,6 +39,7 @@ _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _ANAPHORIC = re.compile(
     r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b|\bthat (price|value|amount)\b", re.I
 )
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?=“)")
 _RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 DISAGREEMENT_LEAD = "The articles disagree."
 DISAGREEMENT_COSINE = 0.55
@@ -46,6 +47,16 @@ DISAGREEMENT_COSINE = 0.55
 # a word this close in meaning (begin ~ started 0.77, pricey ~ price 0.75); unanswerable words
 # stay below it on this corpus (revenue ~ business 0.61, recipe ~ make 0.60, football ~ games 0.60).
 SYNONYM_COSINE = 0.75
+# A sentence this close to the whole question answers it even if one word is new to the corpus
+# ("compared" in "What does the Mi AI speaker cost compared with the Invoke?", 0.90); the best
+# sentences for unanswerable questions reach 0.78 here.
+STRONG_MATCH_COSINE = 0.85
+MIN_COVERAGE = 0.5
+# Stems that say what kind of value is wanted, not whose value.
+_VALUE_WORDS = {
+    "cost", "price", "pay", "sell", "sold", "charg", "expens", "pricey", "cheap", "much", "mani",
+    "number", "percentag", "share", "rank", "year", "date", "month", "day", "time",
+}
 
 
 def typed_values(text: str, kind: str) -> set[str]:
@@ -144,6 +155,23 @@ class Composer:
             return bool(places), places
         return True, set()
 
+    def _value_subject(self, question: Question) -> tuple[tuple[str, ...], str] | None:
+        """The rarest concept of a value question that is not about price, count or time."""
+        if question.answer_type not in _VALUE_PATTERNS:
+            return None
+        subjects = [
+            (concept, word)
+            for concept, word in zip(question.concepts, question.concept_words)
+            if not set(concept) & _VALUE_WORDS
+        ]
+        return max(
+            subjects, key=lambda s: max(self.lexicon.idf(t, self.passage_count) for t in s[0]), default=None
+        )
+
+    def _local_stems(self, row: int, position: int) -> set[str]:
+        # A fact often spans a sentence and the one before it ("...worked together. In 2015, they...").
+        return self.sentence_stems[row] | (self.sentence_stems[row - 1] if position else set())
+
     @staticmethod
     def _type_bonus(question: Question, values: set[str], typed: bool) -> float:
         if not typed or question.answer_type == "other":
@@ -168,8 +196,7 @@ class Composer:
             position = next(i for i in range(len(passage.sentences)) if self.rows[(passage_id, i)] == row)
             sentence = passage.sentences[position]
             typed, values = self._typed(question, row, sentence.text)
-            # A fact often spans a sentence and the one before it ("...worked together. In 2015, they...").
-            local = self.sentence_stems[row] | (self.sentence_stems[row - 1] if position else set())
+            local = self._local_stems(row, position)
             candidate = Candidate(
                 row=row,
                 sentence=sentence,
@@ -201,19 +228,30 @@ class Composer:
             return f"best sentence is unrelated (cosine {best.dense:.2f})"
         if not best.typed:
             return f"no {question.answer_type} in the best sentence"
-        grounded = set(self.passage_stems[best.passage.id])
+        passage_stems = self.passage_stems[best.passage.id]
         evidence = self._evidence_sentences(best)
+        synonyms: set[str] = set()  # stems of question words the articles never use, met in meaning
         for concept, word in zip(question.concepts, question.concept_words):
-            if any(t in grounded for t in concept):
+            if any(t in passage_stems for t in concept):
                 continue
             if any(self.lexicon.document_frequency.get(t, 0) for t in concept):
                 continue  # the articles use the word, just not here: coverage weighs it
-            if not self._has_synonym(word, evidence):
+            if best.dense < STRONG_MATCH_COSINE and not self._has_synonym(word, evidence):
                 return f"the articles never mention {word!r}"
-            grounded.update(concept)
-        coverage = self._coverage(question, grounded)
-        if coverage < 0.5:
+            synonyms.update(concept)
+        coverage = self._coverage(question, passage_stems | synonyms)
+        if coverage < MIN_COVERAGE:
             return f"the passage covers only {coverage:.0%} of the question"
+        position = best.passage.sentences.index(best.sentence)
+        local = self._coverage(question, self._local_stems(best.row, position) | synonyms)
+        if best.dense < STRONG_MATCH_COSINE:
+            if local < MIN_COVERAGE:
+                return f"the answer sentence covers only {local:.0%} of the question"
+            # A value must be the value of the thing asked about: "the price of the Xiaomi laptop"
+            # is not answered by the price of the Mi AI.
+            subject = self._value_subject(question)
+            if subject and not any(t in self._local_stems(best.row, position) | synonyms for t in subject[0]):
+                return f"the answer sentence does not mention {subject[1]!r}"
         return None
 
     def _vectors(self, words: Sequence[str]) -> np.ndarray:
@@ -312,6 +350,29 @@ class Composer:
             found[passage.article_id] = (passage, int(other), float(similarity[other]))
         return list(found.values())
 
+    def _fit(self, text: str, question: Question) -> tuple[str, str]:
+        """A sentence short enough to speak: itself, or its most relevant run of clauses.
+
+        Returns the verbatim text and how to show it ("…" marks a cut).
+        """
+        if len(text.split()) <= self.max_words:
+            return text, text
+        cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+        best, best_key = (0, len(text)), None
+        for i in range(len(cuts) - 1):
+            for j in range(i + 1, len(cuts)):
+                span = text[cuts[i] : cuts[j]].strip()
+                if len(span.split()) > self.max_words - 2:
+                    break
+                stems = {stem(self.lexicon.canonical(t)) for t in raw_tokens(span)}
+                key = (self._coverage(question, stems), len(span))
+                if best_key is None or key > best_key:
+                    best, best_key = (cuts[i], cuts[j]), key
+        span = text[best[0] : best[1]].strip().rstrip(",;")
+        if span == text:
+            return text, text
+        return span, ("… " if best[0] > 0 else "") + span + (" …" if best[1] < len(text) else "")
+
     def _cite(self, chosen: list[Candidate], question: Question, disagreement: bool) -> Composition:
         citations: list[Citation] = []
         numbers: dict[int, int] = {}
@@ -326,6 +387,7 @@ class Composer:
             return numbers[passage.id]
 
         sentences = []
+        shown = []
         used_articles = {c.passage.article_id for c in chosen}
         for candidate in chosen:
             marks = [number_for(candidate.passage, candidate.score)]
@@ -333,7 +395,9 @@ class Composer:
             for passage, _, similarity in [f for f in same if f[0].article_id not in used_articles][:2]:
                 used_articles.add(passage.article_id)
                 marks.append(number_for(passage, similarity))
-            sentences.append(AnswerSentence(candidate.sentence.text, tuple(dict.fromkeys(marks))))
-        body = " ".join(s.text + " " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+            text, display = self._fit(candidate.sentence.text, question)
+            sentences.append(AnswerSentence(text, tuple(dict.fromkeys(marks))))
+            shown.append(display)
+        body = " ".join(d + " " + "".join(f"[{n}]" for n in s.citations) for d, s in zip(shown, sentences))
         text = f"{DISAGREEMENT_LEAD} {body}" if disagreement else body
         return Composition(text.strip(), False, tuple(sentences), tuple(citations), disagreement)

@@ -12,7 +12,7 @@ from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
     ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b", re.I)),
-    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b|\bwhat rank\b|\branked\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b|\brank(ed)?\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
     ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)", re.I)),
     ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor)s?\b", re.I)),

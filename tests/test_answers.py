@@ -1,0 +1,144 @@
+"""End to end on the real model, index and corpus: facts, citations, abstention, follow-ups."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import ABSTENTION
+from assistant.compose import DISAGREEMENT_LEAD
+
+pytestmark = pytest.mark.engine
+
+A000 = "microsoft-xiaomi-announced-partnership-develop"
+A001 = "xiaomi-microsoft-team-ai-cloud"
+A002 = "microsoft-xiaomi-extend-partnership"
+A003 = "microsoft-xiaomi-team-produce-smart"
+A004 = "microsoft-partners-xiaomi-push-ai"
+
+ANSWERABLE = [
+    ("How much does the Invoke cost?", r"\$150", {A003, A004}),
+    ("how much is the harmon kardon invoke", r"\$150", {A003, A004}),
+    ("How many smartphones did Xiaomi sell in 2017?", r"92\.4 million", {A000, A002}),
+    ("Where did Xiaomi rank among smartphone vendors?", r"fifth", {A000, A002}),
+    ("Who is Harry Shum?", r"executive vice President", {A002}),
+    ("who is wang xiang", r"Senior Vice President|Head of International Business", {A004}),
+    ("Which company is pushing DuerOS?", r"Baidu", {A001}),
+    ("What powers Xiaomi's Mi Cloud service?", r"cloud computing regions|Mi Cloud", {A001}),
+    ("Is the agreement legally binding?", r"not legally binding", {A003}),
+    ("What did Microsoft and Xiaomi sign?", r"memorandum of understanding", None),
+    ("Which Microsoft AI products are part of the cooperation?", r"XiaoIce|SwiftKey|Bing", {A002, A000, A003, A004}),
+    ("Which Xiaomi speaker could get Cortana?", r"Mi AI", None),
+    ("What is the only Cortana-powered speaker on the market?", r"Invoke", {A003, A004, A002, A000}),
+    ("How many citizens could Microsoft reach in China?", r"two billion", {A004}),
+    ("Why is China hard for foreign tech companies to break into?", r"competitive market|government policies", {A003}),
+    ("What will Xiaomi use Azure for?", r"data storage|smartphones, laptops|Mi Cloud|worldwide", None),
+    ("What help will Microsoft give Xiaomi for its laptops?", r"joint marketing", {A001, A002}),
+    ("Which AI capabilities of Microsoft will the projects use?", r"computer vision|natural language|Computer Vision", {A001, A002}),
+    ("Does Cortana already speak Chinese?", r"speaks Chinese", {A001}),
+    ("What did Tencent and Samsung announce?", r"Tencent and Samsung", {A002}),
+    ("When did Microsoft test Windows 10 on Xiaomi devices?", r"2015", {A000, A002, A003}),
+    ("What does Microsoft hope to gain from the partnership?", r"Chinese market|foothold|China", None),
+    ("What is the Mi AI speaker similar to?", r"Google Home|Amazon Echo|Echo Dot", {A003, A004}),
+    ("What was the 2016 deal about?", r"Office and Skype", {A001}),
+    ("Why is Cortana behind in the smart speaker market?", r"foresight", {A004}),
+    ("What Xiamio products will get Bing?", r"Bing", {A003, A004, A000}),
+    ("Where is the Mi AI speaker available?", r"China", {A003, A004}),
+    ("What did Microsoft and Xiaomi work on before this deal?", r"patent cross-licensing|Windows 10|Office and Skype", None),
+    ("What will the two companies work on together?", r"cloud|AI|artificial intelligence|hardware", None),
+    ("how pricey is the invoke", r"\$150", {A003, A004}),
+    ("What does the Mi AI speaker cost compared with the Invoke?", r"a third", {A003, A004}),
+]
+
+UNANSWERABLE = [
+    "Who founded Xiaomi?",
+    "What is Microsoft's yearly revenue?",
+    "When will the Xiaomi laptop be released?",
+    "What was the score of the football match last night?",
+    "How do I make a chocolate cake?",
+    "Who is the CEO of Xiaomi?",
+    "How many employees does Xiaomi have?",
+    "What is the price of the Xiaomi laptop?",
+    "Where is Xiaomi headquartered?",
+    "What is the battery life of the Mi AI speaker?",
+]
+
+
+@pytest.mark.parametrize("question, pattern, articles", ANSWERABLE, ids=[q for q, _, _ in ANSWERABLE])
+def test_answers_carry_the_fact_and_cite_it(assistant, question, pattern, articles):
+    answer = assistant.ask(question)
+    assert not answer.abstained, f"abstained on {question!r}"
+    assert re.search(pattern, answer.text, re.I), answer.text
+    assert answer.citations
+    if articles:
+        assert {c.article_id for c in answer.citations} & articles
+
+
+def test_all_five_articles_are_exercised():
+    cited = set().union(*(a for _, _, a in ANSWERABLE if a))
+    assert cited == {A000, A001, A002, A003, A004}
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_abstains_when_the_articles_do_not_say(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.text == ABSTENTION and not answer.citations
+
+
+@pytest.mark.parametrize("question", [q for q, _, _ in ANSWERABLE])
+def test_answers_are_verbatim_short_and_numbered(assistant, question):
+    answer = assistant.ask(question)
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    by_number = {c.n: c for c in answer.citations}
+    for sentence in answer.sentences:
+        assert sentence.text in by_number[sentence.citations[0]].passage  # extractive: verbatim
+        for n in sentence.citations:
+            assert f"[{n}]" in answer.text
+    limit = 55 if answer.disagreement else 45  # "about 40 words"; a disagreement quotes two sides
+    assert len(answer.spoken.split()) <= limit, answer.spoken
+    assert "[" not in answer.spoken
+
+
+def test_cited_passage_is_the_article_slice(assistant):
+    answer = assistant.ask("How many smartphones did Xiaomi sell in 2017?")
+    from assistant.corpus import read_article
+    from conftest import REPO
+
+    for citation in answer.citations:
+        article = read_article(REPO / "corpus" / f"{citation.article_id}.md")
+        assert article.text[citation.start : citation.end] == citation.passage
+
+
+def test_corroborating_sources_are_cited_together(assistant):
+    answer = assistant.ask("How many smartphones did Xiaomi sell in 2017?")
+    assert len(answer.sentences) == 1 and len(answer.sentences[0].citations) >= 2
+    assert {c.article_id for c in answer.citations} == {A000, A002}
+
+
+def test_disagreement_is_stated_and_both_sides_cited(assistant):
+    answer = assistant.ask("When did Microsoft and Xiaomi start working together?")
+    assert answer.disagreement and answer.text.startswith(DISAGREEMENT_LEAD)
+    assert "2015" in answer.text and "2016" in answer.text
+    cited = {c.article_id for c in answer.citations}
+    assert A001 in cited and cited & {A000, A002, A003}
+
+
+def test_follow_up_resolves_against_the_previous_turn(assistant):
+    chat = assistant.conversation()
+    first = chat.ask("How much does the Invoke cost?")
+    assert "$150" in first.text
+    second = chat.ask("And the Mi AI speaker?")
+    assert second.resolved_question == "How much does the Mi AI speaker cost?"
+    assert re.search(r"Mi AI.*(a third)", second.text, re.I), second.text
+    third = chat.ask("Who is Wang Xiang?")
+    assert third.resolved_question is None
+
+
+def test_json_shape(assistant):
+    record = assistant.ask("How much does the Invoke cost?").to_dict()
+    assert set(record) >= {"question", "answer", "abstained", "citations", "timings_ms"}
+    citation = record["citations"][0]
+    assert set(citation) == {"n", "article_id", "title", "passage", "start", "end", "score"}
+    assert record["timings_ms"]["total"] > 0

@@ -1,0 +1,88 @@
+"""Validating questions, reading the wanted answer type, and rewriting follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import BadQuestion
+from assistant.lexical import Lexicon
+from assistant.question import analyse, answer_type, resolve_follow_up, validate
+
+LEXICON = Lexicon.from_texts(
+    [
+        "The Harmon Kardon Invoke costs $150. Xiaomi sells the Mi AI Speaker in China.",
+        "Harman Kardon Invoke uses Cortana. Wang Xiang and Harry Shun spoke. Xiamio products get Bing.",
+        "Microsoft and Xiaomi signed a deal. Microsoft makes Cortana. Xiaomi makes phones.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("?!?", "no words"),
+        ("x" * 100_000, "100,000 characters"),
+        ("what\x00is\x07this", "control characters"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+    ],
+)
+def test_bad_questions_are_rejected_with_a_reason(question, message):
+    with pytest.raises(BadQuestion, match=message):
+        validate(question, max_chars=1000)
+
+
+def test_question_is_tidied():
+    assert validate("  How much\n does   it cost? ", 1000) == "How much does it cost?"
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How much does the Invoke cost?", "money"),
+        ("how pricey is the invoke", "money"),
+        ("How many smartphones did Xiaomi sell?", "number"),
+        ("When did they start working together?", "date"),
+        ("What year was the deal?", "date"),
+        ("Who is Wang Xiang?", "definition"),
+        ("Who founded Xiaomi?", "name"),
+        ("Which company pushes DuerOS?", "name"),
+        ("Where is the Mi AI speaker sold?", "place"),
+        ("What will Xiaomi use Azure for?", "other"),
+    ],
+)
+def test_answer_type(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_misspelt_names_fold_onto_the_corpus_spelling():
+    assert LEXICON.variants == {"harman": "harmon", "xiamio": "xiaomi"}
+    assert LEXICON.canonical("Shum") == "shun"  # only "Shun" is in the corpus
+    assert LEXICON.canonical("harman") == "harmon"
+    parsed = analyse("who is harry shum", LEXICON)
+    assert ("harri", "shun") in parsed.concepts
+
+
+def test_a_name_counts_once_however_many_words():
+    parsed = analyse("How much does the Harman Kardon Invoke cost?", LEXICON)
+    assert ("harmon", "kardon", "invok") in parsed.concepts
+    assert ("cost",) in parsed.concepts
+
+
+@pytest.mark.parametrize(
+    "previous, follow_up, rewritten",
+    [
+        ("How much does the Invoke cost?", "And the Mi AI speaker?", "How much does the Mi AI speaker cost?"),
+        ("Who is Harry Shun?", "and wang xiang", "Who is wang xiang?"),
+        ("What is the Harman Kardon Invoke?", "How much does it cost?", "How much does Harman Kardon Invoke cost?"),
+        ("How much does the Invoke cost?", "What about the Mi AI Speaker?", "How much does the Mi AI Speaker cost?"),
+    ],
+)
+def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, rewritten):
+    assert resolve_follow_up(follow_up, previous, LEXICON) == rewritten
+
+
+def test_standalone_questions_are_left_alone():
+    assert resolve_follow_up("Who is Wang Xiang?", "How much does the Invoke cost?", LEXICON) is None
+    assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None
