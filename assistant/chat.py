@@ -84,7 +84,7 @@ def run_chat(
     conversation,
     *,
     history_file: Path | None = None,
-    stdin: TextIO = sys.stdin,
+    stdin: TextIO | None = None,
     on_answer: Callable[[Answer], None] | None = None,
 ) -> int:
     """The typed REPL; returns an exit code. Ctrl-D, Ctrl-C and /quit all end it cleanly."""
@@ -92,7 +92,7 @@ def run_chat(
 
     console = Console(highlight=False)
     commands = ChatCommands(conversation, lambda text: console.print(text, markup=False))
-    read = _line_reader(history_file, stdin)
+    read = _line_reader(history_file, stdin or sys.stdin)
     console.print("deal-assistant: ask about the Microsoft–Xiaomi deal. /help for commands, /quit to leave.")
     while True:
         try:

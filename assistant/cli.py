@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="(re)build the index from the corpus")
     build.add_argument("--max-passage-chars", type=int, dest="max_passage_chars", help="passage size")
+    build.add_argument(
+        "--if-stale", action="store_true",
+        help="only rebuild if the corpus or settings changed; also prepare the fast query encoder",
+    )
 
     importer = commands.add_parser("import", help="clean raw articles into the corpus folder")
     importer.add_argument("paths", nargs="+", type=Path, help=".txt/.md files to clean and add")
@@ -130,7 +134,7 @@ def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Te
     return EXIT_OK
 
 
-def _chat(args: argparse.Namespace, settings: Settings) -> int:
+def _chat(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     from assistant.engine import Assistant
 
     assistant = Assistant.load(settings)
@@ -140,12 +144,18 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         return voice_chat(assistant, settings, wake=args.wake)
     from assistant.chat import run_chat
 
-    return run_chat(assistant.conversation(), history_file=settings.cache_dir / "chat_history")
+    return run_chat(assistant.conversation(), history_file=settings.cache_dir / "chat_history", stdin=stdin)
 
 
-def _build(settings: Settings, stdout: TextIO) -> int:
+def _build(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
     from assistant.index import build_index
 
+    if if_stale:
+        from assistant.engine import Assistant
+
+        assistant = Assistant.load(settings)  # rebuilds only when stale; exports the encoder once
+        stdout.write(f"Index ready: {len(assistant.index.passages)} passages in {settings.index_path}.\n")
+        return EXIT_OK
     manifest = build_index(settings)
     counts = manifest["counts"]
     stdout.write(
@@ -184,9 +194,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         if args.command == "ask":
             return _ask(args, settings, stdin, stdout)
         if args.command == "chat":
-            return _chat(args, settings)
+            return _chat(args, settings, stdin)
         if args.command == "build":
-            return _build(settings, stdout)
+            return _build(settings, stdout, args.if_stale)
         if args.command == "import":
             return _import(args, settings, stdout)
         if args.command == "eval":

