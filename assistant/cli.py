@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -91,7 +92,7 @@ def _configure_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    logging.getLogger("assistant").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("assistant").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
@@ -156,11 +157,12 @@ def _build(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
         assistant = Assistant.load(settings)  # rebuilds only when stale; exports the encoder once
         stdout.write(f"Index ready: {len(assistant.index.passages)} passages in {settings.index_path}.\n")
         return EXIT_OK
+    started = time.perf_counter()
     manifest = build_index(settings)
     counts = manifest["counts"]
     stdout.write(
         f"Built {settings.index_path}: {counts['articles']} articles, {counts['passages']} passages, "
-        f"{counts['sentences']} sentences in {manifest['build_seconds']:.1f} s.\n"
+        f"{counts['sentences']} sentences in {time.perf_counter() - started:.1f} s.\n"
     )
     for problem in manifest["skipped_articles"]:
         stdout.write(f"skipped: {problem}\n")
@@ -211,6 +213,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `assistant ask ... | head` closed early: not an error
         return EXIT_OK
+    except Exception as exc:  # a bug: one line for the user, the traceback with -v
+        _LOGGER.debug("unexpected error", exc_info=True)
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)\n")
+        return EXIT_ERROR
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
 

@@ -111,15 +111,19 @@ class Composer:
         self.index = index
         self.embed = embed
         self._word_vectors: dict[str, np.ndarray] = {}
+        self._weights_for: tuple = ()
+        self._weights_cache: list[float] = []
         self.lexicon = lexicon
         self.max_words = max_words
         self.passage_count = len(index.passages)
         self.rows: dict[tuple[int, int], int] = {}
+        self.position: list[int] = []  # a sentence row's place in its passage
         self.sentence_stems: list[set[str]] = []
         self.sentence_names: list[set[str]] = []
         for passage in index.passages:
             for position, sentence in enumerate(passage.sentences):
                 self.rows[(passage.id, position)] = len(self.sentence_stems)
+                self.position.append(position)
                 tokens = raw_tokens(sentence.text)
                 self.sentence_stems.append({stem(lexicon.canonical(t)) for t in tokens})
                 self.sentence_names.append(
@@ -131,13 +135,21 @@ class Composer:
         }
 
     # -- evidence ----------------------------------------------------------------------
+    def _weights(self, question: Question) -> list[float]:
+        # A concept weighs as much as its rarest word: rare words say what the question is about.
+        key = question.concepts
+        if self._weights_for != key:
+            self._weights_for = key
+            self._weights_cache = [max(self.lexicon.idf(t, self.passage_count) for t in c) for c in key]
+        return self._weights_cache
+
     def _coverage(self, question: Question, stems: set[str]) -> float:
-        # Share of what is asked, weighted by rarity, that the text mentions.
-        if not question.concepts:
+        """Share of what is asked, weighted by rarity, that a text mentions."""
+        weights = self._weights(question)
+        if not weights:
             return 0.0
-        weights = [max(self.lexicon.idf(t, self.passage_count) for t in c) for c in question.concepts]
-        found = [w for c, w in zip(question.concepts, weights) if any(t in stems for t in c)]
-        return sum(found) / sum(weights)
+        found = sum(w for c, w in zip(question.concepts, weights) if any(t in stems for t in c))
+        return found / sum(weights)
 
     def _typed(self, question: Question, row: int, text: str) -> tuple[bool, set[str]]:
         kind = question.answer_type
@@ -193,7 +205,7 @@ class Composer:
         for row, cosine in zip(rows, dense):
             passage_id = int(self.index.sentence_owner[row])
             passage, rank = passages[passage_id]
-            position = next(i for i in range(len(passage.sentences)) if self.rows[(passage_id, i)] == row)
+            position = self.position[row]
             sentence = passage.sentences[position]
             typed, values = self._typed(question, row, sentence.text)
             local = self._local_stems(row, position)
@@ -328,7 +340,7 @@ class Composer:
         return None
 
     def _sentence(self, passage: Passage, row: int) -> Sentence:
-        return next(s for i, s in enumerate(passage.sentences) if self.rows[(passage.id, i)] == row)
+        return passage.sentences[self.position[row]]
 
     def _same_fact(self, row: int, values: set[str], kind: str) -> list[tuple[Passage, int, float]]:
         # Close sentences in other articles that, for a value, state the same value.

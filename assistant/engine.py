@@ -27,7 +27,7 @@ class Assistant:
         self.index = index
         self.embedder = embedder  # set before the first question; see load()
         self.lexicon = Lexicon.from_texts([p.text for p in index.passages])
-        self.retriever = Retriever(index, self.lexicon, settings.retriever, settings.rrf_k)
+        self.retriever = Retriever(index, settings.retriever, settings.rrf_k)
         self.composer = Composer(index, self.lexicon, self._embed, settings.max_answer_words)
 
     def _embed(self, texts: Sequence[str]):

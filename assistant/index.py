@@ -21,12 +21,13 @@ from assistant.config import Settings
 from assistant.corpus import corpus_fingerprint, load_corpus
 from assistant.embedding import SentenceTransformerEmbedder, model_fingerprint
 from assistant.errors import IndexCorrupt, IndexMissing
+from assistant.lexical import BM25Index, Lexicon
 
 _LOGGER = logging.getLogger(__name__)
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 MANIFEST = "manifest.json"
-_DATA_FILES = ("passages", "passage_vectors", "sentence_vectors")
+_DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25")
 
 
 @dataclass
@@ -38,6 +39,7 @@ class LoadedIndex:
     passage_index: object  # faiss.IndexFlatIP over passages
     sentence_vectors: np.ndarray  # one row per sentence, in passage order
     sentence_owner: np.ndarray  # passage id of each sentence row
+    bm25: BM25Index
 
     @property
     def dimension(self) -> int:
@@ -120,12 +122,14 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbedder | None
         passage_vectors = embedder.encode([p.text for p in passages])
         sentence_vectors = embedder.encode([s.text for p in passages for s in p.sentences])
 
+        bm25 = BM25Index.build([p.text for p in passages], Lexicon.from_texts([p.text for p in passages]))
         payloads = {
             "passages": "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in passages).encode(),
             "passage_vectors": _faiss_bytes(passage_vectors),
             "sentence_vectors": _faiss_bytes(sentence_vectors),
+            "bm25": json.dumps(bm25.to_json(), separators=(",", ":")).encode(),
         }
-        suffix = {"passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss"}
+        suffix = {"passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss", "bm25": "json"}
         files = {}
         for name, data in payloads.items():
             digest = hashlib.sha256(data).hexdigest()
@@ -147,14 +151,14 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbedder | None
             },
             "articles": [{"id": a.id, "title": a.title, "date": a.date, "source": a.source} for a in articles],
             "skipped_articles": problems,
+            "bm25": {"library": "bm25s", "variant": "lucene", "k1": 1.5, "b": 0.75},
             "files": files,
-            "build_seconds": round(time.perf_counter() - started, 3),
         }
         # The manifest swap is the commit point: a build killed before it leaves the old one in force.
         _write_atomic(index_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
         _remove_unreferenced(index_dir, manifest)
     _LOGGER.info("built %s: %d passages in %.1f s", index_dir, len(passages), time.perf_counter() - started)
-    return manifest
+    return manifest  # no timings inside: a rebuild of the same corpus writes the same bytes
 
 
 def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
@@ -197,12 +201,13 @@ def load_index(index_dir: Path) -> LoadedIndex:
         passage_index = faiss.read_index(str(paths["passage_vectors"]))
         sentence_index = faiss.read_index(str(paths["sentence_vectors"]))
         sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
-    except (ValueError, KeyError, RuntimeError) as exc:
+        bm25 = BM25Index.from_json(json.loads(paths["bm25"].read_text("utf-8")))
+    except (ValueError, KeyError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
     if passage_index.ntotal != len(passages) or len(owner) != sentence_vectors.shape[0]:
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
-    return LoadedIndex(manifest, passages, passage_index, np.ascontiguousarray(sentence_vectors), owner)
+    return LoadedIndex(manifest, passages, passage_index, np.ascontiguousarray(sentence_vectors), owner, bm25)
 
 
 def ensure_index(settings: Settings) -> LoadedIndex:

@@ -9,7 +9,6 @@ import numpy as np
 
 from assistant.chunking import Passage
 from assistant.index import LoadedIndex
-from assistant.lexical import BM25Index, Lexicon
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
 # Passages from different articles this similar report the same fact in other words.
@@ -39,16 +38,18 @@ def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int) -> dict[int, 
 class Retriever:
     """Ranks passages for a question by meaning, by words, or both."""
 
-    def __init__(self, index: LoadedIndex, lexicon: Lexicon, mode: str = "hybrid", rrf_k: int = 60) -> None:
+    def __init__(self, index: LoadedIndex, mode: str = "hybrid", rrf_k: int = 60) -> None:
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever must be one of {RETRIEVERS}, not {mode!r}")
         self.index = index
         self.passages = index.passages
         self.mode = mode
         self.rrf_k = rrf_k
-        self.bm25 = BM25Index([p.text for p in self.passages], lexicon)
-        count = index.passage_index.ntotal
-        self.passage_vectors = index.passage_index.reconstruct_n(0, count)
+        self.bm25 = index.bm25
+        vectors = index.passage_index.reconstruct_n(0, index.passage_index.ntotal)
+        articles = np.array([p.article_id for p in self.passages])
+        # Which passages restate each other across articles, worked out once, not per question.
+        self.same_fact = (vectors @ vectors.T >= CORROBORATION_COSINE) & (articles[:, None] != articles[None, :])
 
     def search(self, query_vector: np.ndarray, query_terms: Sequence[str], k: int) -> list[Hit]:
         count = len(self.passages)
@@ -74,14 +75,12 @@ class Retriever:
         # so it does not crowd other facts out of the top k.
         hits: list[Hit] = []
         for hit in ranked:
-            vector = self.passage_vectors[hit.passage.id]
             home = next(
                 (
                     h
                     for h in hits
-                    if h.passage.article_id != hit.passage.article_id
+                    if self.same_fact[hit.passage.id, h.passage.id]
                     and all(c.article_id != hit.passage.article_id for c in h.corroborating)
-                    and float(vector @ self.passage_vectors[h.passage.id]) >= CORROBORATION_COSINE
                 ),
                 None,
             )

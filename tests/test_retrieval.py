@@ -54,9 +54,22 @@ def test_same_fact_in_several_articles_is_one_hit(assistant):
 @pytest.mark.engine
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_each_mode_ranks(assistant, mode):
-    retriever = Retriever(assistant.index, assistant.lexicon, mode)
+    retriever = Retriever(assistant.index, mode)
     from assistant.question import analyse
 
     parsed = analyse("How much does the Invoke cost?", assistant.lexicon)
     hits = retriever.search(assistant.embedder.encode([parsed.text])[0], parsed.terms, k=3)
     assert any("$150" in h.passage.text for h in hits)
+
+
+@pytest.mark.engine
+def test_saved_bm25_scores_equal_bm25s(assistant):
+    import bm25s
+
+    texts = [p.text for p in assistant.index.passages]
+    reference = bm25s.BM25()
+    reference.index([assistant.lexicon.terms(t) or [""] for t in texts], show_progress=False)
+    for question in ["How much does the Invoke cost?", "harmon kardon cortana speaker speaker", "zzz unknown"]:
+        terms = assistant.lexicon.terms(question)
+        expected = reference.get_scores(terms) if any(t in reference.vocab_dict for t in terms) else 0.0
+        assert np.allclose(assistant.index.bm25.scores(terms), expected, atol=1e-5)
