@@ -34,7 +34,7 @@ RETRIEVERS = ("bm25", "dense", "hybrid")  # "all" runs them in this order: the b
 _CORPUS_SUFFIXES = (".md", ".txt")
 
 # argparse dest -> run_eval keyword. Dests carry an eval_ prefix so that a global flag of the same
-# name on the main parser (--retriever, --stt-engine) is never overwritten by this subcommand's default.
+# name on the main parser (--retriever) is never overwritten by this subcommand's default.
 _OPTIONS = {
     "eval_suite": "suite",
     "eval_retriever": "retriever",
@@ -76,7 +76,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "transcript; adds word error rate and voice accuracy",
     )
     parser.add_argument(
-        "--stt-engine", dest="eval_stt_engine", choices=("faster-whisper", "pocketsphinx"),
+        "--stt", dest="eval_stt_engine", choices=("faster-whisper", "pocketsphinx"),
         help="speech-to-text engine for --voice (default: the configured one)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
@@ -84,14 +84,14 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", dest="eval_report", type=Path, metavar="PATH",
                         help="write a Markdown report, with PNG charts beside it")
     parser.add_argument(
-        "--fail-under", dest="eval_fail_under", action="append", default=[], metavar="METRIC=VALUE",
+        "--fail-under", dest="eval_fail_under", action="extend", nargs="+", default=[], metavar="METRIC=VALUE",
         type=_threshold_type(upper=False),
-        help=f"exit 1 if METRIC is below VALUE (repeatable); METRIC: {', '.join(HIGHER_IS_BETTER)}",
+        help=f"exit 1 if METRIC is below VALUE (one or more, repeatable); METRIC: {', '.join(HIGHER_IS_BETTER)}",
     )
     parser.add_argument(
-        "--fail-over", dest="eval_fail_over", action="append", default=[], metavar="METRIC=VALUE",
+        "--fail-over", dest="eval_fail_over", action="extend", nargs="+", default=[], metavar="METRIC=VALUE",
         type=_threshold_type(upper=True),
-        help=f"exit 1 if METRIC is above VALUE (repeatable); METRIC: {', '.join(LOWER_IS_BETTER)}",
+        help=f"exit 1 if METRIC is above VALUE (one or more, repeatable); METRIC: {', '.join(LOWER_IS_BETTER)}",
     )
     parser.add_argument(
         "--max-false-abstentions", dest="eval_max_false_abstentions", type=int, metavar="N",
@@ -249,8 +249,39 @@ def evaluate(
 def transcribe_suite(
     suite: Suite, settings: Settings, assistant: AssistantLike, advance: Callable[[str], None] | None = None
 ) -> dict[str, str]:
-    """Speak every question with the TTS, transcribe it with the STT engine: {item id: transcript}.
+    """Speak every question to a WAV with the TTS, transcribe it with the STT engine: {item id: transcript}.
 
-    The only place evaluation touches the voice layer; typed runs never import it.
+    The only place evaluation touches the voice layer, so typed runs never import it. WAVs go to
+    `<save_audio_dir>/eval/` when `settings.save_audio_dir` is set, else to a temporary folder.
     """
-    raise NotImplementedError("voice evaluation is wired once assistant/speak.py exists")
+    import tempfile
+
+    from assistant.speak import Pyttsx3Speaker
+    from assistant.transcribe import make_transcriber
+    from assistant.voice import corpus_text_of
+
+    speaker = Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
+    transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), corpus_text_of(assistant))
+    heard: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="deal-assistant-eval-") as scratch:
+        folder = settings.save_audio_dir / "eval" if settings.save_audio_dir else Path(scratch)
+        for item in suite.items:
+            wav = _synthesize(speaker, item.question, folder / f"{item.id}.wav")
+            transcript = transcriber.transcribe(wav)
+            heard[item.id] = transcript.text
+            _LOGGER.info("%s: said %r, heard %r", item.id, item.question, transcript.text)
+            if advance is not None:
+                advance(item.id)
+    return heard
+
+
+def _synthesize(speaker: Any, text: str, path: Path, attempts: int = 2) -> Path:
+    from assistant.errors import DeviceUnavailable
+
+    for _ in range(attempts - 1):
+        try:
+            return speaker.synthesize(text, path)
+        except DeviceUnavailable as exc:
+            # espeak under load now and then writes nothing: retry before giving up on the run.
+            _LOGGER.warning("speech synthesis of %s failed (%s); trying again", path.name, exc)
+    return speaker.synthesize(text, path)

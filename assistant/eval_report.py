@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import Evaluation, ItemResult, Metrics, RunResult, Score
+from assistant.evaluation import Evaluation, ItemResult, Metrics, RunResult, Score, SuiteItem
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def write_markdown_report(evaluation: Evaluation, path: str | Path) -> list[Path
     by_run = [{r.id: r for r in run.items} for run in evaluation.runs]
     rows = []
     for item in suite.items:
-        expected = "abstain" if item.abstain else " / ".join(p.pattern for p in item.expect + item.expect_all)
+        expected = "abstain" if item.abstain else _expected(item)
         marks = ["✓" if results[item.id].right else "✗" for results in by_run]
         rows.append((item.id, item.question, ", ".join(item.categories), expected, *marks))
     lines += _md_table(["id", "question", "category", "expected", *labels], rows)
@@ -233,6 +233,15 @@ def write_markdown_report(evaluation: Evaluation, path: str | Path) -> list[Path
     path.write_text("\n".join(lines), encoding="utf-8")
     _LOGGER.info("wrote %s and %d charts", path, len(charts))
     return [path, *charts]
+
+
+def _expected(item: SuiteItem) -> str:
+    parts = []
+    if item.expect:
+        parts.append(" / ".join(f"`{p.pattern}`" for p in item.expect))
+    if item.expect_all:
+        parts.append("all of " + ", ".join(f"`{p.pattern}`" for p in item.expect_all))
+    return "; ".join(parts)
 
 
 def write_charts(evaluation: Evaluation, directory: Path, stem: str) -> list[Path]:
@@ -283,9 +292,11 @@ def _grouped_bars(ax: Any, metrics: Sequence[Metrics], attribute: str) -> None:
 def _latency_histogram(ax: Any, runs: Sequence[RunResult]) -> None:
     all_latencies = [r.latency_ms for run in runs for r in run.items]
     bins = 20 if all_latencies else 1
+    # Outlines, not filled bars, once there are several runs: overlapping fills hide each other.
+    style = {"histtype": "step", "linewidth": 1.6} if len(runs) > 1 else {"alpha": 0.8}
     for run in runs:
-        ax.hist([r.latency_ms for r in run.items], bins=bins, alpha=0.55, label=run.label,
-                range=(0, max(all_latencies, default=1.0)))
+        ax.hist([r.latency_ms for r in run.items], bins=bins, label=run.label,
+                range=(0, max(all_latencies, default=1.0)), **style)
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
     ax.set_title("Answer latency")

@@ -1,29 +1,4 @@
-"""Evaluation: load a scripted question suite, ask it, and score answers, citations and abstentions.
-
-Suite format (YAML; eval/suite.yaml is the shipped example and repeats this in its header)::
-
-    version: 1                      # required; the only format version
-    name: TEXT                      # optional; shown in reports
-    items:                          # required; non-empty list, asked in order
-      - id: TEXT                    # required, unique: letters, digits, '-', '_', '.'
-        question: TEXT              # required; asked exactly as written
-        category: NAME | [NAME...]  # required; tags for per-category accuracy
-        expect: [REGEX, ...]        # right if ANY matches the answer (case-insensitive)
-        expect_all: [REGEX, ...]    # ... and ALL of these match; answerable items need one of the two
-        articles: [ARTICLE_ID, ...] # answerable items: the article(s) holding the fact
-        abstain: true               # unanswerable: right only if the assistant abstains
-        follows: ID                 # follow-up: asked in one conversation after item ID (earlier)
-        note: TEXT                  # optional, for humans
-
-Unknown fields, duplicate ids or keys, wrong types, invalid regexes and follow-ups of unknown or
-later items raise `SuiteError` naming the file, the line, the item and the field.
-
-Scoring: patterns are matched with `re.search(pattern, text, re.IGNORECASE)` against the answer
-without its [n] marks, curly apostrophes straightened. An answerable item is *right* when the
-assistant answered and the patterns match; an `abstain` item when it abstained. An answer is
-*supported* when an expected pattern also occurs in a cited passage. The *source rank* is the
-position (1-based, citation order) of the first citation from one of the item's articles.
-"""
+"""Evaluation: load a scripted question suite, ask it, and score answers, citations and abstentions."""
 
 from __future__ import annotations
 
@@ -124,7 +99,32 @@ class Suite:
 
 
 def load_suite(path: str | Path, *, known_articles: Iterable[str] | None = None) -> Suite:
-    """Read and validate a suite file; `known_articles` (ids) also checks each `articles` entry."""
+    """Read and validate a suite file; `known_articles` (ids) also checks each `articles` entry.
+
+    Suite format (YAML; eval/suite.yaml is the shipped example and repeats this in its header)::
+
+        version: 1                      # required; the only format version
+        name: TEXT                      # optional; shown in reports
+        items:                          # required; non-empty list, asked in order
+          - id: TEXT                    # required, unique: letters, digits, '-', '_', '.'
+            question: TEXT              # required; asked exactly as written
+            category: NAME | [NAME...]  # required; tags for per-category accuracy
+            expect: [REGEX, ...]        # right if ANY matches the answer (case-insensitive)
+            expect_all: [REGEX, ...]    # ... and ALL of these match; answerable items need one of the two
+            articles: [ARTICLE_ID, ...] # answerable items: the article(s) holding the fact
+            abstain: true               # unanswerable: right only if the assistant abstains
+            follows: ID                 # follow-up: asked in one conversation after item ID (earlier)
+            note: TEXT                  # optional, for humans
+
+    Unknown fields, duplicate ids or keys, wrong types, invalid regexes and follow-ups of unknown or
+    later items raise `SuiteError` naming the file, the line, the item and the field.
+
+    Scoring: patterns are matched with `re.search(pattern, text, re.IGNORECASE)` against the answer
+    without its [n] marks, curly apostrophes straightened. An answerable item is *right* when the
+    assistant answered and the patterns match; an `abstain` item when it abstained. An answer is
+    *supported* when an expected pattern also occurs in a cited passage. The *source rank* is the
+    position (1-based, citation order) of the first citation from one of the item's articles.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -376,7 +376,7 @@ def _supported(item: SuiteItem, passages: Sequence[str]) -> bool:
 
 
 def judge(item: SuiteItem, answer: Answer) -> Judgement:
-    """Score `answer` against `item` (see the module docstring for the rules)."""
+    """Score `answer` against `item` (the rules are in `load_suite`'s docstring)."""
     rank = None
     if item.articles:
         ordered = sorted(answer.citations, key=lambda c: c.n)
@@ -627,7 +627,7 @@ def _words(text: str) -> str:
 
 
 def summarise(run: RunResult) -> Metrics:
-    """Aggregate metrics of `run` (definitions in the module docstring and README)."""
+    """Aggregate metrics of `run` (definitions on the `Metrics` fields and in the README)."""
     items = run.items
     answerable = [r for r in items if not r.should_abstain]
     unanswerable = [r for r in items if r.should_abstain]
@@ -755,7 +755,11 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """The JSON report."""
         return {
-            "suite": {"path": str(self.suite.path), "name": self.suite.name, "items": len(self.suite.items)},
+            "suite": {
+                "path": str(self.suite.path),
+                "name": self.suite.name,
+                "items": [item.to_dict() for item in self.suite.items],
+            },
             "created": self.created,
             "settings": dict(self.settings),
             "primary_run": self.runs[self.primary].label if self.runs else None,
