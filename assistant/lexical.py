@@ -63,6 +63,11 @@ class Lexicon:
     proper_nouns: dict[str, str]  # lower-cased -> display form, e.g. "xiaomi" -> "Xiaomi"
     variants: dict[str, str] = field(default_factory=dict)  # lower-cased -> canonical lower-cased
     document_frequency: Counter = field(default_factory=Counter)  # stem -> passages holding it
+    documents: int = 0
+
+    def is_background(self, term: str) -> bool:
+        """A stem in a third of all passages (Microsoft, Xiaomi, AI) names the story, not a topic."""
+        return self.document_frequency.get(term, 0) > self.documents / 3
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "Lexicon":
@@ -87,7 +92,7 @@ class Lexicon:
             # A word capitalised more often than not is a name (sentence starts aside).
             if folded not in STOPWORDS and count > lower[folded] and not folded.isdigit():
                 proper.setdefault(folded, token)
-        lexicon = cls(vocabulary, proper, {}, frequency)
+        lexicon = cls(vocabulary, proper, {}, frequency, len(texts))
         lexicon.variants = _variant_map(proper, capitalised)
         return lexicon
 

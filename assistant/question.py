@@ -15,8 +15,9 @@ _ANSWER_TYPES = (
     ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b|\brank(ed)?\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
     ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)", re.I)),
-    ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor)s?\b", re.I)),
+    ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\bwhich (country|countries|market|markets|city)\b", re.I)),
+    ("reason", re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b|\bhow come\b", re.I)),
 )
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
@@ -31,8 +32,9 @@ class Question:
     terms: tuple[str, ...]  # canonical stems for BM25
     concepts: tuple[tuple[str, ...], ...]  # what is asked, framing dropped; a name's stems form one
     concept_words: tuple[str, ...]  # each concept as the asker wrote it, for meaning checks
-    answer_type: str  # money, number, date, definition, name, place or other
+    answer_type: str  # money, number, date, definition, name, place, reason or other
     names: tuple[str, ...]  # corpus names the question mentions, lower-cased canonical
+    heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
 
 
 def validate(question: object, max_chars: int) -> str:
@@ -76,8 +78,15 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     concepts: list[tuple[str, ...]] = []
     concept_words: list[str] = []
     in_names: set[str] = set()
+    heads: list[str] = []
     for start, end in _name_spans(text, lexicon):
         stems = tuple(dict.fromkeys(lexicon.terms(text[start:end])))
+        named = [
+            stem(lexicon.canonical(t)) for t in raw_tokens(text[start:end])
+            if lexicon.canonical(t) in lexicon.proper_nouns
+        ]
+        if named and not lexicon.is_background(named[-1]):
+            heads.append(named[-1])
         if stems:
             concepts.append(stems)
             concept_words.append(text[start:end])
@@ -94,6 +103,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         concept_words=tuple(concept_words),
         answer_type=answer_type(text),
         names=names,
+        heads=tuple(dict.fromkeys(heads)),
     )
 
 
@@ -143,7 +153,10 @@ def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str 
                 fragment = fragment_without_article
             return (head + fragment + previous[end:]).strip()
         return f"{previous.rstrip('?.! ')} {fragment}?"
-    has_own_name = bool(_name_spans(text, lexicon))
+    # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
+    has_own_name = any(
+        not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in _name_spans(text, lexicon)
+    )
     pronoun = _PRONOUN.search(text)
     if pronoun and not has_own_name and previous_spans:
         start, end = _topic_span(previous, previous_spans)
