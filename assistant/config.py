@@ -38,7 +38,7 @@ class Settings:
     max_passage_chars: int = 480
 
     retriever: str = "hybrid"  # "hybrid", "dense" or "bm25"
-    top_k: int = 6
+    top_k: int = 8
     rrf_k: int = 60
     max_answer_words: int = 40
     max_question_chars: int = 1000
