@@ -149,12 +149,21 @@ class Listener:
     def listen(self, source: "sr.AudioSource", calibrate: bool = True) -> "sr.AudioData":
         """One phrase from `source`; HeardNothing on silence, timeout, or the end of a file."""
         sr = _speech_recognition()
-        if calibrate:
+        recognizer = self.recognizer
+        saved = recognizer.energy_threshold, recognizer.dynamic_energy_threshold
+        if isinstance(source, sr.AudioFile):
+            # Calibrating would consume the start of the question, and a threshold that keeps
+            # adapting climbs during loud clean speech until it cuts the phrase short.
+            recognizer.energy_threshold, recognizer.dynamic_energy_threshold = _FILE_ENERGY_THRESHOLD, False
+        elif calibrate:
             self.calibrate(source)
         try:
-            audio = self.recognizer.listen(source, timeout=self.timeout, phrase_time_limit=self.phrase_time_limit)
+            audio = recognizer.listen(source, timeout=self.timeout, phrase_time_limit=self.phrase_time_limit)
         except sr.WaitTimeoutError:
             raise HeardNothing(f"Heard nothing for {self.timeout:g} s.") from None
+        finally:
+            if isinstance(source, sr.AudioFile):
+                recognizer.energy_threshold, recognizer.dynamic_energy_threshold = saved
         if audio_seconds(audio) < _MIN_SPEECH_SECONDS or _rms(audio) < _SILENCE_RMS:
             raise HeardNothing("Heard nothing but silence.")
         return audio
@@ -162,16 +171,8 @@ class Listener:
 
 def listen_file(listener: Listener, path: str | Path) -> "sr.AudioData":
     """The first phrase of an audio file, through the same `Listener.listen` a microphone uses."""
-    recognizer = listener.recognizer
-    saved = recognizer.energy_threshold, recognizer.dynamic_energy_threshold
-    # Calibrating would consume the start of the question, and a threshold that keeps adapting
-    # climbs during loud clean speech until it cuts the phrase short: a file gets a fixed one.
-    recognizer.energy_threshold, recognizer.dynamic_energy_threshold = _FILE_ENERGY_THRESHOLD, False
-    try:
-        with audio_file(path) as source:
-            return listener.listen(source, calibrate=False)
-    finally:
-        recognizer.energy_threshold, recognizer.dynamic_energy_threshold = saved
+    with audio_file(path) as source:
+        return listener.listen(source)
 
 
 def _rms(audio: "sr.AudioData") -> float:

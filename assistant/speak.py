@@ -1,0 +1,228 @@
+"""Speaking: answers read aloud with pyttsx3 (espeak-ng), saved as WAV, every step time-bounded."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.answer import spoken_text
+from assistant.errors import DeviceUnavailable
+
+_LOGGER = logging.getLogger(__name__)
+
+# pyttsx3 allows one run loop per engine and espeak one engine per process: one lock guards both.
+_ENGINE_LOCK = threading.Lock()
+# pyttsx3 keeps engines in a weak cache; when one is collected its espeak driver clears the
+# process-wide synth callback, silently breaking any newer engine. So one engine lives for good,
+# and each speaker applies its own voice, rate and volume before every utterance.
+_ENGINE: Any = None
+_ENGINE_DEFAULTS: dict[str, Any] = {}
+_SECONDS_PER_CHAR = 0.12  # slow speech is ~10 characters a second; beyond twice that, something hangs
+
+
+class Speaker(Protocol):
+    """Reads text aloud; returns the WAV it made, if any."""
+
+    def say(self, text: str) -> Path | None: ...
+
+
+class SilentSpeaker:
+    """Speaking turned off (`--no-speak`), or no sound device: say nothing."""
+
+    def say(self, text: str) -> Path | None:
+        return None
+
+
+class _KeepWritesFrom:
+    """A stdout passing on only the caller's writes: pyttsx3's espeak driver prints "Audio saved to"
+    from espeak's own callback thread, which no thread-local redirect reaches."""
+
+    def __init__(self, stream: Any, thread: threading.Thread) -> None:
+        self._stream, self._thread = stream, thread
+
+    def write(self, text: str) -> int:
+        if threading.current_thread() is not self._thread:
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def wav_seconds(path: Path) -> float:
+    """Duration of a WAV file from its header."""
+    with wave.open(str(path), "rb") as w:
+        return w.getnframes() / float(w.getframerate() or 1)
+
+
+class Pyttsx3Speaker:
+    """pyttsx3 writes each answer to a WAV (kept when `save_dir` is set); aplay plays it, bounded."""
+
+    def __init__(
+        self,
+        voice: str | None = None,
+        rate: int | None = None,
+        volume: float | None = None,
+        save_dir: Path | None = None,
+        play: bool = True,
+    ) -> None:
+        self.play = play
+        self.save_dir = Path(save_dir) if save_dir else None
+        self._aplay = shutil.which("aplay")
+        if play and self._aplay is None:
+            raise DeviceUnavailable("Cannot play speech: `aplay` is missing. Install it with `sudo apt-get install alsa-utils`.")
+        try:
+            import pyttsx3
+        except ImportError:
+            raise DeviceUnavailable("pyttsx3 is not installed. Install the voice extras: pip install pyttsx3.") from None
+        global _ENGINE
+        try:
+            with _ENGINE_LOCK:
+                if _ENGINE is None:
+                    _ENGINE = pyttsx3.init()
+                    _ENGINE_DEFAULTS.update(
+                        voice=_ENGINE.getProperty("voice"), rate=_ENGINE.getProperty("rate"), volume=1.0
+                    )
+        except (RuntimeError, OSError, ImportError) as exc:  # no libespeak-ng: ctypes cannot load it
+            raise DeviceUnavailable(
+                f"Speech synthesis unavailable ({exc}). Install espeak-ng: `sudo apt-get install libespeak-ng1`."
+            ) from None
+        self._engine = _ENGINE
+        if volume is not None and not 0.0 <= float(volume) <= 1.0:
+            raise DeviceUnavailable(f"Volume {volume} is out of range: use a value from 0.0 to 1.0.")
+        self._properties = {
+            "voice": self._find_voice(voice) if voice else _ENGINE_DEFAULTS["voice"],
+            "rate": int(rate) if rate is not None else _ENGINE_DEFAULTS["rate"],
+            "volume": float(volume) if volume is not None else _ENGINE_DEFAULTS["volume"],
+        }
+        self._count = 0
+
+    def _find_voice(self, wanted: str) -> str:
+        voices = self._engine.getProperty("voices") or []
+        lowered = wanted.lower()
+        for v in voices:
+            if lowered in (str(v.id).lower(), str(v.name).lower()):
+                return v.id
+        for v in voices:
+            if lowered in str(v.id).lower() or lowered in str(v.name).lower():
+                return v.id
+        names = ", ".join(sorted({str(v.name) for v in voices})[:12])
+        raise DeviceUnavailable(f"No voice matches {wanted!r}. Try one of: {names}.")
+
+    def synthesize(self, text: str, path: Path) -> Path:
+        """Write `text` (citation marks stripped) to a WAV at `path`."""
+        text = spoken_text(text)
+        if not text:
+            # The espeak driver only starts synthesis for non-empty text: runAndWait would spin forever.
+            raise ValueError("nothing to say")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                _apply_properties(self._engine, self._properties)
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+                _espeak_drain()
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                failure.append(exc)
+
+        if not _ENGINE_LOCK.acquire(timeout=5.0):
+            # Another thread is inside runAndWait; re-entering raises "run loop already started".
+            raise DeviceUnavailable("The speech engine is busy; skipping this answer's speech.")
+        try:
+            worker = threading.Thread(target=run, name="tts", daemon=True)
+            saved_stdout = sys.stdout
+            sys.stdout = _KeepWritesFrom(saved_stdout, threading.current_thread())
+            try:
+                worker.start()
+                worker.join(timeout=5.0 + _SECONDS_PER_CHAR * len(text))
+            finally:
+                sys.stdout = saved_stdout
+            if worker.is_alive():
+                self._engine.stop()
+                raise DeviceUnavailable("Speech synthesis did not finish; carrying on without speech.")
+        finally:
+            _ENGINE_LOCK.release()
+        if failure:
+            raise DeviceUnavailable(f"Speech synthesis failed ({failure[0]}); carrying on without speech.")
+        if not path.is_file() or path.stat().st_size <= 44:
+            raise DeviceUnavailable(f"Speech synthesis wrote no audio to {path}; carrying on without speech.")
+        return path
+
+    def _target(self) -> Path:
+        self._count += 1
+        if self.save_dir is not None:
+            return self.save_dir / f"answer-{time.strftime('%Y%m%d-%H%M%S')}-{self._count:03d}.wav"
+        return Path(tempfile.gettempdir()) / f"deal-assistant-speech-{id(self)}-{self._count}.wav"
+
+    def say(self, text: str) -> Path | None:
+        """Speak `text`; DeviceUnavailable (one line) when the sound device fails, so callers go quiet."""
+        if not spoken_text(text):
+            return None
+        path = self.synthesize(text, self._target())
+        try:
+            if self.play:
+                self._play(path)
+        finally:
+            if self.save_dir is None:
+                path.unlink(missing_ok=True)
+        return path if self.save_dir is not None else None
+
+    def _play(self, path: Path) -> None:
+        limit = wav_seconds(path) + 5.0
+        try:
+            result = subprocess.run(
+                [self._aplay or "aplay", "-q", str(path)], capture_output=True, text=True, timeout=limit
+            )
+        except subprocess.TimeoutExpired:
+            raise DeviceUnavailable(f"Playback did not finish in {limit:.0f} s; carrying on without speech.") from None
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
+            raise DeviceUnavailable(f"No sound device ({reason}); carrying on without speech.")
+
+
+def _espeak_drain() -> None:
+    # espeak synthesises on its own thread and pyttsx3's loop ends at the first "message done"
+    # event; late events of one utterance could otherwise land in the next one's file.
+    try:
+        from pyttsx3.drivers import _espeak
+
+        _espeak.Synchronize()
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _apply_properties(engine: Any, properties: dict[str, Any]) -> None:
+    # pyttsx3 queues setProperty behind any unfinished command and pumps that queue from espeak's
+    # callback thread, so a rate set just before an utterance sometimes applied to the next one
+    # (measured: a 120 wpm and a 260 wpm speaker produced the same length). The driver's own
+    # setProperty applies at once; the public call is the fallback for other pyttsx3 drivers.
+    # Still, changing the rate between utterances in one process stays unreliable with espeak's
+    # asynchronous mode; a process keeps one rate (one speaker), which is what the CLI does.
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    setter = driver.setProperty if driver is not None else engine.setProperty
+    _espeak_drain()
+    for name, value in properties.items():
+        setter(name, value)
+
+
+def make_speaker(settings: Any) -> Speaker:
+    """The speaker `settings` ask for: silent when speaking is off and nothing is to be saved."""
+    if not settings.speak and settings.save_audio_dir is None:
+        return SilentSpeaker()
+    return Pyttsx3Speaker(
+        voice=settings.tts_voice,
+        rate=settings.tts_rate,
+        volume=settings.tts_volume,
+        save_dir=settings.save_audio_dir,
+        play=settings.speak,
+    )

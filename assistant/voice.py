@@ -1,0 +1,283 @@
+"""Voice turns: audio files answered in order, and the smart-speaker loop (listen, transcribe, answer, speak)."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Iterable, Sequence
+
+from assistant.answer import Answer
+from assistant.errors import AssistantError, DeviceUnavailable, HeardNothing
+from assistant.listen import Listener, listen_file, microphone
+from assistant.speak import SilentSpeaker, Speaker
+from assistant.transcribe import Transcriber, Transcript
+
+_LOGGER = logging.getLogger(__name__)
+
+Ask = Callable[[str], Answer]
+QUIT_WORDS = frozenset({"quit", "exit", "bye", "goodbye", ":q"})
+
+
+@dataclass(frozen=True)
+class VoiceTurn:
+    """One spoken (or typed) turn and what it cost; `answer` is None when nothing was heard."""
+
+    transcript: Transcript | None
+    answer: Answer | None
+    heard_nothing: str | None = None  # why, for the screen; never searched or spoken
+    latency_seconds: float = 0.0  # end of capture to answer text: STT + ask
+    typed: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.answer.to_dict() if self.answer else {"answer": None}
+        out["transcript"] = self.transcript.to_dict() if self.transcript else None
+        out["heard_nothing"] = self.heard_nothing
+        out["voice_latency_seconds"] = round(self.latency_seconds, 3)
+        return out
+
+
+def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any) -> VoiceTurn:
+    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing'."""
+    start = time.perf_counter()
+    transcript = transcriber.transcribe(audio)
+    if not transcript.text.strip():
+        return VoiceTurn(transcript, None, "Heard no words.", time.perf_counter() - start)
+    answer = ask(transcript.text)
+    return VoiceTurn(transcript, answer, None, time.perf_counter() - start)
+
+
+def answer_audio_files(
+    ask: Ask,
+    paths: Sequence[str | Path],
+    transcriber: Transcriber,
+    listener: Listener | None = None,
+) -> list[tuple[Transcript, Answer]]:
+    """`assistant ask --audio-file F ...`: one (transcript, answer) per file, in order.
+
+    Each file goes through the same `Listener.listen` a microphone feeds. A file with no speech
+    raises HeardNothing naming it, so the CLI exits non-zero rather than answering nothing.
+    """
+    listener = listener or Listener()
+    results: list[tuple[Transcript, Answer]] = []
+    for path in paths:
+        try:
+            audio = listen_file(listener, path)
+        except HeardNothing as exc:
+            raise HeardNothing(f"{path}: {exc} Record the question again, closer to the microphone.") from None
+        turn = answer_transcript(ask, transcriber, audio)
+        if turn.answer is None or turn.transcript is None:
+            raise HeardNothing(f"{path}: no words recognised. Record the question again, more clearly.")
+        results.append((turn.transcript, turn.answer))
+    return results
+
+
+class LoopEnd(enum.Enum):
+    """Why the voice loop returned: the CLI falls back to typed chat on NO_MICROPHONE."""
+
+    QUIT = "quit"
+    END_OF_INPUT = "end of input"
+    INTERRUPTED = "interrupted"
+    NO_MICROPHONE = "no microphone"
+
+
+def show_turn(output: Callable[[str], None], turn: VoiceTurn) -> None:
+    """Plain-text rendering of a turn; the CLI may pass a richer one."""
+    if turn.heard_nothing:
+        output(f"(heard nothing: {turn.heard_nothing})")
+        return
+    if turn.transcript is not None:
+        output(f"You said: {turn.transcript.text}")
+    if turn.answer is not None:
+        output(f"Assistant: {turn.answer.text}")
+
+
+class VoiceLoop:
+    """The smart-speaker loop: push-to-talk (Enter) by default, or a wake phrase; typed lines work too."""
+
+    def __init__(
+        self,
+        ask: Ask,
+        transcriber: Transcriber,
+        listener: Listener,
+        speaker: Speaker | None = None,
+        output: Callable[[str], None] = lambda line: None,
+        read_line: Callable[[str], str] = input,
+        source_factory: Callable[[], ContextManager[Any]] = microphone,
+        wake: Any = None,  # a WakeSpotter, or None for push-to-talk
+        show: Callable[[Callable[[str], None], VoiceTurn], None] = show_turn,
+        wake_window_seconds: float = 2.0,
+        command: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.ask = ask
+        self.command = command  # typed "/sources", "/help", "/quit": the chat's own commands
+        self.transcriber = transcriber
+        self.listener = listener
+        self.speaker: Speaker = speaker or SilentSpeaker()
+        self.output = output
+        self.read_line = read_line
+        self.source_factory = source_factory
+        self.wake = wake
+        self.show = show
+        self.wake_window_seconds = wake_window_seconds
+        self.turns: list[VoiceTurn] = []
+
+    def run(self) -> LoopEnd:
+        """Run until quit, end of input or Ctrl-C; NO_MICROPHONE (after one line) if there is no device."""
+        try:
+            with contextlib.ExitStack() as stack:
+                try:
+                    source = stack.enter_context(self.source_factory())
+                except DeviceUnavailable as exc:
+                    self.output(str(exc))
+                    return LoopEnd.NO_MICROPHONE
+                if self.wake is None:
+                    return self._push_to_talk(source)
+                return self._wake_loop(source)
+        except KeyboardInterrupt:
+            self.output("Stopped.")
+            return LoopEnd.INTERRUPTED
+
+    # -- the two ways to start a turn ---------------------------------------------------------
+
+    def _push_to_talk(self, source: Any) -> LoopEnd:
+        prompt = "Press Enter and speak, or type a question ('quit' ends): "
+        while True:
+            try:
+                line = self.read_line(prompt)
+            except EOFError:
+                return LoopEnd.END_OF_INPUT
+            if line.strip().lower() in QUIT_WORDS:
+                return LoopEnd.QUIT
+            if line.strip():
+                if self._typed_line(line.strip()) is LoopEnd.QUIT:
+                    return LoopEnd.QUIT
+                continue
+            self.output("Listening...")
+            self._spoken_turn(source)
+
+    def _wake_loop(self, source: Any) -> LoopEnd:
+        typed: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read_lines, args=(typed,), name="typed-input", daemon=True).start()
+        self.output(f"Say \"{self.wake.phrase}\" then your question, or type one ('quit' ends).")
+        while True:
+            while not typed.empty():
+                line = typed.get()
+                if line is None:
+                    return LoopEnd.END_OF_INPUT
+                if line.strip().lower() in QUIT_WORDS:
+                    return LoopEnd.QUIT
+                if line.strip() and self._typed_line(line.strip()) is LoopEnd.QUIT:
+                    return LoopEnd.QUIT
+            # Bounded windows, so typed lines and the end of input are noticed within seconds.
+            fired = self.wake.wait(source, max_seconds=self.wake_window_seconds, should_stop=lambda: not typed.empty())
+            if fired:
+                self.output("Yes? (listening)\a")  # visible cue, and the terminal bell as an audible one
+                self._spoken_turn(source)
+            elif getattr(self.wake, "stream_ended", False):
+                return LoopEnd.END_OF_INPUT
+
+    def _read_lines(self, typed: "queue.Queue[str | None]") -> None:
+        while True:
+            try:
+                typed.put(self.read_line(""))
+            except (EOFError, OSError, ValueError):
+                typed.put(None)
+                return
+
+    # -- one turn -----------------------------------------------------------------------------
+
+    def _spoken_turn(self, source: Any) -> VoiceTurn:
+        try:
+            audio = self.listener.listen(source)
+        except HeardNothing as exc:
+            turn = VoiceTurn(None, None, str(exc))
+        else:
+            turn = answer_transcript(self.ask, self.transcriber, audio)
+        return self._finish(turn)
+
+    def _typed_line(self, line: str) -> LoopEnd | None:
+        if line.startswith("/") and self.command is not None:
+            return LoopEnd.QUIT if self.command(line) is False else None
+        self._typed_turn(line)
+        return None
+
+    def _typed_turn(self, question: str) -> VoiceTurn:
+        start = time.perf_counter()
+        try:
+            answer = self.ask(question)
+        except AssistantError as exc:  # e.g. BadQuestion: one line, then the next turn
+            self.output(str(exc))
+            return VoiceTurn(None, None, None, typed=question)
+        return self._finish(VoiceTurn(None, answer, None, time.perf_counter() - start, typed=question))
+
+    def _finish(self, turn: VoiceTurn) -> VoiceTurn:
+        self.turns.append(turn)
+        self.show(self.output, turn)
+        if turn.answer is not None:
+            self._speak(turn.answer.spoken)
+        return turn
+
+    def _speak(self, text: str) -> None:
+        try:
+            self.speaker.say(text)
+        except DeviceUnavailable as exc:
+            # One line, then the loop carries on in silence rather than failing every turn.
+            self.output(str(exc))
+            self.speaker = SilentSpeaker()
+
+
+def corpus_text_of(assistant: Any) -> str:
+    """The corpus text an engine holds, for the recognisers' language model and repair."""
+    text = getattr(assistant, "corpus_text", None)
+    if isinstance(text, str):
+        return text
+    return "\n".join(p.text for p in assistant.index.passages)
+
+
+def run_voice_chat(
+    ask: Ask,
+    settings: Any,
+    vocabulary: Iterable[str] = (),
+    corpus_text: str = "",
+    wake: bool = False,
+    output: Callable[[str], None] = lambda line: None,
+    read_line: Callable[[str], str] = input,
+    show: Callable[[Callable[[str], None], VoiceTurn], None] = show_turn,
+    command: Callable[[str], Any] | None = None,
+) -> LoopEnd:
+    """`assistant chat --voice [--wake]`: build the parts from `settings` and run the loop."""
+    from assistant.speak import make_speaker
+    from assistant.transcribe import make_transcriber
+    from assistant.wake import WakeSpotter
+
+    try:
+        # Check the device before loading models, so a missing microphone costs no time.
+        from assistant.listen import check_microphone
+
+        check_microphone()
+    except DeviceUnavailable as exc:
+        output(str(exc))
+        return LoopEnd.NO_MICROPHONE
+    try:
+        speaker = make_speaker(settings)
+    except DeviceUnavailable as exc:
+        output(str(exc))
+        speaker = SilentSpeaker()
+    loop = VoiceLoop(
+        ask,
+        make_transcriber(settings, list(vocabulary), corpus_text),
+        Listener.from_settings(settings),
+        speaker=speaker,
+        output=output,
+        read_line=read_line,
+        wake=WakeSpotter(settings.wake_phrase) if wake else None,
+        show=show,
+        command=command,
+    )
+    return loop.run()

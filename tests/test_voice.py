@@ -1,0 +1,219 @@
+"""The voice loop end to end on real synthesised audio: files answered in order, push-to-talk, wake phrase."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import pytest
+
+from voice_fixtures import (
+    QUESTIONS,
+    concatenate,
+    corpus_texts,
+    corpus_vocabulary,
+    engine_available,
+    have_tools,
+    synthesize,
+)
+
+pytestmark = pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and sox")
+
+
+def _answer(question: str):
+    from assistant.answer import Answer
+
+    return Answer(question=question, text=f"You asked: {question} [1]", abstained=False)
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    from assistant.transcribe import WhisperTranscriber
+
+    texts = corpus_texts()
+    return WhisperTranscriber(corpus_vocabulary(texts), "\n".join(texts))
+
+
+@pytest.fixture(scope="module")
+def audio(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("voice")
+    wake = synthesize("hey assistant", folder / "wake.wav")
+    chatter = synthesize("Good morning, what is the weather like today?", folder / "chatter.wav")
+    q0 = synthesize(QUESTIONS[0][0], folder / "q0.wav")
+    q1 = synthesize(QUESTIONS[1][0], folder / "q1.wav")
+    return {
+        "q0": q0,
+        "q1": q1,
+        "woken": concatenate([chatter, wake, q0], folder / "woken.wav", silence=0.6),
+        "not_woken": concatenate([chatter, q1], folder / "not_woken.wav", silence=0.6),
+        "two_questions": concatenate([q0, q1], folder / "two.wav", silence=1.2),
+    }
+
+
+@pytest.mark.voice
+def test_audio_files_are_answered_in_order(audio, whisper):
+    from assistant.voice import answer_audio_files
+
+    results = answer_audio_files(_answer, [audio["q0"], audio["q1"]], whisper)
+    assert [a.question for _, a in results] == [t.text for t, _ in results]
+    assert "invoke" in results[0][0].text.lower() and "cortana" in results[1][0].text.lower()
+    assert all(t.seconds > 0 and t.audio_seconds > 1 for t, _ in results)
+
+
+def test_a_silent_file_is_heard_nothing_naming_it(tmp_path, audio):
+    import wave
+
+    from assistant.errors import HeardNothing
+    from assistant.voice import answer_audio_files
+
+    quiet = tmp_path / "quiet.wav"
+    with wave.open(str(quiet), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000), w.writeframes(b"\0\0" * 32000)
+    with pytest.raises(HeardNothing, match="quiet.wav"):
+        answer_audio_files(_answer, [quiet], transcriber=None)
+
+
+def _loop(source_path, transcriber, lines, wake=None, speaker=None):
+    from assistant.listen import Listener, audio_file
+    from assistant.voice import VoiceLoop
+
+    out: list[str] = []
+    feed = iter(lines)
+
+    def read_line(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    loop = VoiceLoop(
+        _answer, transcriber, Listener(timeout=2.0), speaker=speaker, output=out.append, read_line=read_line,
+        source_factory=lambda: audio_file(source_path), wake=wake,
+    )
+    return loop, loop.run(), out
+
+
+@pytest.mark.voice
+def test_push_to_talk_turns_from_a_file_standing_in_for_the_microphone(audio, whisper):
+    from assistant.voice import LoopEnd
+
+    # Enter, Enter, a typed question, Enter (the file is used up: heard nothing), quit.
+    loop, end, out = _loop(audio["two_questions"], whisper, ["", "", "Who is Wang Xiang?", "", "quit"])
+    assert end is LoopEnd.QUIT
+    spoken = [t for t in loop.turns if t.transcript is not None]
+    assert "invoke" in spoken[0].transcript.text.lower() and "cortana" in spoken[1].transcript.text.lower()
+    assert all(0 < t.latency_seconds < 5 and t.transcript.seconds <= t.latency_seconds for t in spoken)
+    assert loop.turns[2].typed == "Who is Wang Xiang?"
+    assert loop.turns[3].heard_nothing  # an ordinary turn, not an error
+    assert any(line.startswith("You said:") for line in out) and any("heard nothing" in line for line in out)
+
+
+@pytest.mark.voice
+def test_wake_phrase_starts_a_turn_and_chatter_does_not(audio, whisper):
+    from assistant.voice import LoopEnd
+    from assistant.wake import WakeSpotter
+
+    blocked = threading.Event()  # typed lines come from a thread in wake mode: none until the end
+    spotter = WakeSpotter("hey assistant")
+    loop, end, out = _loop_wake(audio["woken"], whisper, spotter, blocked)
+    assert end is LoopEnd.END_OF_INPUT
+    assert any("listening" in line.lower() for line in out)  # the visible cue
+    asked = [t for t in loop.turns if t.answer is not None]
+    assert len(asked) == 1 and "invoke" in asked[0].transcript.text.lower()
+
+    loop, end, out = _loop_wake(audio["not_woken"], whisper, WakeSpotter("hey assistant"), blocked)
+    assert end is LoopEnd.END_OF_INPUT and loop.turns == []
+    blocked.set()
+
+
+def _loop_wake(path, transcriber, spotter, blocked):
+    from assistant.listen import Listener, audio_file
+    from assistant.voice import VoiceLoop
+
+    out: list[str] = []
+
+    def read_line(prompt: str) -> str:
+        blocked.wait(60)
+        raise EOFError
+
+    loop = VoiceLoop(
+        _answer, transcriber, Listener(timeout=2.0), output=out.append, read_line=read_line,
+        source_factory=lambda: audio_file(path), wake=spotter,
+    )
+    return loop, loop.run(), out
+
+
+def test_wake_spotter_on_files(audio):
+    from assistant.listen import audio_file
+    from assistant.wake import WakeSpotter
+
+    spotter = WakeSpotter("hey assistant")
+    with audio_file(audio["woken"]) as source:
+        assert spotter.wait(source, max_seconds=30)
+    for name in ("not_woken", "two_questions"):
+        with audio_file(audio[name]) as source:
+            assert not spotter.wait(source, max_seconds=30)
+            assert spotter.stream_ended
+
+
+def test_missing_microphone_returns_the_fallback_signal():
+    from assistant.errors import DeviceUnavailable
+    from assistant.listen import Listener
+    from assistant.voice import LoopEnd, VoiceLoop
+
+    @contextlib.contextmanager
+    def no_microphone():
+        raise DeviceUnavailable("No microphone found (PyAudio could not open an input device). Connect one or use typed questions.")
+        yield
+
+    out: list[str] = []
+    loop = VoiceLoop(_answer, None, Listener(), output=out.append, read_line=lambda p: "", source_factory=no_microphone)
+    assert loop.run() is LoopEnd.NO_MICROPHONE
+    assert out == ["No microphone found (PyAudio could not open an input device). Connect one or use typed questions."]
+
+
+def test_ctrl_c_ends_cleanly(audio):
+    from assistant.listen import Listener, audio_file
+    from assistant.voice import LoopEnd, VoiceLoop
+
+    def interrupt(prompt):
+        raise KeyboardInterrupt
+
+    out: list[str] = []
+    loop = VoiceLoop(_answer, None, Listener(), output=out.append, read_line=interrupt,
+                     source_factory=lambda: audio_file(audio["q0"]))
+    assert loop.run() is LoopEnd.INTERRUPTED and out == ["Stopped."]
+
+
+def test_a_failing_speaker_is_reported_once_then_silenced(audio):
+    from assistant.errors import DeviceUnavailable
+    from assistant.speak import SilentSpeaker
+
+    class NoSoundCard:
+        calls = 0
+
+        def say(self, text):
+            NoSoundCard.calls += 1
+            raise DeviceUnavailable("No sound device (aplay: audio open error); carrying on without speech.")
+
+    loop, end, out = _loop(audio["q0"], None, ["Who is Wang Xiang?", "What is Azure?", "quit"], speaker=NoSoundCard())
+    assert NoSoundCard.calls == 1 and isinstance(loop.speaker, SilentSpeaker)
+    assert sum("No sound device" in line for line in out) == 1
+    assert len([t for t in loop.turns if t.answer]) == 2
+
+
+@pytest.mark.voice
+@pytest.mark.engine
+@pytest.mark.skipif(not engine_available(), reason="needs the core engine and its index")
+def test_spoken_questions_get_the_right_facts_from_the_engine(tmp_path, whisper):
+    from assistant.config import Settings
+    from assistant.engine import Assistant
+    from assistant.voice import answer_audio_files
+
+    assistant = Assistant.load(Settings())
+    cases = [QUESTIONS[0], QUESTIONS[3], QUESTIONS[4], QUESTIONS[6]]
+    paths = [synthesize(q, tmp_path / f"e{i}.wav") for i, (q, _, _) in enumerate(cases)]
+    results = answer_audio_files(assistant.ask, paths, whisper)
+    for (question, _, fact), (transcript, answer) in zip(cases, results):
+        assert fact.lower() in answer.text.lower(), (question, transcript.text, answer.text)
+        assert "[" not in answer.spoken
