@@ -90,7 +90,7 @@ def run_chat(
     """The typed REPL; returns an exit code. Ctrl-D, Ctrl-C and /quit all end it cleanly."""
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # the text comes wrapped already
     commands = ChatCommands(conversation, lambda text: console.print(text, markup=False))
     read = _line_reader(history_file, stdin or sys.stdin)
     console.print("deal-assistant: ask about the Microsoft–Xiaomi deal. /help for commands, /quit to leave.")

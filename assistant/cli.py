@@ -99,9 +99,7 @@ def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Te
     from assistant.render import answer_json, answer_text
 
     if args.audio_file:
-        from assistant.voice_commands import ask_audio_files
-
-        return ask_audio_files(args.audio_file, settings, as_json=args.json, speak=args.speak, stdout=stdout)
+        return _ask_audio(args, settings, stdout)
     if args.question is None:
         raise BadQuestion("Give a question, e.g. assistant ask \"How much does the Invoke cost?\", or '-' for stdin.")
     from assistant.engine import Assistant
@@ -129,23 +127,105 @@ def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Te
     answer = Assistant.load(settings).ask(args.question)
     stdout.write((answer_json(answer) if args.json else answer_text(answer)) + "\n")
     if args.speak:
-        from assistant.voice_commands import speak_answer
-
-        speak_answer(answer, settings)
+        _speaker(settings)(answer.spoken)
     return EXIT_OK
+
+
+def _speaker(settings: Settings):
+    """A say(text) callable; a missing engine or sound device is one line and then silence."""
+    from assistant.errors import DeviceUnavailable
+    from assistant.speak import make_speaker
+
+    try:
+        speaker = make_speaker(settings.replace(speak=True))
+    except DeviceUnavailable as exc:
+        sys.stderr.write(f"{exc}\n")
+        return lambda text: None
+
+    def say(text: str) -> None:
+        nonlocal speaker
+        try:
+            speaker.say(text)
+        except DeviceUnavailable as exc:
+            sys.stderr.write(f"{exc}\n")
+            speaker = None
+            return
+
+    return lambda text: say(text) if speaker is not None else None
+
+
+def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
+    """One answer per recorded question, in order; a file that fails is named and skipped."""
+    from assistant.engine import Assistant
+    from assistant.errors import HeardNothing
+    from assistant.listen import Listener
+    from assistant.render import answer_json, answer_text
+    from assistant.transcribe import make_transcriber
+    from assistant.voice import answer_audio_files, corpus_text_of
+
+    assistant = Assistant.load(settings)
+    transcriber = make_transcriber(settings, assistant.vocabulary, corpus_text_of(assistant))
+    listener = Listener.from_settings(settings)
+    say = _speaker(settings) if args.speak else None
+    failures = 0
+    for path in args.audio_file:
+        try:
+            [(transcript, answer)] = answer_audio_files(assistant.ask, [path], transcriber, listener)
+        except (HeardNothing, BadQuestion) as exc:
+            failures += 1
+            sys.stderr.write(f"error: {exc}\n")
+            if args.json:
+                stdout.write(__import__("json").dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
+            continue
+        if args.json:
+            stdout.write(answer_json(answer, audio_file=str(path), transcript=transcript.to_dict()) + "\n")
+        else:
+            stdout.write(f"You said: {transcript.text}\n{answer_text(answer)}\n\n")
+        stdout.flush()
+        if say is not None:
+            say(answer.spoken)
+    return EXIT_ERROR if failures else EXIT_OK
 
 
 def _chat(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     from assistant.engine import Assistant
 
-    assistant = Assistant.load(settings)
-    if args.voice:
-        from assistant.voice_commands import voice_chat
-
-        return voice_chat(assistant, settings, wake=args.wake)
     from assistant.chat import run_chat
 
-    return run_chat(assistant.conversation(), history_file=settings.cache_dir / "chat_history", stdin=stdin)
+    assistant = Assistant.load(settings)
+    conversation = assistant.conversation()
+    history = settings.cache_dir / "chat_history"
+    if args.voice:
+        from assistant.chat import ChatCommands
+        from assistant.render import answer_text
+        from assistant.voice import LoopEnd, corpus_text_of, run_voice_chat
+
+        def show(output, turn) -> None:
+            if turn.heard_nothing:
+                output(f"(heard nothing: {turn.heard_nothing})")
+                return
+            if turn.transcript is not None:
+                output(f"You said: {turn.transcript.text}")
+            if turn.answer is not None:
+                output(answer_text(turn.answer))
+
+        def read_line(prompt: str) -> str:
+            if prompt:
+                stdout_print(prompt, end="")
+            line = stdin.readline()
+            if not line:
+                raise EOFError
+            return line.rstrip("\n")
+
+        stdout_print = print
+        end = run_voice_chat(
+            conversation.ask, settings, assistant.vocabulary, corpus_text_of(assistant), wake=args.wake,
+            output=print, read_line=read_line, show=show, command=ChatCommands(conversation, print).handle,
+        )
+        if end is not LoopEnd.NO_MICROPHONE:
+            return EXIT_OK
+        print("Carrying on with typed questions.")
+    return run_chat(conversation, history_file=history, stdin=stdin)
 
 
 def _build(settings: Settings, stdout: TextIO, if_stale: bool) -> int:

@@ -1,0 +1,57 @@
+"""The voice paths of the command line, on real synthesised audio and this device-less machine."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from assistant.cli import main
+from conftest import REPO
+from voice_fixtures import have_tools, synthesize
+
+pytestmark = [pytest.mark.voice, pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and sox")]
+
+
+def run(argv, stdin=""):
+    out = io.StringIO()
+    code = main(["--home", str(REPO), *argv], stdin=io.StringIO(stdin), stdout=out)
+    return code, out.getvalue()
+
+
+def test_audio_files_are_answered_in_order_with_transcripts(tmp_path):
+    first = synthesize("How much does the Invoke cost?", tmp_path / "q1.wav")
+    second = synthesize("Is the memorandum of understanding legally binding?", tmp_path / "q2.wav")
+    code, out = run(["ask", "--json", "--audio-file", str(first), "--audio-file", str(second)])
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(records) == 2
+    assert "invoke" in records[0]["transcript"]["text"].lower() and "$150" in records[0]["answer"]
+    assert "legally binding" in records[1]["answer"]
+    assert records[0]["transcript"]["stt_seconds"] > 0 and records[0]["transcript"]["engine"] == "faster-whisper"
+
+
+def test_missing_audio_file_is_named_and_the_others_still_answered(tmp_path, capsys):
+    good = synthesize("How much does the Invoke cost?", tmp_path / "good.wav")
+    code, out = run(["ask", "--audio-file", str(tmp_path / "missing.wav"), "--audio-file", str(good)])
+    err = capsys.readouterr().err
+    assert code == 1 and "missing.wav" in err and "Traceback" not in err
+    assert "$150" in out
+
+
+def test_voice_chat_without_microphone_falls_back_to_typed(capsys):
+    code = main(["--home", str(REPO), "chat", "--voice", "--no-speak"],
+                stdin=io.StringIO("How much does the Invoke cost?\n/quit\n"))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.count("No microphone found") == 1 and "Carrying on with typed questions." in out
+    assert "$150" in out and "Traceback" not in out
+
+
+def test_speak_without_sound_device_is_one_line(capsys, tmp_path):
+    code, out = run(["ask", "--speak", "--save-audio", str(tmp_path), "Who is Wang Xiang?"])
+    err = capsys.readouterr().err
+    assert code == 0 and "Wang Xiang" in out
+    assert err.count("\n") <= 1 and "Traceback" not in err
+    saved = list(tmp_path.glob("*.wav"))
+    assert len(saved) == 1 and saved[0].stat().st_size > 10_000  # the spoken answer was still written
