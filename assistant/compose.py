@@ -117,6 +117,7 @@ class Composer:
         self.index = index
         self.embed = embed
         self._word_vectors: dict[str, np.ndarray] = {}
+        self._variant_vectors: dict[str, np.ndarray] = {}
         self._weights_for: tuple = ()
         self._weights_cache: list[float] = []
         self.lexicon = lexicon
@@ -135,6 +136,9 @@ class Composer:
                 self.sentence_names.append(
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
+        texts = [s.text for p in index.passages for s in p.sentences]
+        self.sentence_values = {kind: [typed_values(t, kind) for t in texts] for kind in _VALUE_PATTERNS}
+        self._asked_for, self._asked = "", set()
         self.passage_stems = {
             p.id: set().union(*(self.sentence_stems[self.rows[(p.id, i)]] for i in range(len(p.sentences))))
             for p in index.passages
@@ -159,9 +163,9 @@ class Composer:
 
     def _typed(self, question: Question, row: int, text: str) -> tuple[bool, set[str]]:
         kind = question.answer_type
-        asked = {n for n in question.names}
+        asked = set(question.names)
         if kind in _VALUE_PATTERNS:
-            values = typed_values(text, kind) - typed_values(question.text, kind)
+            values = self.sentence_values[kind][row] - self._asked_values(question)
             return bool(values), values
         if kind == "definition":
             return bool(asked) and asked <= self.sentence_names[row], set()
@@ -174,6 +178,13 @@ class Composer:
             places = {w for w in (t.lower() for t in raw_tokens(text)) if w in _PLACE_WORDS} - asked
             return bool(places), places
         return True, set()
+
+    def _asked_values(self, question: Question) -> set[str]:
+        # "How many phones did Xiaomi sell in 2017?": 2017 is asked, not an answer.
+        if self._asked_for != question.text:
+            self._asked_for = question.text
+            self._asked = typed_values(question.text, question.answer_type)
+        return self._asked
 
     def _value_subject(self, question: Question) -> tuple[tuple[str, ...], str] | None:
         """The rarest concept of a value question that is not about price, count or time."""
@@ -192,6 +203,19 @@ class Composer:
         """A specific name the question is about that the text does not mention ("Dot", "Shum")."""
         return next((head for head in question.heads if head not in stems), None)
 
+    def unknown_words(self, question: Question) -> list[str]:
+        """Question words in no article at all, known before retrieval: their ablations can be
+        embedded in the same model call as the question."""
+        return [
+            word
+            for concept, word in zip(question.concepts, question.concept_words)
+            if not any(self.lexicon.document_frequency.get(t, 0) for t in concept)
+        ]
+
+    @staticmethod
+    def without(question: Question, word: str) -> str:
+        return re.sub(rf"\b{re.escape(word)}\b", " ", question.text, flags=re.I)
+
     def _importance(self, question: Question, words: Sequence[str], query_vector: np.ndarray | None) -> list[float]:
         """How far the question's meaning moves without each word: the focus moves it most.
 
@@ -200,8 +224,15 @@ class Composer:
         """
         if query_vector is None:
             query_vector = self.embed([question.text])[0]
-        without = [re.sub(rf"\b{re.escape(w)}\b", " ", question.text, flags=re.I) for w in words]
-        return [1.0 - float(v @ query_vector) for v in self.embed(without)]
+        variants = [self.without(question, w) for w in words]
+        missing = [v for v in variants if v not in self._variant_vectors]
+        if missing:
+            self._variant_vectors.update(zip(missing, self.embed(missing)))
+        return [1.0 - float(self._variant_vectors[v] @ query_vector) for v in variants]
+
+    def remember_variants(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Vectors of question variants the engine embedded along with the question."""
+        self._variant_vectors = dict(zip(texts, vectors))
 
     def _local_stems(self, row: int, position: int) -> set[str]:
         # A fact often spans a sentence and the one before it ("...worked together. In 2015, they...").

@@ -61,7 +61,12 @@ class Assistant:
         timings: dict[str, float] = {}
 
         mark = time.perf_counter()
-        query_vector = self.embedder.encode([parsed.text])[0]
+        # One model call: the question, and the question without each word the articles never
+        # use (the composer weighs how much each such word matters).
+        variants = [self.composer.without(parsed, w) for w in self.composer.unknown_words(parsed)]
+        vectors = self.embedder.encode([parsed.text, *variants])
+        query_vector = vectors[0]
+        self.composer.remember_variants(variants, vectors[1:])
         timings["embed"] = (time.perf_counter() - mark) * 1000
 
         mark = time.perf_counter()

@@ -26,12 +26,12 @@ class Hit:
     corroborating: list[Passage] = field(default_factory=list)
 
 
-def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int) -> dict[int, float]:
-    """Sum of 1/(k + rank) over the rankings each id appears in (Cormack et al., 2009)."""
-    fused: dict[int, float] = {}
+def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int, size: int) -> np.ndarray:
+    """Per id, the sum of 1/(k + rank) over the rankings it appears in (Cormack et al., 2009)."""
+    fused = np.zeros(size, dtype=np.float64)
     for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            fused[int(item)] = fused.get(int(item), 0.0) + 1.0 / (k + rank)
+        ids = np.asarray(ranking, dtype=np.int64)
+        fused[ids] += 1.0 / (k + np.arange(1, len(ids) + 1))
     return fused
 
 
@@ -64,8 +64,8 @@ class Retriever:
             "bm25": [lexical_ranking],
             "hybrid": [dense_ids[0], lexical_ranking],
         }[self.mode]
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
-        order = sorted(fused, key=lambda i: -fused[i])
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k, count)
+        order = [int(i) for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
         return self._group(
             [Hit(self.passages[i], fused[i], float(dense[i]), float(lexical[i])) for i in order], k
         )

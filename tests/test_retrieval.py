@@ -9,11 +9,12 @@ from assistant.retrieval import Retriever, reciprocal_rank_fusion
 
 
 def test_reciprocal_rank_fusion_by_hand():
-    fused = reciprocal_rank_fusion([np.array([3, 1, 2]), np.array([1, 4])], k=60)
+    fused = reciprocal_rank_fusion([np.array([3, 1, 2]), np.array([1, 4])], k=60, size=6)
     assert fused[1] == pytest.approx(1 / 62 + 1 / 61)
     assert fused[3] == pytest.approx(1 / 61)
     assert fused[4] == pytest.approx(1 / 62)
-    assert max(fused, key=fused.get) == 1  # second in one list, first in the other beats one first
+    assert fused[0] == fused[5] == 0  # in no ranking, no score
+    assert int(np.argmax(fused)) == 1  # second in one list, first in the other beats one first
 
 
 @pytest.mark.engine
