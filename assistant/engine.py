@@ -63,7 +63,7 @@ class Assistant:
         mark = time.perf_counter()
         # One model call: the question, and the question without each word the articles never
         # use (the composer weighs how much each such word matters).
-        variants = [self.composer.without(parsed, w) for w in self.composer.unknown_words(parsed)]
+        variants = self.composer.variants(parsed)
         vectors = self.embedder.encode([parsed.text, *variants])
         query_vector = vectors[0]
         self.composer.remember_variants(variants, vectors[1:])

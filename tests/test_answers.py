@@ -62,6 +62,7 @@ UNANSWERABLE = [
     "What is the price of the Xiaomi laptop?",
     "Where is Xiaomi headquartered?",
     "What is the battery life of the Mi AI speaker?",
+    "What was the Skype on the Manchester United Game last night?",  # "score" as whisper heard it
 ]
 
 
