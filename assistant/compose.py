@@ -55,6 +55,7 @@ SYNONYM_COSINE = 0.75
 # sentences for unanswerable questions reach 0.78 here.
 STRONG_MATCH_COSINE = 0.85
 MIN_COVERAGE = 0.5
+_CLOSE_LOOK = 12
 # Dropping a focus word moves the question embedding by 0.10-0.21 on the suite (revenue, CEO,
 # battery, founded); dropping an incidental one by 0.01-0.05 (handle, built, begin, chief).
 CENTRAL_WORD = 0.10
@@ -138,6 +139,20 @@ class Composer:
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
         texts = [s.text for p in index.passages for s in p.sentences]
+        self.word_counts = [len(t.split()) for t in texts]
+        # Stem incidence per sentence row: of the sentence with the one before it, and of its passage.
+        vocabulary = sorted(set().union(*self.sentence_stems))
+        self.stem_ids = {t: i for i, t in enumerate(vocabulary)}
+        self.local_matrix = np.zeros((len(texts), len(vocabulary)), dtype=bool)
+        for row in range(len(texts)):
+            position = self.position[row]
+            for t in self._local_stems(row, position):
+                self.local_matrix[row, self.stem_ids[t]] = True
+        owner = index.sentence_owner
+        self.passage_matrix = np.zeros_like(self.local_matrix)
+        for passage in index.passages:
+            members = owner == passage.id
+            self.passage_matrix[members] = self.local_matrix[members].any(axis=0)
         self.sentence_values = {kind: [typed_values(t, kind) for t in texts] for kind in _VALUE_PATTERNS}
         self._asked_for, self._asked = "", set()
         self.passage_stems = {
@@ -258,35 +273,62 @@ class Composer:
             return 0.1  # "last month" answers "when" only weakly
         return 0.25
 
+    def _concept_matrix(self, question: Question, matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """rows x concepts: whether each row's text mentions each concept (any of its stems)."""
+        columns = [[self.stem_ids[t] for t in concept if t in self.stem_ids] for concept in question.concepts]
+        out = np.zeros((len(rows), len(columns)), dtype=bool)
+        for j, ids in enumerate(columns):
+            if ids:
+                out[:, j] = matrix[np.ix_(rows, ids)].any(axis=1)
+        return out
+
     def candidates(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         passages = {}
         for rank, hit in enumerate(hits):
             for passage in [hit.passage, *hit.corroborating]:
                 passages.setdefault(passage.id, (passage, rank))
-        rows = [self.rows[(pid, i)] for pid, (p, _) in passages.items() for i in range(len(p.sentences))]
-        if not rows:
+        rows = np.array(
+            [self.rows[(pid, i)] for pid, (p, _) in passages.items() for i in range(len(p.sentences))], dtype=np.int64
+        )
+        if not len(rows):
             return []
+        # Coverage of every candidate at once: concept incidence times concept weight.
+        weights = np.array(self._weights(question) or [0.0])
+        total = float(weights.sum()) or 1.0
+        local = self._concept_matrix(question, self.local_matrix, rows)
+        context = self._concept_matrix(question, self.passage_matrix, rows)
+        coverage = (local @ weights[: local.shape[1]]) / total if local.shape[1] else np.zeros(len(rows))
+        context_coverage = (context @ weights[: context.shape[1]]) / total if context.shape[1] else np.zeros(len(rows))
+        heads = [self.stem_ids[h] for h in question.heads if h in self.stem_ids]
+        missing_focus = (
+            ~self.local_matrix[np.ix_(rows, heads)].all(axis=1) if heads else np.zeros(len(rows), dtype=bool)
+        ) | (len(heads) < len(question.heads))
         dense = self.index.sentence_vectors[rows] @ query_vector
+        # Score in bulk without the answer-type bonus, then look closely only at the best dozen
+        # and at every sentence holding a value of the wanted kind.
+        rough = dense + 0.45 * coverage + 0.1 * context_coverage - 0.3 * missing_focus
+        keep = np.zeros(len(rows), dtype=bool)
+        keep[np.argsort(-rough)[:_CLOSE_LOOK]] = True
+        if question.answer_type in _VALUE_PATTERNS:
+            keep |= np.array([bool(self.sentence_values[question.answer_type][r]) for r in rows.tolist()])
         out = []
-        for row, cosine in zip(rows, dense):
-            passage_id = int(self.index.sentence_owner[row])
-            passage, rank = passages[passage_id]
-            position = self.position[row]
-            sentence = passage.sentences[position]
+        for i, row in enumerate(rows.tolist()):
+            if not keep[i]:
+                continue
+            passage, rank = passages[int(self.index.sentence_owner[row])]
+            sentence = passage.sentences[self.position[row]]
             typed, values = self._typed(question, row, sentence.text)
-            local = self._local_stems(row, position)
             candidate = Candidate(
                 row=row,
                 sentence=sentence,
                 passage=passage,
-                dense=float(cosine),
-                coverage=self._coverage(question, local),
-                context_coverage=self._coverage(question, self.passage_stems[passage_id]),
+                dense=float(dense[i]),
+                coverage=float(coverage[i]),
+                context_coverage=float(context_coverage[i]),
                 typed=typed,
                 values=values,
             )
-            overlong = max(0, candidate.words - 30) / 10
-            missing_focus = self._missing_focus(question, local)
+            overlong = max(0, self.word_counts[row] - 30) / 10
             candidate.score = (
                 candidate.dense
                 + 0.45 * candidate.coverage
@@ -294,7 +336,7 @@ class Composer:
                 + self._type_bonus(question, values, typed)
                 + 0.1 / (1 + rank)
                 - 0.08 * overlong
-                - 0.3 * bool(missing_focus)
+                - 0.3 * bool(missing_focus[i])
             )
             out.append(candidate)
         return sorted(out, key=lambda c: -c.score)

@@ -66,26 +66,28 @@ class Retriever:
         }[self.mode]
         fused = reciprocal_rank_fusion(rankings, self.rrf_k, count)
         order = [int(i) for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
-        return self._group(
-            [Hit(self.passages[i], fused[i], float(dense[i]), float(lexical[i])) for i in order], k
-        )
+        return [
+            Hit(self.passages[home], float(fused[home]), float(dense[home]), float(lexical[home]),
+                [self.passages[i] for i in attached])
+            for home, attached in self._group(order, k)
+        ]
 
-    def _group(self, ranked: list[Hit], k: int) -> list[Hit]:
+    def _group(self, order: list[int], k: int) -> list[tuple[int, list[int]]]:
         # The same fact from several articles becomes one hit with corroborating sources,
         # so it does not crowd other facts out of the top k.
-        hits: list[Hit] = []
-        for hit in ranked:
+        groups: list[tuple[int, list[int]]] = []
+        article = [p.article_id for p in self.passages]
+        for pid in order:
             home = next(
                 (
-                    h
-                    for h in hits
-                    if self.same_fact[hit.passage.id, h.passage.id]
-                    and all(c.article_id != hit.passage.article_id for c in h.corroborating)
+                    group
+                    for group in groups
+                    if self.same_fact[pid, group[0]] and all(article[i] != article[pid] for i in group[1])
                 ),
                 None,
             )
             if home is not None:
-                home.corroborating.append(hit.passage)
-            elif len(hits) < k:
-                hits.append(hit)
-        return hits
+                home[1].append(pid)
+            elif len(groups) < k:
+                groups.append((pid, []))
+        return groups
