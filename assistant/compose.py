@@ -13,6 +13,7 @@ from assistant.chunking import Passage, Sentence
 from assistant.index import LoadedIndex
 from assistant.lexical import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.question import Question
+from assistant.quotes import attribute
 from assistant.retrieval import Hit
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -20,11 +21,13 @@ _VALUE_PATTERNS = {
     "money": re.compile(
         r"\$\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?)\b|\ba (?:third|half|quarter) of\b", re.I
     ),
+    # "How many" wants a count; "fifth largest" answers "where did it rank", not "how many".
     "number": re.compile(
-        r"(?<![$\d])\b\d(?:[\d,.]*\d)?\b(?:\s?(?:million|billion|percent|%))?|\b(?:one|two|three|four|five|six|seven|eight|nine|"
-        r"ten|dozen|hundred|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+        r"(?<![$\d])\b\d(?:[\d,.]*\d)?\b(?:\s?(?:million|billion|percent|%))?|\b(?:one|two|three|four|five|six|"
+        r"seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
         re.I,
     ),
+    "rank": re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top|largest|biggest)\b", re.I),
     "date": re.compile(
         rf"\b(?:19|20)\d{{2}}\b|\b(?:{_MONTHS})\b|\b(?:yesterday|today|last (?:month|year|week))\b", re.I
     ),
@@ -62,8 +65,8 @@ CENTRAL_WORD = 0.10
 JOINT_CENTRAL = 0.2
 # Stems that say what kind of value is wanted, not whose value.
 _VALUE_WORDS = {
-    "cost", "price", "pay", "sell", "sold", "charg", "expens", "pricey", "cheap", "much", "mani",
-    "number", "percentag", "share", "rank", "year", "date", "month", "day", "time",
+    "cost", "price", "pay", "sell", "sold", "charg", "expens", "pricey", "cheap", "cheaper", "much", "mani",
+    "number", "percentag", "share", "rank", "year", "date", "month", "day", "time", "posit", "place",
 }
 
 
@@ -138,6 +141,7 @@ class Composer:
                 self.sentence_names.append(
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
+        self.attribution = attribute(index.passages, self.rows, lexicon)  # who said quoted sentences
         texts = [s.text for p in index.passages for s in p.sentences]
         self.word_counts = [len(t.split()) for t in texts]
         # Stem incidence per sentence row: of the sentence with the one before it, and of its passage.
@@ -156,7 +160,7 @@ class Composer:
         self.sentence_values = {kind: [typed_values(t, kind) for t in texts] for kind in _VALUE_PATTERNS}
         self._asked_for, self._asked = "", set()
         self.passage_stems = {
-            p.id: set().union(*(self.sentence_stems[self.rows[(p.id, i)]] for i in range(len(p.sentences))))
+            p.id: set().union(*(self._local_stems(self.rows[(p.id, i)], i) for i in range(len(p.sentences))))
             for p in index.passages
         }
 
@@ -187,7 +191,14 @@ class Composer:
             return bool(asked) and asked <= self.sentence_names[row], set()
         if kind == "name":
             others = self.sentence_names[row] - asked - _PLACE_WORDS  # "Chinese" is not a who
+            said = self.attribution.get(row)
+            if said and not set(said.speaker) & set(question.heads):
+                others = others | set(said.speaker)  # "Who said…": the speaker is the name
             return bool(others), others
+        if kind == "quote":
+            said = self.attribution.get(row)
+            wanted = set(question.heads)
+            return bool(said) and (not wanted or bool(wanted & set(said.speaker))), set()
         if kind == "reason":
             return bool(_REASON.search(text)), set()
         if kind == "place":
@@ -262,13 +273,18 @@ class Composer:
         self._variant_vectors = dict(zip(texts, vectors))
 
     def _local_stems(self, row: int, position: int) -> set[str]:
-        # A fact often spans a sentence and the one before it ("...worked together. In 2015, they...").
-        return self.sentence_stems[row] | (self.sentence_stems[row - 1] if position else set())
+        # A fact often spans a sentence and the one before it ("...worked together. In 2015, they...");
+        # a quoted sentence names its speaker, if only through the attribution.
+        local = self.sentence_stems[row] | (self.sentence_stems[row - 1] if position else set())
+        said = self.attribution.get(row)
+        return local | set(said.speaker) if said else local
 
     @staticmethod
-    def _type_bonus(question: Question, values: set[str], typed: bool) -> float:
+    def _type_bonus(question: Question, values: set[str], typed: bool, text: str = "") -> float:
         if not typed or question.answer_type == "other":
             return 0.0
+        if question.answer_type == "quote" and text.startswith(("“", '"')):
+            return 0.4  # a quotation leads with its point: "What did he say?" wants its opening
         if question.answer_type == "date" and all(_RELATIVE_DATE.match(v) for v in values):
             return 0.1  # "last month" answers "when" only weakly
         return 0.25
@@ -287,6 +303,12 @@ class Composer:
         for rank, hit in enumerate(hits):
             for passage in [hit.passage, *hit.corroborating]:
                 passages.setdefault(passage.id, (passage, rank))
+        if question.answer_type == "quote" and question.heads:
+            # A quotation's opening may sit in a passage that never names the speaker.
+            for row, said in self.attribution.items():
+                if set(question.heads) & set(said.speaker):
+                    passage = self.index.passages[int(self.index.sentence_owner[row])]
+                    passages.setdefault(passage.id, (passage, len(hits)))
         rows = np.array(
             [self.rows[(pid, i)] for pid, (p, _) in passages.items() for i in range(len(p.sentences))], dtype=np.int64
         )
@@ -297,6 +319,7 @@ class Composer:
         total = float(weights.sum()) or 1.0
         local = self._concept_matrix(question, self.local_matrix, rows)
         context = self._concept_matrix(question, self.passage_matrix, rows)
+
         coverage = (local @ weights[: local.shape[1]]) / total if local.shape[1] else np.zeros(len(rows))
         context_coverage = (context @ weights[: context.shape[1]]) / total if context.shape[1] else np.zeros(len(rows))
         heads = [self.stem_ids[h] for h in question.heads if h in self.stem_ids]
@@ -306,6 +329,12 @@ class Composer:
         dense = self.index.sentence_vectors[rows] @ query_vector
         # Score in bulk without the answer-type bonus, then look closely only at the best dozen
         # and at every sentence holding a value of the wanted kind.
+        subject = self._value_subject(question)
+        subject_ids = [self.stem_ids[t] for t in subject[0] if t in self.stem_ids] if subject else []
+        if subject:  # "how many phones": a count of something else is no answer
+            missing_focus = missing_focus | (
+                ~self.local_matrix[np.ix_(rows, subject_ids)].any(axis=1) if subject_ids else True
+            )
         rough = dense + 0.45 * coverage + 0.1 * context_coverage - 0.3 * missing_focus
         keep = np.zeros(len(rows), dtype=bool)
         keep[np.argsort(-rough)[:_CLOSE_LOOK]] = True
@@ -333,7 +362,7 @@ class Composer:
                 candidate.dense
                 + 0.45 * candidate.coverage
                 + 0.1 * candidate.context_coverage
-                + self._type_bonus(question, values, typed)
+                + self._type_bonus(question, values, typed, sentence.text)
                 + 0.1 / (1 + rank)
                 - 0.08 * overlong
                 - 0.3 * bool(missing_focus[i])
@@ -427,8 +456,8 @@ class Composer:
         ranked = self.candidates(question, query_vector, hits)
         # A question that wants a value is answered by the best sentence holding one.
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
-        if question.answer_type in _SOFT_TYPES and best is not None:
-            best = ranked[0] if ranked[0].score > best.score else best
+        if question.answer_type in _SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.3:
+            best = ranked[0]  # a reason sentence far below the best match is the wrong reason
         reason = self.abstention_reason(question, best, query_vector)
         if reason:
             return Composition(ABSTENTION, True, reason=reason)
@@ -523,6 +552,17 @@ class Composer:
             return text, text
         return span, ("… " if best[0] > 0 else "") + span + (" …" if best[1] < len(text) else "")
 
+    def _attribution_clause(self, candidate: Candidate, question: Question) -> tuple[Passage, str] | None:
+        """For "who said…", the verbatim clause naming the speaker when the quote itself does not."""
+        said = self.attribution.get(candidate.row)
+        if question.answer_type != "name" or said is None or said.row == candidate.row:
+            return None
+        if set(said.speaker) & self.sentence_stems[candidate.row]:
+            return None
+        passage = self.index.passages[int(self.index.sentence_owner[said.row])]
+        text = passage.sentences[self.position[said.row]].text
+        return passage, text[said.start :]
+
     def _cite(self, chosen: list[Candidate], question: Question, disagreement: bool) -> Composition:
         citations: list[Citation] = []
         numbers: dict[int, int] = {}
@@ -539,6 +579,7 @@ class Composer:
         sentences = []
         shown = []
         used_articles = {c.passage.article_id for c in chosen}
+        attribution = self._attribution_clause(chosen[-1], question)
         for candidate in chosen:
             marks = [number_for(candidate.passage, candidate.score)]
             same = self._same_fact(candidate.row, candidate.values, question.answer_type)
@@ -548,6 +589,10 @@ class Composer:
             text, display = self._fit(candidate.sentence.text, question)
             sentences.append(AnswerSentence(text, tuple(dict.fromkeys(marks))))
             shown.append(display)
+        if attribution is not None:
+            passage, clause = attribution
+            sentences.append(AnswerSentence(clause, (number_for(passage, 0.0),)))
+            shown.append("… " + clause)
         body = " ".join(d + " " + "".join(f"[{n}]" for n in s.citations) for d, s in zip(shown, sentences))
         text = f"{DISAGREEMENT_LEAD} {body}" if disagreement else body
         return Composition(text.strip(), False, tuple(sentences), tuple(citations), disagreement)

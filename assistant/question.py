@@ -11,10 +11,13 @@ from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, 
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
-    ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b", re.I)),
-    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b|\brank(ed)?\b", re.I)),
+    ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b|\bhow much (cheaper|dearer|more expensive|less)\b", re.I)),
+    ("rank", re.compile(r"\brank(ed|s|ing)?\b|\bwhat (position|place)\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
-    ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)", re.I)),
+    ("quote", re.compile(r"^\s*what (did|does|has|had|do) .+? (say|said|think|state|stated|tell|add|added)\b", re.I)),
+    # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.
+    ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)[\w.’'-]+(\s+[\w.’'-]+)?\s*[?.!]*\s*$", re.I)),
     ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\bwhich (country|countries|market|markets|city)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b|\bhow come\b", re.I)),
@@ -32,7 +35,7 @@ class Question:
     terms: tuple[str, ...]  # canonical stems for BM25
     concepts: tuple[tuple[str, ...], ...]  # what is asked, framing dropped; a name's stems form one
     concept_words: tuple[str, ...]  # each concept as the asker wrote it, for meaning checks
-    answer_type: str  # money, number, date, definition, name, place, reason or other
+    answer_type: str  # money, number, rank, date, quote, definition, name, place, reason or other
     names: tuple[str, ...]  # corpus names the question mentions, lower-cased canonical
     heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
 

@@ -49,6 +49,9 @@ ANSWERABLE = [
     ("What will the two companies work on together?", r"cloud|AI|artificial intelligence|hardware", None),
     ("how pricey is the invoke", r"\$150", {A003, A004}),
     ("What does the Mi AI speaker cost compared with the Invoke?", r"a third", {A003, A004}),
+    ("Who said Xiaomi's mission is to deliver innovation to everyone around the world?", r"Wang Xiang", {A004}),
+    ("What did Wang Xiang say about Microsoft?", r"great partner|deepening this relationship", {A004}),
+    ("how many phones did xiaomi sell last year", r"92\.4 million", {A000, A002}),
 ]
 
 UNANSWERABLE = [

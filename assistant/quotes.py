@@ -1,0 +1,83 @@
+"""Quotes: who said each quoted or reported sentence, and where the attribution stands."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from assistant.chunking import Passage
+from assistant.lexical import Lexicon, raw_tokens, stem
+
+# "according to Wang Xiang", "Wang Xiang said", "said Wang Xiang"; the name is checked afterwards.
+_ATTRIBUTION = re.compile(
+    r"\b(?i:according to|said|says|added|told)\s+(?P<after>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+    r"|(?P<before>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+(?i:said|says|added|told)\b"
+)
+_PRONOUN_SPEAKER = re.compile(r"^(He|She)\b")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who said a sentence, and the verbatim clause that says so ("according to Wang Xiang, …")."""
+
+    speaker: tuple[str, ...]  # stems of the speaker's name
+    row: int  # the sentence row holding the attribution
+    start: int  # where the attribution clause starts in that sentence's text
+
+
+def _outside_quotes(text: str) -> str:
+    # Blank out quoted words so a name inside the quote is not taken for the speaker.
+    return re.sub(r"“[^”]*”?", lambda m: " " * len(m.group()), text)
+
+
+def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int] | None:
+    for match in _ATTRIBUTION.finditer(_outside_quotes(text)):
+        name = match.group("after") or match.group("before")
+        stems = tuple(
+            stem(lexicon.canonical(t)) for t in raw_tokens(name) if lexicon.canonical(t) in lexicon.proper_nouns
+        )
+        person = [t for t in stems if not lexicon.is_background(t)]
+        if person:
+            return tuple(person), match.start()
+    return None
+
+
+def attribute(passages: Sequence[Passage], rows: dict[tuple[int, int], int], lexicon: Lexicon) -> dict[int, Attribution]:
+    """Attribution of every sentence row that is a quotation or reported speech of a named person.
+
+    Read per article, sentence by sentence: a quotation can run across passage windows, and a
+    sentence shared by two overlapping passages has a row in each.
+    """
+    copies: dict[tuple[str, int], list[int]] = {}  # (article, sentence start) -> its rows
+    order: dict[str, list[tuple[int, str]]] = {}
+    for passage in passages:
+        for position, sentence in enumerate(passage.sentences):
+            key = (passage.article_id, sentence.start)
+            if key not in copies:
+                order.setdefault(passage.article_id, []).append((sentence.start, sentence.text))
+            copies.setdefault(key, []).append(rows[(passage.id, position)])
+
+    found: dict[int, Attribution] = {}
+    for article, sentences in order.items():
+        block: list[int] = []  # sentence starts of the quotation being read
+        depth = 0
+        last: Attribution | None = None
+        for start, text in sorted(sentences):
+            inside = depth > 0  # this sentence continues a quotation begun earlier
+            opened = inside or "“" in text
+            depth += text.count("“") - text.count("”")
+            said = _speaker(text, lexicon)
+            if said:
+                last = Attribution(said[0], copies[(article, start)][0], said[1])
+            elif not inside and not _PRONOUN_SPEAKER.match(text):
+                last = None  # "Xiaomi also said, “…”": a new sentence with no named speaker
+            if opened or said or (_PRONOUN_SPEAKER.match(text) and last is not None):
+                block.append(start)
+            if depth <= 0 and block:
+                if last is not None:
+                    for member in block:
+                        for row in copies[(article, member)]:
+                            found[row] = last
+                block, depth = [], 0
+    return found
