@@ -61,7 +61,7 @@ MIN_COVERAGE = 0.5
 _CLOSE_LOOK = 12
 # Dropping a focus word moves the question embedding by 0.10-0.21 on the suite (revenue, CEO,
 # battery, founded); dropping an incidental one by 0.01-0.05 (handle, built, begin, chief).
-CENTRAL_WORD = 0.10
+CENTRAL_WORD = 0.13
 JOINT_CENTRAL = 0.2
 # Stems that say what kind of value is wanted, not whose value.
 _VALUE_WORDS = {
@@ -173,13 +173,13 @@ class Composer:
             self._weights_cache = [max(self.lexicon.idf(t, self.passage_count) for t in c) for c in key]
         return self._weights_cache
 
-    def _coverage(self, question: Question, stems: set[str]) -> float:
-        """Share of what is asked, weighted by rarity, that a text mentions."""
-        weights = self._weights(question)
-        if not weights:
+    def _coverage(self, question: Question, stems: set[str], ignore: set[str] = frozenset()) -> float:
+        """Share of what is asked, weighted by rarity, that a text mentions (`ignore`d concepts aside)."""
+        pairs = [(c, w) for c, w in zip(question.concepts, self._weights(question)) if not set(c) <= ignore]
+        total = sum(w for _, w in pairs)
+        if not total:
             return 0.0
-        found = sum(w for c, w in zip(question.concepts, weights) if any(t in stems for t in c))
-        return found / sum(weights)
+        return sum(w for c, w in pairs if any(t in stems for t in c)) / total
 
     def _typed(self, question: Question, row: int, text: str) -> tuple[bool, set[str]]:
         kind = question.answer_type
@@ -412,12 +412,12 @@ class Composer:
                     incidental.update(concept)  # "handle", "built": the question stands without them
         else:
             synonyms.update(t for concept, _ in unknown for t in concept)
-        coverage = self._coverage(question, passage_stems | synonyms | incidental)
+        coverage = self._coverage(question, passage_stems | synonyms, ignore=incidental)
         if coverage < MIN_COVERAGE:
             return f"the passage covers only {coverage:.0%} of the question"
         position = best.passage.sentences.index(best.sentence)
         local_stems = self._local_stems(best.row, position) | synonyms
-        local = self._coverage(question, local_stems | incidental)
+        local = self._coverage(question, local_stems, ignore=incidental)
         if best.dense < STRONG_MATCH_COSINE:
             if local < MIN_COVERAGE:
                 return f"the answer sentence covers only {local:.0%} of the question"
