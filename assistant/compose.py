@@ -166,11 +166,23 @@ class Composer:
 
     # -- evidence ----------------------------------------------------------------------
     def _weights(self, question: Question) -> list[float]:
-        # A concept weighs as much as its rarest word: rare words say what the question is about.
-        key = question.concepts
+        """A concept weighs as much as its rarest word: rare words say what the question is about.
+
+        Two kinds weigh nothing. Words the articles never use match no sentence; they are judged
+        apart, by `abstention_reason`, and would only shrink every candidate's coverage alike.
+        And for a value question, the words naming the kind of value ("cost", "cheaper") say
+        what to look for, not what it is about.
+        """
+        key = (question.concepts, question.answer_type)
         if self._weights_for != key:
             self._weights_for = key
-            self._weights_cache = [max(self.lexicon.idf(t, self.passage_count) for t in c) for c in key]
+            self._weights_cache = [
+                0.0
+                if not any(self.lexicon.document_frequency.get(t, 0) for t in c)
+                or (question.answer_type in _VALUE_PATTERNS and set(c) <= _VALUE_WORDS)
+                else max(self.lexicon.idf(t, self.passage_count) for t in c)
+                for c in question.concepts
+            ]
         return self._weights_cache
 
     def _coverage(self, question: Question, stems: set[str], ignore: set[str] = frozenset()) -> float:
@@ -406,7 +418,7 @@ class Composer:
             for (concept, word), weight in zip(unknown, importance):
                 if self._has_synonym(word, evidence):
                     synonyms.update(concept)
-                elif weight >= CENTRAL_WORD or alone:
+                elif weight >= CENTRAL_WORD or alone or word.lower() == question.asked_head:
                     return f"the articles never mention {word!r}"
                 else:
                     incidental.update(concept)  # "handle", "built": the question stands without them

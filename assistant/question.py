@@ -22,6 +22,12 @@ _ANSWER_TYPES = (
     ("place", re.compile(r"\bwhere\b|\bwhich (country|countries|market|markets|city)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b|\bhow come\b", re.I)),
 )
+# "What is Microsoft's yearly revenue?", "What was the score of the game?": the noun asked for.
+_WHAT_IS_HEAD = re.compile(
+    r"^\s*what\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.-]+(?:['’]s)?\s+)*?"
+    r"(?P<head>[a-z][\w-]*)\s*(?:\b(?:of|for|in|at|on|to|with|by|from|like)\b|[?.!]*\s*$)",
+    re.I,
+)
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -38,6 +44,7 @@ class Question:
     answer_type: str  # money, number, rank, date, quote, definition, name, place, reason or other
     names: tuple[str, ...]  # corpus names the question mentions, lower-cased canonical
     heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
+    asked_head: str | None = None  # what "What is X's yearly revenue?" asks for: "revenue"
 
 
 def validate(question: object, max_chars: int) -> str:
@@ -107,6 +114,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         answer_type=answer_type(text),
         names=names,
         heads=tuple(dict.fromkeys(heads)),
+        asked_head=(m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text)) else None),
     )
 
 
