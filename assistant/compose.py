@@ -34,6 +34,7 @@ _VALUE_PATTERNS = {
 }
 # Words that give a reason; "why" questions prefer sentences with one but do not require it.
 _REASON = re.compile(r"\b(because|since|reasons?|due to|thanks to|so that|as a result|lack of|too \w+ to|struggl\w*)\b", re.I)
+_LOCATED = re.compile(r"\b(?:in|inside|outside(?: of)?|across|throughout|within)\s+(?:the\s+)?(\w+)", re.I)
 _SOFT_TYPES = {"reason"}  # preferred when present, never a reason to abstain
 _PLACE_WORDS = {
     "west", "western", "international", "worldwide", "global", "abroad", "overseas", "china", "chinese",
@@ -128,6 +129,7 @@ class Composer:
         self.lexicon = lexicon
         self.max_words = max_words
         self.passage_count = len(index.passages)
+        self.passage_vectors = index.passage_index.reconstruct_n(0, index.passage_index.ntotal)
         self.rows: dict[tuple[int, int], int] = {}
         self.position: list[int] = []  # a sentence row's place in its passage
         self.sentence_stems: list[set[str]] = []
@@ -215,7 +217,8 @@ class Composer:
             return bool(_REASON.search(text)), set()
         if kind == "place":
             places = {w for w in (t.lower() for t in raw_tokens(text)) if w in _PLACE_WORDS} - asked
-            return bool(places), places
+            located = {m.group(1).lower() for m in _LOCATED.finditer(text)} & places
+            return bool(places), {f"in:{p}" for p in located} | places
         return True, set()
 
     def _asked_values(self, question: Question) -> set[str]:
@@ -295,6 +298,8 @@ class Composer:
     def _type_bonus(question: Question, values: set[str], typed: bool, text: str = "") -> float:
         if not typed or question.answer_type == "other":
             return 0.0
+        if question.answer_type == "place" and not any(v.startswith("in:") for v in values):
+            return 0.1  # "the giant from Redmond" names a place; "available in China" says where
         if question.answer_type == "quote" and text.startswith(("“", '"')):
             return 0.4  # a quotation leads with its point: "What did he say?" wants its opening
         if question.answer_type == "date" and all(_RELATIVE_DATE.match(v) for v in values):
@@ -389,8 +394,11 @@ class Composer:
         """Why the best sentence does not answer the question, or None if it does."""
         if best is None:
             return "nothing retrieved"
-        if best.dense < 0.2:
-            return f"best sentence is unrelated (cosine {best.dense:.2f})"
+        # MiniLM can miss a sentence the passage around it explains ("a tough time competing":
+        # 0.08 alone), so the floor takes the better of the two.
+        related = max(best.dense, float(self.passage_vectors[best.passage.id] @ query_vector)) if query_vector is not None else best.dense
+        if related < 0.2 and best.coverage < 0.8:  # off topic, not merely put in other words
+            return f"best sentence is unrelated (cosine {related:.2f})"
         if not best.typed and question.answer_type not in _SOFT_TYPES:
             return f"no {question.answer_type} in the best sentence"
         passage_stems = self.passage_stems[best.passage.id]
@@ -468,8 +476,8 @@ class Composer:
         ranked = self.candidates(question, query_vector, hits)
         # A question that wants a value is answered by the best sentence holding one.
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
-        if question.answer_type in _SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.3:
-            best = ranked[0]  # a reason sentence far below the best match is the wrong reason
+        if question.answer_type in _SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.1:
+            best = ranked[0]  # a reason sentence well below the best match is the wrong reason
         reason = self.abstention_reason(question, best, query_vector)
         if reason:
             return Composition(ABSTENTION, True, reason=reason)
