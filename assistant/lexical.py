@@ -64,6 +64,7 @@ class Lexicon:
     variants: dict[str, str] = field(default_factory=dict)  # lower-cased -> canonical lower-cased
     document_frequency: Counter = field(default_factory=Counter)  # stem -> passages holding it
     documents: int = 0
+    _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False)  # questions repeat words
 
     def is_background(self, term: str) -> bool:
         """A stem in a third of all passages (Microsoft, Xiaomi, AI) names the story, not a topic."""
@@ -99,6 +100,14 @@ class Lexicon:
     def canonical(self, word: str) -> str:
         """The corpus's main spelling of a word (Harman -> harmon, Xiamio -> xiaomi)."""
         folded = word.lower()
+        known = self._canonical_cache.get(folded)
+        if known is None:
+            if len(self._canonical_cache) > 50_000:  # a long batch run must not grow it forever
+                self._canonical_cache.clear()
+            known = self._canonical_cache[folded] = self._canonical(folded)
+        return known
+
+    def _canonical(self, folded: str) -> str:
         if folded in self.variants:
             return self.variants[folded]
         if folded in self.vocabulary or len(folded) < 4 or folded.isdigit():

@@ -50,6 +50,7 @@ class Retriever:
         articles = np.array([p.article_id for p in self.passages])
         # Which passages restate each other across articles, worked out once, not per question.
         self.same_fact = (vectors @ vectors.T >= CORROBORATION_COSINE) & (articles[:, None] != articles[None, :])
+        self.has_twin = self.same_fact.any(axis=1)
 
     def search(self, query_vector: np.ndarray, query_terms: Sequence[str], k: int) -> list[Hit]:
         count = len(self.passages)
@@ -78,6 +79,8 @@ class Retriever:
         groups: list[tuple[int, list[int]]] = []
         article = [p.article_id for p in self.passages]
         for pid in order:
+            if len(groups) >= k and not self.has_twin[pid]:
+                continue  # the slots are full and nothing it could corroborate
             home = next(
                 (
                     group
