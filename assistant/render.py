@@ -24,6 +24,15 @@ def answer_text(answer: Answer, width: int = 88, full_passages: bool = False) ->
     for citation in answer.citations:
         lines.append(f"  [{citation.n}] {citation.title}")
         lines.append(f"      {citation.article_id}, characters {citation.start}-{citation.end}")
-        passage = citation.passage if full_passages else textwrap.shorten(citation.passage, 240, placeholder=" …")
+        passage = citation.passage if full_passages else _preview(citation.passage, answer)
         lines.append(textwrap.indent(textwrap.fill(f"“{passage}”", width - 6), "      "))
     return "\n".join(lines)
+
+
+def _preview(passage: str, answer: Answer, limit: int = 240) -> str:
+    """The quoted sentence in its passage, or the passage's start (/sources shows it all)."""
+    quoted = next((s.text for s in answer.sentences if s.text in passage), None)
+    if quoted is None or len(passage) <= limit:
+        return textwrap.shorten(passage, limit, placeholder=" …")
+    at = passage.index(quoted)
+    return ("… " if at else "") + quoted + (" …" if at + len(quoted) < len(passage) else "")
