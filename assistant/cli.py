@@ -198,29 +198,19 @@ def _chat(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     if args.voice:
         from assistant.chat import ChatCommands
         from assistant.render import answer_text
-        from assistant.voice import LoopEnd, corpus_text_of, run_voice_chat
-
-        def show(output, turn) -> None:
-            if turn.heard_nothing:
-                output(f"(heard nothing: {turn.heard_nothing})")
-                return
-            if turn.transcript is not None:
-                output(f"You said: {turn.transcript.text}")
-            if turn.answer is not None:
-                output(answer_text(turn.answer))
+        from assistant.voice import LoopEnd, corpus_text_of, run_voice_chat, show_turn
 
         def read_line(prompt: str) -> str:
-            if prompt:
-                stdout_print(prompt, end="")
+            print(prompt, end="", flush=True)
             line = stdin.readline()
             if not line:
                 raise EOFError
             return line.rstrip("\n")
 
-        stdout_print = print
         end = run_voice_chat(
             conversation.ask, settings, assistant.vocabulary, corpus_text_of(assistant), wake=args.wake,
-            output=print, read_line=read_line, show=show, command=ChatCommands(conversation, print).handle,
+            output=print, read_line=read_line, command=ChatCommands(conversation, print).handle,
+            show=lambda output, turn: show_turn(output, turn, render=answer_text),
         )
         if end is not LoopEnd.NO_MICROPHONE:
             return EXIT_OK

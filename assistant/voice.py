@@ -86,15 +86,19 @@ class LoopEnd(enum.Enum):
     NO_MICROPHONE = "no microphone"
 
 
-def show_turn(output: Callable[[str], None], turn: VoiceTurn) -> None:
-    """Plain-text rendering of a turn; the CLI may pass a richer one."""
+def show_turn(
+    output: Callable[[str], None],
+    turn: VoiceTurn,
+    render: Callable[[Answer], str] = lambda answer: f"Assistant: {answer.text}",
+) -> None:
+    """A turn as text: what was heard, then the answer as `render` draws it (the CLI adds sources)."""
     if turn.heard_nothing:
         output(f"(heard nothing: {turn.heard_nothing})")
         return
     if turn.transcript is not None:
         output(f"You said: {turn.transcript.text}")
     if turn.answer is not None:
-        output(f"Assistant: {turn.answer.text}")
+        output(render(turn.answer))
 
 
 class VoiceLoop:
