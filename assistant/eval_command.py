@@ -216,7 +216,7 @@ def evaluate(
             assistant = load_assistant(settings.replace(retriever=name))
             if voice and heard is None:
                 task = bar.add_task("speaking + transcribing", total=n)
-                heard = transcribe_suite(suite, settings, assistant, lambda _id: bar.advance(task))
+                heard = transcribe_suite(suite, settings, assistant, lambda _id, task=task: bar.advance(task))
             for mode in ("typed", "voice") if voice else ("typed",):
                 task = bar.add_task(f"{name}/{mode}", total=n)
 

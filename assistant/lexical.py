@@ -78,7 +78,7 @@ class Lexicon:
         frequency: Counter = Counter()
         for text in texts:
             stems = set()
-            for i, token in enumerate(raw_tokens(text)):
+            for token in raw_tokens(text):
                 folded = token.lower()
                 vocabulary.add(folded)
                 stems.add(stem(folded))
