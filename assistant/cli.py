@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer one question (or one per line of stdin with '-')")
     ask.add_argument("question", nargs="?", help="the question, or '-' to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
-    _add_voice_arguments(ask, listening=False)
+    _add_voice_arguments(ask)
     ask.add_argument(
         "--audio-file", action="append", type=Path, default=[], metavar="WAV",
         help="answer a recorded question (WAV/FLAC/AIFF); repeatable",
@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--wake", action="store_true", help="with --voice: wait for the wake phrase, not Enter")
     chat.add_argument("--wake-phrase", help="the wake phrase (default: 'hey assistant')")
     chat.add_argument("--no-speak", action="store_true", help="print answers without speaking them")
-    _add_voice_arguments(chat, listening=True)
+    _add_voice_arguments(chat)
 
     build = commands.add_parser("build", help="(re)build the index from the corpus")
     build.add_argument("--max-passage-chars", type=int, dest="max_passage_chars", help="passage size")
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_voice_arguments(parser: argparse.ArgumentParser, *, listening: bool) -> None:
+def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stt", dest="stt_engine", choices=("faster-whisper", "pocketsphinx"), help="speech-to-text engine")
     parser.add_argument("--no-bias", action="store_true", help="do not bias speech recognition towards the corpus")
     parser.add_argument("--save-audio", type=Path, dest="save_audio_dir", metavar="DIR", help="write each spoken answer as a WAV")

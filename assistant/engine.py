@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Iterator, Sequence
+from typing import Sequence
 
 from assistant.answer import Answer
 from assistant.compose import Composer
@@ -89,10 +89,6 @@ class Assistant:
             disagreement=composition.disagreement,
             timings_ms=timings,
         )
-
-    def ask_many(self, questions: Iterable[str]) -> Iterator[Answer]:
-        for question in questions:
-            yield self.ask(question)
 
     def conversation(self) -> "Conversation":
         return Conversation(self)
