@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assistant.errors import BadQuestion
 from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
+from assistant.thesaurus import KEPT_FUNCTION_WORDS, equivalents
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
@@ -28,6 +29,10 @@ _WHAT_IS_HEAD = re.compile(
     r"(?P<head>[a-z][\w-]*)\s*(?:\b(?:of|for|in|at|on|to|with|by|from|like)\b|[?.!]*\s*$)",
     re.I,
 )
+# A date question about the reporting itself, not about the event reported.
+_PUBLICATION = re.compile(r"\b(reported|published|posted|written|dated|report|article|story)\b", re.I)
+# "What kind of deal had they done before?" asks about the deal: the answer must name one.
+_KIND_OF_HEAD = re.compile(r"\bwhat (?:kinds?|sorts?|types?) of (?P<head>[a-z][\w-]*)", re.I)
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -45,6 +50,7 @@ class Question:
     names: tuple[str, ...]  # corpus names the question mentions, lower-cased canonical
     heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
     asked_head: str | None = None  # what "What is X's yearly revenue?" asks for: "revenue"
+    about_publication: bool = False  # "When was it reported that…": the article's date is asked
 
 
 def validate(question: object, max_chars: int) -> str:
@@ -80,8 +86,9 @@ def answer_type(text: str) -> str:
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
     """Terms, key terms, names and expected answer type of a validated question."""
-    words = [t for t in raw_tokens(text) if t.lower() not in STOPWORDS]
-    key_words = [w for w in words if w.lower() not in QUESTION_FRAMING]
+    tokens = raw_tokens(text)
+    words = [t for t in tokens if t.lower() not in STOPWORDS]
+    key_words = [w for w in tokens if w.lower() in KEPT_FUNCTION_WORDS or w in words and w.lower() not in QUESTION_FRAMING]
     canonical = [lexicon.canonical(w) for w in key_words]
     names = tuple(dict.fromkeys(c for c in canonical if c in lexicon.proper_nouns))
     # "Harman Kardon Invoke" is one thing: a passage that says "the Invoke" covers it.
@@ -103,18 +110,20 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             in_names.update(stems)
     for word, written in zip(canonical, key_words):
         term = stem(word)
-        if term not in in_names and (term,) not in concepts:
-            concepts.append((term,))
+        if term not in in_names and not any(term in c for c in concepts):
+            concepts.append(equivalents(term))
             concept_words.append(written.lower())
+    kind = answer_type(text)
     return Question(
         text=text,
         terms=tuple(stem(lexicon.canonical(w)) for w in words),
         concepts=tuple(concepts),
         concept_words=tuple(concept_words),
-        answer_type=answer_type(text),
+        answer_type=kind,
         names=names,
         heads=tuple(dict.fromkeys(heads)),
-        asked_head=(m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text)) else None),
+        asked_head=(m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text) or _KIND_OF_HEAD.search(text)) else None),
+        about_publication=kind == "date" and bool(_PUBLICATION.search(text)),
     )
 
 
