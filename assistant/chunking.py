@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-from assistant.corpus import Article
+from assistant.corpus import Article, parse_date
 
 # Bump when passage boundaries change for the same text, so built indexes are rebuilt.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 _PARAGRAPH = re.compile(r"[^\n]+")
 # pysbd keeps a quoted speech whole, however many sentences it holds; inside a long quote a
 # full stop before a capital still ends a sentence a listener would hear as one.
@@ -115,7 +115,8 @@ def chunk_articles(articles: Iterable[Article], max_chars: int) -> list[Passage]
     for article in articles:
         for match in _PARAGRAPH.finditer(article.text):
             paragraph = match.group().rstrip()
-            if not paragraph.strip() or _is_heading(paragraph):
+            # A dateline is no sentence either, but it is the article's date: a passage of its own.
+            if not paragraph.strip() or _is_heading(paragraph) and not parse_date(paragraph):
                 continue
             sentences = split_sentences(paragraph, match.start())
             for window in _windows(sentences, max_chars):

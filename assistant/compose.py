@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
 
 from assistant.answer import ABSTENTION, AnswerSentence, Citation
 from assistant.chunking import Passage, Sentence
+from assistant.corpus import parse_date
 from assistant.index import LoadedIndex
 from assistant.lexical import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.question import Question
@@ -47,8 +48,15 @@ _ANAPHORIC = re.compile(
     r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b|\bthat (price|value|amount)\b", re.I
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?=“)")
+# A cut must not end inside a list: "products and services, such as Bing, Edge, Cortana…"
+# cut after "services" or after "Cortana" drops names that were asked for. A list runs from
+# its lead-in to the next semicolon or the sentence's end.
+_LIST = re.compile(r"\b(?:such as|like|including|namely|for example)\b[^;]*", re.I)
 _RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 DISAGREEMENT_LEAD = "The articles disagree."
+REPORTED_LEAD = "Reported on"
+# Words of a "when was it reported" question that ask for the date, not what was reported.
+_PUBLICATION_WORDS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report"}
 DISAGREEMENT_COSINE = 0.55
 # A question word the articles never use still counts as answered when the answer sentence has
 # a word this close in meaning (begin ~ started 0.77, pricey ~ price 0.75); unanswerable words
@@ -129,6 +137,10 @@ class Composer:
         self.lexicon = lexicon
         self.max_words = max_words
         self.passage_count = len(index.passages)
+        # A passage that is only a date is its article's dateline: it says when the article was
+        # reported, so it answers "when was it reported…" and nothing else.
+        self.datelines = {p.article_id: p for p in index.passages if parse_date(p.text)}
+        self.dateline_ids = {p.id for p in self.datelines.values()}
         self.passage_vectors = index.passage_index.reconstruct_n(0, index.passage_index.ntotal)
         self.rows: dict[tuple[int, int], int] = {}
         self.position: list[int] = []  # a sentence row's place in its passage
@@ -319,7 +331,8 @@ class Composer:
         passages = {}
         for rank, hit in enumerate(hits):
             for passage in [hit.passage, *hit.corroborating]:
-                passages.setdefault(passage.id, (passage, rank))
+                if passage.id not in self.dateline_ids:
+                    passages.setdefault(passage.id, (passage, rank))
         if question.answer_type == "quote" and question.heads:
             # A quotation's opening may sit in a passage that never names the speaker.
             for row, said in self.attribution.items():
@@ -352,7 +365,15 @@ class Composer:
             missing_focus = missing_focus | (
                 ~self.local_matrix[np.ix_(rows, subject_ids)].any(axis=1) if subject_ids else True
             )
-        rough = dense + 0.45 * coverage + 0.1 * context_coverage - 0.3 * missing_focus
+        # The noun a "what is the X" or "what kind of X" question asks for belongs in the answer.
+        head = stem(question.asked_head) if question.asked_head else None
+        missing_head = (
+            ~self.local_matrix[rows, self.stem_ids[head]] if head in self.stem_ids else np.zeros(len(rows), dtype=bool)
+        )
+        rough = (
+            dense + 0.45 * coverage + 0.1 * context_coverage
+            - 0.3 * missing_focus - 0.15 * missing_head
+        )
         keep = np.zeros(len(rows), dtype=bool)
         keep[np.argsort(-rough)[:_CLOSE_LOOK]] = True
         if question.answer_type in _VALUE_PATTERNS:
@@ -383,6 +404,7 @@ class Composer:
                 + 0.1 / (1 + rank)
                 - 0.08 * overlong
                 - 0.3 * bool(missing_focus[i])
+                - 0.15 * bool(missing_head[i])
             )
             out.append(candidate)
         return sorted(out, key=lambda c: -c.score)
@@ -473,6 +495,8 @@ class Composer:
         return float(similarity.max()) >= SYNONYM_COSINE
 
     def compose(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> Composition:
+        if question.about_publication:
+            return self._publication_date(question, query_vector, hits)
         ranked = self.candidates(question, query_vector, hits)
         # A question that wants a value is answered by the best sentence holding one.
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
@@ -490,6 +514,42 @@ class Composer:
             if previous and previous.words + best.words <= self.max_words:
                 chosen.insert(0, previous)
         return self._cite(chosen, question, disagreement is not None)
+
+    def _publication_date(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> Composition:
+        """ "When was it reported that…": the dateline of an article that reports it, with the report.
+
+        What was reported is found like any other answer, from the question without its
+        date words; the date then comes from that article's dateline, or from the dateline of
+        another article stating the same thing. An article without one leaves nothing to cite.
+        """
+        kept = [
+            (concept, word) for concept, word in zip(question.concepts, question.concept_words)
+            if not set(concept) <= _PUBLICATION_WORDS
+        ]
+        topic = replace(
+            question, answer_type="other", concepts=tuple(c for c, _ in kept), concept_words=tuple(w for _, w in kept)
+        )
+        ranked = self.candidates(topic, query_vector, hits)
+        best = ranked[0] if ranked else None
+        reason = self.abstention_reason(topic, best, query_vector)
+        if reason:
+            return Composition(ABSTENTION, True, reason=reason)
+        reporting = [best.passage.article_id, *(p.article_id for p, _, _ in self._same_fact(best.row, set(), ""))]
+        dated = next((a for a in reporting if a in self.datelines), None)
+        if dated is None:
+            return Composition(ABSTENTION, True, reason="the articles that report it carry no date")
+        dateline = self.datelines[dated]
+        line = Candidate(self.rows[(dateline.id, 0)], dateline.sentences[0], dateline, 0.0, 0.0, 0.0, True)
+        report = next((c for c in [best] if c.passage.article_id == dated), None)
+        if report is None:  # the dated article's own wording of the fact
+            passage, row, _ = next(f for f in self._same_fact(best.row, set(), "") if f[0].article_id == dated)
+            report = Candidate(row, self._sentence(passage, row), passage, 0.0, 0.0, 0.0, True)
+        cited = self._cite([line, report], topic, False)
+        date, said = cited.sentences
+        _, shown = self._fit(report.sentence.text, topic)
+        marks = ["".join(f"[{n}]" for n in s.citations) for s in cited.sentences]
+        text = f"{REPORTED_LEAD} {date.text} {marks[0]}: {shown} {marks[1]}"
+        return replace(cited, text=text)
 
     def _previous_sentence(self, candidate: Candidate) -> Candidate | None:
         sentences = candidate.passage.sentences
@@ -515,6 +575,8 @@ class Composer:
             if to_question[row] < DISAGREEMENT_COSINE:
                 break
             passage = self.index.passages[int(self.index.sentence_owner[row])]
+            if passage.id in self.dateline_ids:
+                continue
             sentence = self._sentence(passage, row)
             other_years = set(_YEAR.findall(sentence.text)) - asked
             if (
@@ -539,7 +601,7 @@ class Composer:
             if similarity[other] < 0.7:
                 break
             passage = self.index.passages[int(self.index.sentence_owner[other])]
-            if passage.article_id == home or passage.article_id in found:
+            if passage.article_id == home or passage.article_id in found or passage.id in self.dateline_ids:
                 continue
             text = self._sentence(passage, int(other)).text
             if values and kind and not (typed_values(text, kind) & values):
@@ -557,12 +619,15 @@ class Composer:
         if len(text.split()) <= self.max_words:
             return text, text
         cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+        in_list = [(m.start(), m.end()) for m in _LIST.finditer(text)]
         best, best_key = (0, len(text)), None
         for i in range(len(cuts) - 1):
             for j in range(i + 1, len(cuts)):
                 span = text[cuts[i] : cuts[j]].strip()
                 if len(span.split()) > self.max_words - 2:
                     break
+                if any(start < cuts[j] < end for start, end in in_list):
+                    continue
                 stems = {stem(self.lexicon.canonical(t)) for t in raw_tokens(span)}
                 key = (self._coverage(question, stems), len(span))
                 if best_key is None or key > best_key:

@@ -79,13 +79,14 @@ def clean_article(raw: str, *, source: str | None = None) -> Article:
         kept.append(line)
 
     date = None
+    dateline = ""
     title = None
     body_start = 0
     for i, line in enumerate(kept):
         if not line:
             continue
         if date is None and (parsed := parse_date(line)):
-            date = parsed
+            date, dateline = parsed, line
             continue
         if _is_headline(line):
             title, body_start = line, i + 1
@@ -95,12 +96,15 @@ def clean_article(raw: str, *, source: str | None = None) -> Article:
     if title is None:
         first = next((line for line in kept if line and not parse_date(line)), "")
         title, body_start = first[:120], 0
-    # Lines above the headline (a dateline, a teaser the body repeats) are not content.
+    # Lines above the headline (a teaser the body repeats) are not content. The dateline is
+    # kept as the body's first line: "When was it reported?" is answered, and cited, from it.
     body = "\n".join(kept[body_start:])
     body = re.sub(r"\n{3,}", "\n\n", body).strip()
     body = re.sub(r"[^\S\n]+", " ", body)  # tabs, doubled and no-break spaces become one space
     if not body:
         raise ArticleError(f"{source or 'article'}: no article text left after removing web boilerplate")
+    if dateline:
+        body = f"{' '.join(dateline.split())}\n\n{body}"
     return Article(id=slugify(title), title=title, text=body + "\n", date=date, source=source)
 
 

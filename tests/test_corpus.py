@@ -45,7 +45,8 @@ def test_seed_metadata():
     dated = articles["microsoft-xiaomi-extend-partnership"]
     assert dated.title == "Microsoft and Xiaomi to extend their partnership"
     assert dated.date == "2018-02-26"
-    assert not dated.text.startswith("Xiaomi and Microsoft are all set to expand their partnership.\n")
+    # The dateline opens the text, so it can be cited; the teaser above the headline is dropped.
+    assert dated.text.startswith("Monday 26 February 2018\n\nXiaomi and Microsoft are all set to expand their partnership. They")
     assert sum(a.date is not None for a in articles.values()) == 1  # only one article states a date
 
 
@@ -59,7 +60,7 @@ def test_front_matter_round_trip():
     article = read_article(REPO / "corpus" / "microsoft-xiaomi-extend-partnership.md")
     assert article.date == "2018-02-26"
     assert article.source == "002_1786cc76dec43be7.txt"
-    assert article.text.startswith("Xiaomi and Microsoft are all set to expand their partnership.")
+    assert article.text.startswith("Monday 26 February 2018\n\nXiaomi and Microsoft are all set to expand")
 
 
 def test_cleaning_a_new_raw_article():
@@ -71,7 +72,7 @@ def test_cleaning_a_new_raw_article():
     article = clean_article(raw)
     assert article.title == "A Headline About Speakers"
     assert article.date == "2018-03-03"
-    assert article.text == "First sentence here. Second one too.\n"
+    assert article.text == "March 3, 2018\n\nFirst sentence here. Second one too.\n"
     assert article.id == "headline-about-speakers"
 
 
