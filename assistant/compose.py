@@ -224,7 +224,7 @@ class Composer:
         if kind == "quote":
             said = self.attribution.get(row)
             wanted = set(question.heads)
-            return bool(said) and (not wanted or bool(wanted & set(said.speaker))), set()
+            return bool(said) and (not wanted or bool(wanted & said.described_by)), set()
         if kind == "reason":
             return bool(_REASON.search(text)), set()
         if kind == "place":
@@ -306,6 +306,32 @@ class Composer:
         said = self.attribution.get(row)
         return local | set(said.speaker) if said else local
 
+    def _speaker_title(self, question: Question, candidate: Candidate) -> set[str]:
+        # "What did Xiaomi's head of international business say?" names the speaker by title.
+        # Only a question about what was said reads the title, or every sentence of a long
+        # quote would mention "international business" for any question.
+        said = self.attribution.get(candidate.row)
+        return set(said.role) if said and question.answer_type == "quote" else set()
+
+    def _beneficiary_bonus(self, question: Question, text: str) -> float:
+        """+ when the sentence says the asked party gains, - when it only says that party gives.
+
+        "How does Microsoft benefit?" is not answered by "Xiaomi would get more technical
+        benefits from Microsoft", though both words match.
+        """
+        if not question.beneficiary:
+            return 0.0
+        party = re.escape(self.lexicon.proper_nouns.get(self.lexicon.canonical(question.beneficiary), question.beneficiary))
+        gains = re.search(
+            rf"\b(?:for|helps?|allows?|enables?|gives?) {party}\b"
+            rf"|\b{party}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?(?:gain|get|benefit|reach|access|win)",
+            text,
+            re.I,
+        )
+        if gains:
+            return 0.2
+        return -0.2 if re.search(rf"\bfrom {party}\b", text, re.I) else 0.0
+
     @staticmethod
     def _type_bonus(question: Question, values: set[str], typed: bool, text: str = "") -> float:
         if not typed or question.answer_type == "other":
@@ -336,7 +362,7 @@ class Composer:
         if question.answer_type == "quote" and question.heads:
             # A quotation's opening may sit in a passage that never names the speaker.
             for row, said in self.attribution.items():
-                if set(question.heads) & set(said.speaker):
+                if set(question.heads) & said.described_by:
                     passage = self.index.passages[int(self.index.sentence_owner[row])]
                     passages.setdefault(passage.id, (passage, len(hits)))
         rows = np.array(
@@ -401,6 +427,7 @@ class Composer:
                 + 0.45 * candidate.coverage
                 + 0.1 * candidate.context_coverage
                 + self._type_bonus(question, values, typed, sentence.text)
+                + self._beneficiary_bonus(question, sentence.text)
                 + 0.1 / (1 + rank)
                 - 0.08 * overlong
                 - 0.3 * bool(missing_focus[i])
@@ -423,7 +450,7 @@ class Composer:
             return f"best sentence is unrelated (cosine {related:.2f})"
         if not best.typed and question.answer_type not in _SOFT_TYPES:
             return f"no {question.answer_type} in the best sentence"
-        passage_stems = self.passage_stems[best.passage.id]
+        passage_stems = self.passage_stems[best.passage.id] | self._speaker_title(question, best)
         evidence = self._evidence_sentences(best)
         unknown = [
             (concept, word)
@@ -458,7 +485,7 @@ class Composer:
         if coverage < MIN_COVERAGE:
             return f"the passage covers only {coverage:.0%} of the question"
         position = best.passage.sentences.index(best.sentence)
-        local_stems = self._local_stems(best.row, position) | synonyms
+        local_stems = self._local_stems(best.row, position) | synonyms | self._speaker_title(question, best)
         local = self._coverage(question, local_stems, ignore=incidental)
         if best.dense < STRONG_MATCH_COSINE:
             if local < MIN_COVERAGE:
@@ -665,6 +692,15 @@ class Composer:
         shown = []
         used_articles = {c.passage.article_id for c in chosen}
         attribution = self._attribution_clause(chosen[-1], question)
+        if attribution is not None:
+            quoted = sum(len(self._fit(c.sentence.text, question)[1].split()) for c in chosen)
+            if quoted + len(attribution[1].split()) > self.max_words:
+                # "Who is the head of Microsoft's AI group?": the clause naming the speaker answers
+                # it; the quotation would make the answer too long to speak.
+                passage, clause = attribution
+                cited = AnswerSentence(clause, (number_for(passage, chosen[-1].score),))
+                return Composition(f"{clause} {''.join(f'[{n}]' for n in cited.citations)}", False, (cited,),
+                                   tuple(citations))
         for candidate in chosen:
             marks = [number_for(candidate.passage, candidate.score)]
             same = self._same_fact(candidate.row, candidate.values, question.answer_type)

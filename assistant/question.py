@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from assistant.errors import BadQuestion
 from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
-from assistant.thesaurus import KEPT_FUNCTION_WORDS, equivalents
+from assistant.thesaurus import KEPT_FUNCTION_WORDS, TITLE_WORDS, equivalents, plain
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
@@ -31,6 +31,12 @@ _WHAT_IS_HEAD = re.compile(
 )
 # A date question about the reporting itself, not about the event reported.
 _PUBLICATION = re.compile(r"\b(reported|published|posted|written|dated|report|article|story)\b", re.I)
+# "How does Microsoft benefit?", "What will Xiaomi gain?" (idioms arrive put plainly).
+_BENEFICIARY = re.compile(
+    r"\bhow (?:does|do|did|will|would|could|can) (?P<a>[\w’'-]+) (?:benefit|gain)\b"
+    r"|\bwhat (?:does|do|did|will|would|could|can) (?P<b>[\w’'-]+) (?:gain|get)\b",
+    re.I,
+)
 # "What kind of deal had they done before?" asks about the deal: the answer must name one.
 _KIND_OF_HEAD = re.compile(r"\bwhat (?:kinds?|sorts?|types?) of (?P<head>[a-z][\w-]*)", re.I)
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
@@ -51,6 +57,7 @@ class Question:
     heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
     asked_head: str | None = None  # what "What is X's yearly revenue?" asks for: "revenue"
     about_publication: bool = False  # "When was it reported that…": the article's date is asked
+    beneficiary: str | None = None  # "How does Microsoft benefit?": whose gain is asked, as written
 
 
 def validate(question: object, max_chars: int) -> str:
@@ -86,6 +93,7 @@ def answer_type(text: str) -> str:
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
     """Terms, key terms, names and expected answer type of a validated question."""
+    text = plain(text)
     tokens = raw_tokens(text)
     words = [t for t in tokens if t.lower() not in STOPWORDS]
     key_words = [w for w in tokens if w.lower() in KEPT_FUNCTION_WORDS or w in words and w.lower() not in QUESTION_FRAMING]
@@ -124,6 +132,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         heads=tuple(dict.fromkeys(heads)),
         asked_head=(m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text) or _KIND_OF_HEAD.search(text)) else None),
         about_publication=kind == "date" and bool(_PUBLICATION.search(text)),
+        beneficiary=(m.group("a") or m.group("b")) if (m := _BENEFICIARY.search(text)) else None,
     )
 
 
@@ -135,7 +144,12 @@ def _name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
     for match in tokens + [None]:
         word = match.group().rstrip(".").lower() if match else ""
         word = re.sub(r"['’]s$", "", word)
-        is_name = match is not None and lexicon.canonical(word) in lexicon.proper_nouns and word not in STOPWORDS
+        is_name = (
+            match is not None
+            and lexicon.canonical(word) in lexicon.proper_nouns
+            and word not in STOPWORDS
+            and word not in TITLE_WORDS  # "the head of Microsoft's AI group": a role, not a name
+        )
         if is_name:
             run.append(match)
             continue

@@ -8,6 +8,7 @@ from typing import Sequence
 
 from assistant.chunking import Passage
 from assistant.lexical import Lexicon, raw_tokens, stem
+from assistant.thesaurus import TITLE_WORDS
 
 # "according to Wang Xiang", "Wang Xiang said", "said Wang Xiang"; the name is checked afterwards.
 _ATTRIBUTION = re.compile(
@@ -15,6 +16,10 @@ _ATTRIBUTION = re.compile(
     r"|(?P<before>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+(?i:said|says|added|told)\b"
 )
 _PRONOUN_SPEAKER = re.compile(r"^(He|She)\b")
+# The title set off after the name: "according to Wang Xiang, Global Senior Vice President and
+# Head of International Business, Xiaomi" answers "What did Xiaomi's head of international
+# business say?".
+_APPOSITIVE = re.compile(r",\s+([^,.;:“”]+)")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,12 @@ class Attribution:
     speaker: tuple[str, ...]  # stems of the speaker's name
     row: int  # the sentence row holding the attribution
     start: int  # where the attribution clause starts in that sentence's text
+    role: tuple[str, ...] = ()  # stems of the speaker's title, when the attribution gives one
+
+    @property
+    def described_by(self) -> frozenset[str]:
+        """Stems that pick out the speaker: the name and the title."""
+        return frozenset(self.speaker) | frozenset(self.role)
 
 
 def _outside_quotes(text: str) -> str:
@@ -31,16 +42,28 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r"“[^”]*”?", lambda m: " " * len(m.group()), text)
 
 
-def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int] | None:
-    for match in _ATTRIBUTION.finditer(_outside_quotes(text)):
+def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
+    """The speaker's name stems, where the attribution starts, and the title's stems."""
+    plain = _outside_quotes(text)
+    for match in _ATTRIBUTION.finditer(plain):
         name = match.group("after") or match.group("before")
         stems = tuple(
             stem(lexicon.canonical(t)) for t in raw_tokens(name) if lexicon.canonical(t) in lexicon.proper_nouns
         )
         person = [t for t in stems if not lexicon.is_background(t)]
         if person:
-            return tuple(person), match.start()
+            return tuple(person), match.start(), _title(plain[match.end() :], lexicon)
     return None
+
+
+def _title(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
+    appositive = _APPOSITIVE.match(after_name)
+    if not appositive:
+        return ()
+    words = [t.lower() for t in raw_tokens(appositive.group(1))]
+    if not TITLE_WORDS & set(words):
+        return ()
+    return tuple(dict.fromkeys(lexicon.terms(appositive.group(1))))
 
 
 def attribute(passages: Sequence[Passage], rows: dict[tuple[int, int], int], lexicon: Lexicon) -> dict[int, Attribution]:
@@ -69,7 +92,7 @@ def attribute(passages: Sequence[Passage], rows: dict[tuple[int, int], int], lex
             depth += text.count("“") - text.count("”")
             said = _speaker(text, lexicon)
             if said:
-                last = Attribution(said[0], copies[(article, start)][0], said[1])
+                last = Attribution(said[0], copies[(article, start)][0], said[1], said[2])
             elif not inside and not _PRONOUN_SPEAKER.match(text):
                 last = None  # "Xiaomi also said, “…”": a new sentence with no named speaker
             if opened or said or (_PRONOUN_SPEAKER.match(text) and last is not None):

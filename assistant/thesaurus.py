@@ -14,6 +14,7 @@ abstain. Every group must be a true equivalence, not a hint.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from assistant.lexical import stem
@@ -24,6 +25,21 @@ GROUPS = (
     ("build", "create", "develop", "make"),
     ("before", "earlier", "previously", "previous", "prior"),
     ("phone", "smartphone", "handset"),
+    ("cover", "include", "encompass", "span"),
+    ("area", "field", "sector", "domain"),
+    ("benefit", "gain", "boon", "advantage"),
+    ("ai", "artificial"),  # "AI" and "Artificial Intelligence" are written both ways
+)
+# Words of a job title. Articles capitalise them ("Head of International Business"), which
+# makes them look like names; they describe a person, they do not name one.
+TITLE_WORDS = frozenset(
+    "president vice head chief executive officer director founder manager chairman chairwoman "
+    "spokesperson spokesman spokeswoman vp ceo cto cfo coo lead leader analyst partner boss".split()
+)
+# Idioms whose words say nothing of their meaning, put plainly before the question is read.
+IDIOMS = (
+    (re.compile(r"\bwhat(?:['’]s| is) in it for ([\w’'-]+)", re.I), r"how does \1 benefit"),
+    (re.compile(r"\bwhat (?:does|do|did|will) ([\w’'-]+) get out of (it|this|that|the \w+)", re.I), r"how does \1 benefit from \2"),
 )
 # Function words that are normally dropped, kept when a question hinges on them:
 # "What deal had they done before this one?" asks for an earlier deal.
@@ -46,3 +62,10 @@ def equivalents(term: str) -> tuple[str, ...]:
     if group is None:
         return (term,)
     return (term, *(t for t in group if t != term))
+
+
+def plain(text: str) -> str:
+    """The question with idioms put plainly: "What's in it for Xiaomi?" -> "how does Xiaomi benefit?"."""
+    for pattern, meaning in IDIOMS:
+        text = pattern.sub(meaning, text)
+    return text

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.answer import ABSTENTION
-from assistant.compose import DISAGREEMENT_LEAD
+from assistant.compose import DISAGREEMENT_LEAD, REPORTED_LEAD
 
 pytestmark = pytest.mark.engine
 
@@ -52,6 +52,13 @@ ANSWERABLE = [
     ("Who said Xiaomi's mission is to deliver innovation to everyone around the world?", r"Wang Xiang", {A004}),
     ("What did Wang Xiang say about Microsoft?", r"great partner|deepening this relationship", {A004}),
     ("how many phones did xiaomi sell last year", r"92\.4 million", {A000, A002}),
+    ("Is any money changing hands in the agreement?", r"financials", {A003}),  # money ~ financials
+    ("What did Microsoft's AI chief say about Xiaomi?", r"cutting-edge|most innovative", {A002}),
+    ("What did Xiaomi's head of international business say?", r"great partner|mission|reach more users", {A004}),
+    ("Which Microsoft AI products and services are named in the joint statement?", r"XiaoIce.*SwiftKey", {A002}),
+    ("What's in it for Xiaomi?", r"technical benefits|western markets|outside its home market", None),
+    ("How does Microsoft benefit from the deal?", r"foothold|Chinese market|reach more users", None),
+    ("Who is the head of Microsoft's AI group?", r"Harry Shun", {A002}),
 ]
 
 UNANSWERABLE = [
@@ -127,6 +134,21 @@ def test_disagreement_is_stated_and_both_sides_cited(assistant):
     assert "2015" in answer.text and "2016" in answer.text
     cited = {c.article_id for c in answer.citations}
     assert A001 in cited and cited & {A000, A002, A003}
+
+
+def test_when_it_was_reported_comes_from_the_dateline(assistant):
+    answer = assistant.ask("On what date was it reported that Xiaomi and Microsoft would expand their partnership?")
+    assert answer.text.startswith(f"{REPORTED_LEAD} Monday 26 February 2018 [1]: ")
+    dateline, report = answer.citations[:2]
+    assert dateline.passage == "Monday 26 February 2018" and dateline.article_id == A002
+    assert "expand their partnership" in report.passage and report.article_id == A002
+    assert answer.spoken.startswith("Reported on Monday 26 February 2018: Xiaomi and Microsoft")
+
+
+def test_an_undated_report_has_no_date_to_give(assistant):
+    # Only one article carries a dateline; the Invoke's price is in two others.
+    answer = assistant.ask("When was it reported that the Invoke costs $150?")
+    assert answer.abstained
 
 
 def test_follow_up_resolves_against_the_previous_turn(assistant):

@@ -31,6 +31,13 @@ def test_every_article_sentence_is_indexed_once_headings_excluded():
     assert len(sentences) == len(set(sentences)) or max(map(len, sentences)) < 480
 
 
+def test_a_dateline_is_a_passage_of_its_own():
+    passages = chunk_articles(_articles(), max_chars=480)
+    dated = [p for p in passages if p.article_id == "microsoft-xiaomi-extend-partnership"]
+    assert dated[0].text == "Monday 26 February 2018" and dated[0].start == 0
+    assert dated[1].text.startswith("Xiaomi and Microsoft are all set to expand")
+
+
 def test_splitter_keeps_abbreviations_and_splits_long_quotes():
     text = "Both firms work on A.I. products in the U.S. market. They said so."
     assert [s.text for s in split_sentences(text)] == [

@@ -86,3 +86,36 @@ def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, r
 def test_standalone_questions_are_left_alone():
     assert resolve_follow_up("Who is Wang Xiang?", "How much does the Invoke cost?", LEXICON) is None
     assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None
+
+
+def test_everyday_words_carry_their_news_equivalents():
+    parsed = analyse("Is any money changing hands?", LEXICON)
+    assert ("money", "financi", "financ", "fund") in parsed.concepts
+    parsed = analyse("What kind of deal had they done before this one?", LEXICON)
+    assert ("befor", "earlier", "previous", "prior") in parsed.concepts  # a stopword kept for its meaning
+    assert parsed.asked_head == "deal"
+
+
+def test_a_job_title_is_a_role_not_a_name():
+    # The articles capitalise "Head of International Business"; asking for "the head" names no one.
+    parsed = analyse("Who is the head of Microsoft's AI group?", LEXICON)
+    assert "head" not in parsed.heads
+    assert any("head" in c and "execut" in c for c in parsed.concepts)
+
+
+@pytest.mark.parametrize(
+    "question, party",
+    [
+        ("What's in it for Xiaomi?", "Xiaomi"),
+        ("How does Microsoft benefit from the deal?", "Microsoft"),
+        ("what does microsoft get out of the deal", "microsoft"),
+        ("How much does the Invoke cost?", None),
+    ],
+)
+def test_whose_benefit_is_asked(question, party):
+    assert analyse(question, LEXICON).beneficiary == party
+
+
+def test_a_question_about_the_reporting_asks_for_the_article_date():
+    assert analyse("On what date was it reported that they would expand?", LEXICON).about_publication
+    assert not analyse("When did Microsoft test Windows 10 on Xiaomi phones?", LEXICON).about_publication

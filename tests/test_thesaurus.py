@@ -1,0 +1,27 @@
+"""Everyday question words meet the articles' words; idioms are put plainly."""
+
+from __future__ import annotations
+
+from assistant.lexical import stem
+from assistant.thesaurus import GROUPS, equivalents, plain
+
+
+def test_a_word_brings_its_equivalents_itself_first():
+    assert equivalents("money") == ("money", "financi", "financ", "fund")
+    assert equivalents(stem("chief"))[0] == "chief" and stem("executive") in equivalents("chief")
+
+
+def test_words_outside_the_groups_stand_alone():
+    assert equivalents("revenu") == ("revenu",)
+    assert equivalents("ceo") == ("ceo",)  # a specific title is not any "head"
+
+
+def test_no_word_sits_in_two_groups():
+    stems = [term for group in GROUPS for term in dict.fromkeys(stem(word) for word in group)]
+    assert len(stems) == len(set(stems))
+
+
+def test_idioms_are_put_plainly():
+    assert plain("What's in it for Xiaomi?") == "how does Xiaomi benefit?"
+    assert plain("what does microsoft get out of the deal") == "how does microsoft benefit from the deal"
+    assert plain("What is in the deal for Xiaomi?") == "What is in the deal for Xiaomi?"
