@@ -58,8 +58,7 @@ case "$mode" in
   chat) exec "$VENV/bin/assistant" chat "$@" ;;
   test)
     "$VENV/bin/python" -m pytest "$@"
-    # The answer-quality gate: the typed suite may not fall below what it reaches today
-    # (eval/gate.txt; raise it whenever the assistant gets better).
+    # The answer-quality gate: the typed suite must meet the bar in eval/gate.txt.
     mapfile -t gate < <(grep -v '^#' eval/gate.txt)
     exec "$VENV/bin/assistant" eval --no-progress --report reports/eval.md --json-out reports/eval.json "${gate[@]}" ;;
   eval) exec "$VENV/bin/assistant" eval "$@" ;;

@@ -21,7 +21,7 @@ from assistant.lexical import stem
 
 GROUPS = (
     ("money", "financials", "financial", "finances", "funding"),
-    ("chief", "head", "boss", "executive", "exec", "leader"),
+    ("chief", "head", "boss", "executive", "exec", "leader", "lead"),  # "leads the group" = "heads it"
     ("build", "create", "develop", "make"),
     ("before", "earlier", "previously", "previous", "prior"),
     ("phone", "smartphone", "handset"),
