@@ -561,21 +561,22 @@ class Composer:
         reason = self.abstention_reason(topic, best, query_vector)
         if reason:
             return Composition(ABSTENTION, True, reason=reason)
-        reporting = [best.passage.article_id, *(p.article_id for p, _, _ in self._same_fact(best.row, set(), ""))]
-        dated = next((a for a in reporting if a in self.datelines), None)
+        # The same fact in other articles, by their own sentence row.
+        elsewhere = {p.article_id: row for p, row, _ in self._same_fact(best.row, set(), "")}
+        dated = next((a for a in [best.passage.article_id, *elsewhere] if a in self.datelines), None)
         if dated is None:
             return Composition(ABSTENTION, True, reason="the articles that report it carry no date")
         dateline = self.datelines[dated]
         line = Candidate(self.rows[(dateline.id, 0)], dateline.sentences[0], dateline, 0.0, 0.0, 0.0, True)
-        report = next((c for c in [best] if c.passage.article_id == dated), None)
-        if report is None:  # the dated article's own wording of the fact
-            passage, row, _ = next(f for f in self._same_fact(best.row, set(), "") if f[0].article_id == dated)
+        report = best
+        if best.passage.article_id != dated:  # the dated article's own wording of the fact
+            row = elsewhere[dated]
+            passage = self.index.passages[int(self.index.sentence_owner[row])]
             report = Candidate(row, self._sentence(passage, row), passage, 0.0, 0.0, 0.0, True)
         cited = self._cite([line, report], topic, False)
-        date, said = cited.sentences
         _, shown = self._fit(report.sentence.text, topic)
         marks = ["".join(f"[{n}]" for n in s.citations) for s in cited.sentences]
-        text = f"{REPORTED_LEAD} {date.text} {marks[0]}: {shown} {marks[1]}"
+        text = f"{REPORTED_LEAD} {dateline.text} {marks[0]}: {shown} {marks[1]}"
         return replace(cited, text=text)
 
     def _previous_sentence(self, candidate: Candidate) -> Candidate | None:

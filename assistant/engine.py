@@ -19,6 +19,12 @@ from assistant.retrieval import Retriever
 _LOGGER = logging.getLogger(__name__)
 
 
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+)
+
+
 class Assistant:
     """`Assistant.load()` then `.ask(question) -> Answer`; `.conversation()` for follow-ups."""
 
@@ -49,8 +55,12 @@ class Assistant:
 
     @property
     def vocabulary(self) -> list[str]:
-        """The corpus's names as it spells them (Xiaomi, Cortana, DuerOS...), for speech biasing."""
-        return sorted(set(self.lexicon.proper_nouns.values()))
+        """The corpus's names as it spells them (Xiaomi, Cortana, DuerOS...), for speech biasing.
+
+        Days and months (from a dateline) are capitalised but need no biasing: listed, they
+        only crowd the prompt and pull transcripts toward them.
+        """
+        return sorted({name for name in self.lexicon.proper_nouns.values() if name.lower() not in _CALENDAR})
 
     def ask(self, question: str, *, previous: str | None = None) -> Answer:
         """Answer one question; `previous` is the last question, for follow-ups."""
