@@ -10,14 +10,14 @@ import numpy as np
 
 from assistant.answer import ABSTENTION, AnswerSentence, Citation
 from assistant.chunking import Passage, Sentence
-from assistant.corpus import parse_date
+from assistant.corpus import MONTHS, parse_date
 from assistant.index import LoadedIndex
 from assistant.lexical import STOPWORDS, Lexicon, raw_tokens, stem
-from assistant.question import Question
+from assistant.question import Question, reported_topic
 from assistant.quotes import attribute
 from assistant.retrieval import Hit
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTHS = "|".join(MONTHS)
 _VALUE_PATTERNS = {
     "money": re.compile(
         r"\$\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?)\b|\ba (?:third|half|quarter) of\b", re.I
@@ -55,8 +55,6 @@ _LIST = re.compile(r"\b(?:such as|like|including|namely|for example)\b[^;]*", re
 _RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 DISAGREEMENT_LEAD = "The articles disagree."
 REPORTED_LEAD = "Reported on"
-# Words of a "when was it reported" question that ask for the date, not what was reported.
-_PUBLICATION_WORDS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report"}
 DISAGREEMENT_COSINE = 0.55
 # A question word the articles never use still counts as answered when the answer sentence has
 # a word this close in meaning (begin ~ started 0.77, pricey ~ price 0.75); unanswerable words
@@ -321,10 +319,12 @@ class Composer:
         """
         if not question.beneficiary:
             return 0.0
-        party = re.escape(self.lexicon.proper_nouns.get(self.lexicon.canonical(question.beneficiary), question.beneficiary))
+        name = self.lexicon.proper_nouns.get(self.lexicon.canonical(question.beneficiary), question.beneficiary)
+        party = re.escape(name)
         gains = re.search(
             rf"\b(?:for|helps?|allows?|enables?|gives?) {party}\b"
-            rf"|\b{party}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?(?:gain|get|benefit|reach|access|win)",
+            rf"|\b{party}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?"
+            r"(?:gain|get|benefit|reach|access|win)",
             text,
             re.I,
         )
@@ -450,7 +450,8 @@ class Composer:
             return f"best sentence is unrelated (cosine {related:.2f})"
         if not best.typed and question.answer_type not in _SOFT_TYPES:
             return f"no {question.answer_type} in the best sentence"
-        passage_stems = self.passage_stems[best.passage.id] | self._speaker_title(question, best)
+        title = self._speaker_title(question, best)
+        passage_stems = self.passage_stems[best.passage.id] | title
         evidence = self._evidence_sentences(best)
         unknown = [
             (concept, word)
@@ -485,7 +486,7 @@ class Composer:
         if coverage < MIN_COVERAGE:
             return f"the passage covers only {coverage:.0%} of the question"
         position = best.passage.sentences.index(best.sentence)
-        local_stems = self._local_stems(best.row, position) | synonyms | self._speaker_title(question, best)
+        local_stems = self._local_stems(best.row, position) | synonyms | title
         local = self._coverage(question, local_stems, ignore=incidental)
         if best.dense < STRONG_MATCH_COSINE:
             if local < MIN_COVERAGE:
@@ -549,13 +550,7 @@ class Composer:
         date words; the date then comes from that article's dateline, or from the dateline of
         another article stating the same thing. An article without one leaves nothing to cite.
         """
-        kept = [
-            (concept, word) for concept, word in zip(question.concepts, question.concept_words)
-            if not set(concept) <= _PUBLICATION_WORDS
-        ]
-        topic = replace(
-            question, answer_type="other", concepts=tuple(c for c, _ in kept), concept_words=tuple(w for _, w in kept)
-        )
+        topic = reported_topic(question)
         ranked = self.candidates(topic, query_vector, hits)
         best = ranked[0] if ranked else None
         reason = self.abstention_reason(topic, best, query_vector)

@@ -29,6 +29,11 @@ _TAIL = re.compile(
     r"your email address will not be published.*)$",
     re.IGNORECASE,
 )
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DATE_FORMATS = ("%A %d %B %Y", "%d %B %Y", "%B %d, %Y", "%A, %B %d, %Y", "%Y-%m-%d", "%b %d, %Y")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 _SLUG_STOPWORDS = {"a", "an", "and", "the", "to", "with", "in", "on", "up", "of", "for", "more", "their"}

@@ -10,6 +10,7 @@ from typing import Sequence
 from assistant.answer import Answer
 from assistant.compose import Composer
 from assistant.config import Settings, load_settings
+from assistant.corpus import MONTHS, WEEKDAYS
 from assistant.embedding import Embedder, load_query_embedder
 from assistant.index import LoadedIndex, ensure_index
 from assistant.lexical import Lexicon
@@ -19,10 +20,7 @@ from assistant.retrieval import Retriever
 _LOGGER = logging.getLogger(__name__)
 
 
-_CALENDAR = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december".split()
-)
+_CALENDAR = frozenset(MONTHS + WEEKDAYS)
 
 
 class Assistant:

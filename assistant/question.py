@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.errors import BadQuestion
 from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
@@ -31,6 +31,8 @@ _WHAT_IS_HEAD = re.compile(
 )
 # A date question about the reporting itself, not about the event reported.
 _PUBLICATION = re.compile(r"\b(reported|published|posted|written|dated|report|article|story)\b", re.I)
+# Stems of such a question that ask for the date, not what was reported.
+_PUBLICATION_STEMS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report"}
 # "How does Microsoft benefit?", "What will Xiaomi gain?" (idioms arrive put plainly).
 _BENEFICIARY = re.compile(
     r"\bhow (?:does|do|did|will|would|could|can) (?P<a>[\w’'-]+) (?:benefit|gain)\b"
@@ -96,7 +98,10 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     text = plain(text)
     tokens = raw_tokens(text)
     words = [t for t in tokens if t.lower() not in STOPWORDS]
-    key_words = [w for w in tokens if w.lower() in KEPT_FUNCTION_WORDS or w in words and w.lower() not in QUESTION_FRAMING]
+    key_words = [
+        t for t in tokens
+        if t.lower() in KEPT_FUNCTION_WORDS or t.lower() not in STOPWORDS and t.lower() not in QUESTION_FRAMING
+    ]
     canonical = [lexicon.canonical(w) for w in key_words]
     names = tuple(dict.fromkeys(c for c in canonical if c in lexicon.proper_nouns))
     # "Harman Kardon Invoke" is one thing: a passage that says "the Invoke" covers it.
@@ -130,9 +135,23 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         answer_type=kind,
         names=names,
         heads=tuple(dict.fromkeys(heads)),
-        asked_head=(m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text) or _KIND_OF_HEAD.search(text)) else None),
+        asked_head=(
+            m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text) or _KIND_OF_HEAD.search(text)) else None
+        ),
         about_publication=kind == "date" and bool(_PUBLICATION.search(text)),
         beneficiary=(m.group("a") or m.group("b")) if (m := _BENEFICIARY.search(text)) else None,
+    )
+
+
+def reported_topic(question: Question) -> Question:
+    """What a "when was it reported that…" question says was reported: the question without its
+    date and reporting words, wanting no particular kind of value."""
+    kept = [
+        (concept, word) for concept, word in zip(question.concepts, question.concept_words)
+        if not set(concept) <= _PUBLICATION_STEMS
+    ]
+    return replace(
+        question, answer_type="other", concepts=tuple(c for c, _ in kept), concept_words=tuple(w for _, w in kept)
     )
 
 

@@ -39,7 +39,10 @@ TITLE_WORDS = frozenset(
 # Idioms whose words say nothing of their meaning, put plainly before the question is read.
 IDIOMS = (
     (re.compile(r"\bwhat(?:['’]s| is) in it for ([\w’'-]+)", re.I), r"how does \1 benefit"),
-    (re.compile(r"\bwhat (?:does|do|did|will) ([\w’'-]+) get out of (it|this|that|the \w+)", re.I), r"how does \1 benefit from \2"),
+    (
+        re.compile(r"\bwhat (?:does|do|did|will) ([\w’'-]+) get out of (it|this|that|the \w+)", re.I),
+        r"how does \1 benefit from \2",
+    ),
 )
 # Function words that are normally dropped, kept when a question hinges on them:
 # "What deal had they done before this one?" asks for an earlier deal.

@@ -32,7 +32,8 @@ def attributed():
     # Many passages name the two partners, few name a person: as in the real corpus.
     lexicon = Lexicon.from_texts([TEXT] + ["Microsoft and Xiaomi work together."] * 10)
     found = attribute(passages, rows, lexicon)
-    return {texts[row]: said.speaker for row, said in found.items()}, texts, {texts[row]: said.role for row, said in found.items()}
+    speakers = {texts[row]: said.speaker for row, said in found.items()}
+    return speakers, texts, {texts[row]: said.role for row, said in found.items()}
 
 
 def test_every_sentence_of_a_quotation_belongs_to_its_speaker(attributed):
