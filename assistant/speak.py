@@ -124,6 +124,16 @@ class Pyttsx3Speaker:
             # The espeak driver only starts synthesis for non-empty text: runAndWait would spin forever.
             raise ValueError("nothing to say")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # pyttsx3's loop can end on a late "done" event of the previous utterance before espeak
+        # has written any audio (seen once in ~10 full test runs: a 44-byte WAV); one more try
+        # is enough.
+        for _ in range(2):
+            self._synthesize_once(text, path)
+            if path.is_file() and path.stat().st_size > 44:
+                return path
+        raise DeviceUnavailable(f"Speech synthesis wrote no audio to {path}; carrying on without speech.")
+
+    def _synthesize_once(self, text: str, path: Path) -> None:
         failure: list[BaseException] = []
 
         def run() -> None:
@@ -154,9 +164,6 @@ class Pyttsx3Speaker:
             _ENGINE_LOCK.release()
         if failure:
             raise DeviceUnavailable(f"Speech synthesis failed ({failure[0]}); carrying on without speech.")
-        if not path.is_file() or path.stat().st_size <= 44:
-            raise DeviceUnavailable(f"Speech synthesis wrote no audio to {path}; carrying on without speech.")
-        return path
 
     def _target(self) -> Path:
         self._count += 1
