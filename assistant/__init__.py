@@ -9,11 +9,11 @@ __all__ = ["Assistant", "Answer", "Citation", "Settings", "__version__"]
 def __getattr__(name: str):
     # Lazy, so `import assistant` (and `assistant --help`) stays instant.
     if name == "Assistant":
-        from assistant.engine import Assistant
+        from assistant.pipeline import Assistant
 
         return Assistant
     if name in ("Answer", "Citation"):
-        from assistant import answer
+        from assistant import types as answer
 
         return getattr(answer, name)
     if name == "Settings":

@@ -74,8 +74,8 @@ def main() -> None:
     options = parser.parse_args()
 
     from assistant.config import Settings
-    from assistant.engine import Assistant
-    from assistant.index import build_index, read_manifest
+    from assistant.index.store import build_index, read_manifest
+    from assistant.pipeline import Assistant
 
     settings = Settings(home=REPO)
     command = str(Path(sys.executable).with_name("assistant"))

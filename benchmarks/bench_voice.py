@@ -14,14 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import jiwer  # noqa: E402
-
-from voice_fixtures import QUESTIONS, corpus_texts, corpus_vocabulary, engine_available, synthesize  # noqa: E402
+from voice_fixtures import (  # noqa: E402
+    QUESTIONS,
+    corpus_texts,
+    corpus_vocabulary,
+    engine_available,
+    synthesize,
+)
 
 LATENCY_QUESTION = "How many smartphones did Xiaomi sell in 2017?"  # about 3 s as espeak-ng says it
 
 
 def _configurations(vocabulary, text):
-    from assistant.transcribe import SphinxTranscriber, WhisperTranscriber
+    from assistant.voice.stt import SphinxTranscriber, WhisperTranscriber
 
     # (label, factory); the first row is the baseline that ratios are measured against.
     return [
@@ -41,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     args = parser.parse_args(argv)
 
-    from assistant.listen import Listener, listen_file
-    from assistant.transcribe import normalize_words
+    from assistant.voice.audio import Listener, listen_file
+    from assistant.voice.stt import normalize_words
 
     questions = QUESTIONS[: args.questions]
     texts = corpus_texts()
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ask = None
     if engine_available():
         from assistant.config import Settings
-        from assistant.engine import Assistant
+        from assistant.pipeline import Assistant
 
         engine = Assistant.load(Settings())
         ask = engine.ask
@@ -109,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def latency_audio_seconds(audio) -> float:
-    from assistant.listen import audio_seconds
+    from assistant.voice.audio import audio_seconds
 
     return audio_seconds(audio)
 

@@ -24,7 +24,7 @@ def repo_settings():
 @pytest.fixture(scope="session")
 def assistant(repo_settings):
     """The real assistant over the shipped index (rebuilt first if it is stale)."""
-    from assistant.engine import Assistant
+    from assistant.pipeline import Assistant
 
     return Assistant.load(repo_settings)
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from assistant.answer import ABSTENTION
-from assistant.compose import DISAGREEMENT_LEAD, REPORTED_LEAD
+from assistant.reading.compose import DISAGREEMENT_LEAD, REPORTED_LEAD
+from assistant.types import ABSTENTION
 
 pytestmark = pytest.mark.engine
 
@@ -114,8 +114,9 @@ def test_answers_are_verbatim_short_and_numbered(assistant, question):
 
 def test_cited_passage_is_the_article_slice(assistant):
     answer = assistant.ask("How many smartphones did Xiaomi sell in 2017?")
-    from assistant.corpus import read_article
     from conftest import REPO
+
+    from assistant.corpus.clean import read_article
 
     for citation in answer.citations:
         article = read_article(REPO / "corpus" / f"{citation.article_id}.md")

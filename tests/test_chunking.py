@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.chunking import chunk_articles, split_sentences
-from assistant.corpus import read_article
 from conftest import REPO
+
+from assistant.corpus.chunk import chunk_articles, split_sentences
+from assistant.corpus.clean import read_article
 
 
 def _articles():

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO
 
 from assistant.cli import main
-from conftest import REPO
 
 pytestmark = pytest.mark.engine
 

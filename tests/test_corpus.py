@@ -6,10 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
-
-from assistant.corpus import clean_article, import_articles, load_corpus, parse_date, read_article
-from assistant.errors import ArticleError, CorpusEmpty
 from conftest import REPO, SEEDS
+
+from assistant.corpus.clean import (
+    clean_article,
+    import_articles,
+    load_corpus,
+    parse_date,
+    read_article,
+)
+from assistant.errors import ArticleError, CorpusEmpty
 
 BOILERPLATE = [
     "Skip to main content",

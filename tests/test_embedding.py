@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.embedding import OnnxEmbedder, SentenceTransformerEmbedder, encoder_dir_for, load_query_embedder
+from assistant.index.embed import (
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    encoder_dir_for,
+    load_query_embedder,
+)
 
 pytestmark = pytest.mark.engine
 

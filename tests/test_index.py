@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
-from assistant import index as index_module
 from assistant.errors import IndexCorrupt, IndexMissing
-from assistant.index import build_index, ensure_index, load_index, read_manifest, staleness
+from assistant.index import store as index_module
+from assistant.index.store import (
+    build_index,
+    ensure_index,
+    load_index,
+    read_manifest,
+    staleness,
+)
 
 pytestmark = pytest.mark.engine
 

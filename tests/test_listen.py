@@ -7,7 +7,6 @@ import types
 import wave
 
 import pytest
-
 from voice_fixtures import have_tools, synthesize
 
 pytestmark = pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and sox")
@@ -23,7 +22,7 @@ def _silence(path, seconds=2.0, rate=16000):
 
 
 def test_listen_captures_one_phrase_from_a_file(tmp_path):
-    from assistant.listen import Listener, audio_seconds, listen_file, to_samples
+    from assistant.voice.audio import Listener, audio_seconds, listen_file, to_samples
 
     path = synthesize("How much does the Invoke cost?", tmp_path / "q.wav", rate=22050)
     audio = listen_file(Listener(), path)
@@ -35,7 +34,7 @@ def test_listen_captures_one_phrase_from_a_file(tmp_path):
 
 def test_silence_is_heard_nothing_not_a_hang(tmp_path):
     from assistant.errors import HeardNothing
-    from assistant.listen import Listener, listen_file
+    from assistant.voice.audio import Listener, listen_file
 
     with pytest.raises(HeardNothing):
         listen_file(Listener(timeout=1.0), _silence(tmp_path / "quiet.wav", seconds=3.0))
@@ -43,7 +42,7 @@ def test_silence_is_heard_nothing_not_a_hang(tmp_path):
 
 def test_unreadable_file_names_the_fix(tmp_path):
     from assistant.errors import BadQuestion
-    from assistant.listen import Listener, listen_file
+    from assistant.voice.audio import Listener, listen_file
 
     bad = tmp_path / "q.wav"
     bad.write_text("not audio")
@@ -55,7 +54,7 @@ def test_unreadable_file_names_the_fix(tmp_path):
 
 def test_no_input_device_is_one_clear_line(monkeypatch):
     from assistant.errors import DeviceUnavailable
-    from assistant import listen
+    from assistant.voice import audio as listen
 
     class NoDevices:
         def get_default_input_device_info(self):
@@ -74,7 +73,7 @@ def test_no_input_device_is_one_clear_line(monkeypatch):
 
 def test_missing_pyaudio_says_how_to_install(monkeypatch):
     from assistant.errors import DeviceUnavailable
-    from assistant.listen import check_microphone
+    from assistant.voice.audio import check_microphone
 
     monkeypatch.setitem(sys.modules, "pyaudio", None)  # import now raises ImportError
     with pytest.raises(DeviceUnavailable, match="pip install PyAudio"):
@@ -86,7 +85,7 @@ def test_microphone_that_fails_to_open_is_reported(monkeypatch):
     import speech_recognition as sr
 
     from assistant.errors import DeviceUnavailable
-    from assistant import listen
+    from assistant.voice import audio as listen
 
     class Broken(sr.AudioSource):
         def __init__(self, **kwargs):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import BadQuestion
-from assistant.lexical import Lexicon
-from assistant.question import analyse, answer_type, resolve_follow_up, validate
+from assistant.reading.query import analyse, answer_type, resolve_follow_up, validate
+from assistant.text import Lexicon
 
 LEXICON = Lexicon.from_texts(
     [

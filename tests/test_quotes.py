@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chunking import chunk_articles
-from assistant.corpus import Article
-from assistant.lexical import Lexicon
-from assistant.quotes import attribute
+from assistant.corpus.chunk import chunk_articles
+from assistant.reading.quotes import attribute
+from assistant.text import Lexicon
+from assistant.types import Article
 
 TEXT = (
     "Xiaomi and Microsoft signed a deal. Wang Xiang spoke for Xiaomi at the event.\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.retrieval import Retriever, reciprocal_rank_fusion
+from assistant.retrieval.fuse import Retriever, reciprocal_rank_fusion
 
 
 def test_reciprocal_rank_fusion_by_hand():
@@ -28,7 +28,7 @@ def test_reciprocal_rank_fusion_by_hand():
     ],
 )
 def test_hybrid_finds_the_passage(assistant, question, expected):
-    from assistant.question import analyse
+    from assistant.reading.query import analyse
 
     parsed = analyse(question, assistant.lexicon)
     vector = assistant.embedder.encode([parsed.text])[0]
@@ -38,7 +38,7 @@ def test_hybrid_finds_the_passage(assistant, question, expected):
 
 @pytest.mark.engine
 def test_same_fact_in_several_articles_is_one_hit(assistant):
-    from assistant.question import analyse
+    from assistant.reading.query import analyse
 
     parsed = analyse("How many smartphones did Xiaomi sell in 2017?", assistant.lexicon)
     vector = assistant.embedder.encode([parsed.text])[0]
@@ -56,7 +56,7 @@ def test_same_fact_in_several_articles_is_one_hit(assistant):
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_each_mode_ranks(assistant, mode):
     retriever = Retriever(assistant.index, mode)
-    from assistant.question import analyse
+    from assistant.reading.query import analyse
 
     parsed = analyse("How much does the Invoke cost?", assistant.lexicon)
     hits = retriever.search(assistant.embedder.encode([parsed.text])[0], parsed.terms, k=3)

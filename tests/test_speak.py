@@ -15,7 +15,7 @@ SENTENCE = (
 
 
 def test_saved_answer_is_a_plausible_wav(tmp_path, capsys):
-    from assistant.speak import Pyttsx3Speaker, wav_seconds
+    from assistant.voice.tts import Pyttsx3Speaker, wav_seconds
 
     speaker = Pyttsx3Speaker(save_dir=tmp_path, play=False)
     path = speaker.say(SENTENCE)
@@ -25,7 +25,7 @@ def test_saved_answer_is_a_plausible_wav(tmp_path, capsys):
 
 
 def test_citation_marks_are_not_spoken(tmp_path):
-    from assistant.speak import Pyttsx3Speaker, wav_seconds
+    from assistant.voice.tts import Pyttsx3Speaker, wav_seconds
 
     speaker = Pyttsx3Speaker(save_dir=tmp_path, play=False)
     with_marks = wav_seconds(speaker.say("Xiaomi sold 92.4 million phones [1] [2] [3]."))
@@ -34,7 +34,7 @@ def test_citation_marks_are_not_spoken(tmp_path):
 
 
 def test_empty_text_is_skipped_without_hanging(tmp_path):
-    from assistant.speak import Pyttsx3Speaker
+    from assistant.voice.tts import Pyttsx3Speaker
 
     speaker = Pyttsx3Speaker(save_dir=tmp_path, play=False)
     assert speaker.say("") is None and speaker.say("  [1] ") is None
@@ -47,7 +47,7 @@ def _seconds_at_rate(rate: int, folder) -> float:
     import sys
 
     code = (
-        "import sys; from assistant.speak import Pyttsx3Speaker, wav_seconds; "
+        "import sys; from assistant.voice.tts import Pyttsx3Speaker, wav_seconds; "
         f"print(wav_seconds(Pyttsx3Speaker(rate={rate}, save_dir=sys.argv[1], play=False).say(sys.argv[2])))"
     )
     done = subprocess.run([sys.executable, "-c", code, str(folder), SENTENCE], capture_output=True, text=True,
@@ -57,7 +57,7 @@ def _seconds_at_rate(rate: int, folder) -> float:
 
 def test_rate_and_voice_options_change_the_audio(tmp_path):
     from assistant.errors import DeviceUnavailable
-    from assistant.speak import Pyttsx3Speaker
+    from assistant.voice.tts import Pyttsx3Speaker
 
     slow, fast = _seconds_at_rate(120, tmp_path / "slow"), _seconds_at_rate(260, tmp_path / "fast")
     assert slow > fast * 1.4
@@ -70,7 +70,7 @@ def test_no_sound_device_is_one_line(tmp_path, monkeypatch):
     import subprocess
 
     from assistant.errors import DeviceUnavailable
-    from assistant.speak import Pyttsx3Speaker
+    from assistant.voice.tts import Pyttsx3Speaker
 
     def no_card(*args, **kwargs):
         return subprocess.CompletedProcess(args, 1, "", "aplay: main:831: audio open error: No such file or directory")
@@ -83,8 +83,8 @@ def test_no_sound_device_is_one_line(tmp_path, monkeypatch):
 
 
 def test_missing_aplay_names_alsa_utils(monkeypatch):
-    from assistant import speak
     from assistant.errors import DeviceUnavailable
+    from assistant.voice import tts as speak
 
     monkeypatch.setattr(speak.shutil, "which", lambda name: None)
     with pytest.raises(DeviceUnavailable, match="alsa-utils"):
@@ -93,6 +93,6 @@ def test_missing_aplay_names_alsa_utils(monkeypatch):
 
 def test_speaking_off_makes_a_silent_speaker():
     from assistant.config import Settings
-    from assistant.speak import SilentSpeaker, make_speaker
+    from assistant.voice.tts import SilentSpeaker, make_speaker
 
     assert isinstance(make_speaker(Settings(speak=False)), SilentSpeaker)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.lexical import stem
-from assistant.thesaurus import GROUPS, equivalents, plain
+from assistant.reading.thesaurus import GROUPS, equivalents, plain
+from assistant.text import stem
 
 
 def test_a_word_brings_its_equivalents_itself_first():

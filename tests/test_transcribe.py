@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import jiwer
 import pytest
-
-from voice_fixtures import QUESTIONS, corpus_texts, corpus_vocabulary, have_tools, synthesize
+from voice_fixtures import (
+    QUESTIONS,
+    corpus_texts,
+    corpus_vocabulary,
+    have_tools,
+    synthesize,
+)
 
 pytestmark = pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and sox")
 
@@ -21,7 +26,7 @@ def corpus():
 @pytest.fixture(scope="module")
 def captured(tmp_path_factory):
     """Each question spoken by espeak-ng, captured by Listener.listen from a file source."""
-    from assistant.listen import Listener, listen_file
+    from assistant.voice.audio import Listener, listen_file
 
     folder = tmp_path_factory.mktemp("questions")
     listener = Listener()
@@ -29,7 +34,7 @@ def captured(tmp_path_factory):
 
 
 def _wer(transcripts) -> float:
-    from assistant.transcribe import normalize_words
+    from assistant.voice.stt import normalize_words
 
     refs = [normalize_words(q) for q, _, _ in SAMPLE[: len(transcripts)]]
     return jiwer.wer(refs, [normalize_words(t.text) or "-" for t in transcripts])
@@ -37,7 +42,7 @@ def _wer(transcripts) -> float:
 
 @pytest.mark.voice
 def test_whisper_hears_the_questions(corpus, captured):
-    from assistant.transcribe import WhisperTranscriber
+    from assistant.voice.stt import WhisperTranscriber
 
     vocabulary, text = corpus
     transcriber = WhisperTranscriber(vocabulary, text)
@@ -50,7 +55,7 @@ def test_whisper_hears_the_questions(corpus, captured):
 
 @pytest.mark.voice
 def test_pocketsphinx_bias_beats_its_default(corpus, captured):
-    from assistant.transcribe import SphinxTranscriber
+    from assistant.voice.stt import SphinxTranscriber
 
     vocabulary, text = corpus
     biased = [SphinxTranscriber(vocabulary, text).transcribe(a) for a in captured]
@@ -63,7 +68,7 @@ def test_pocketsphinx_bias_beats_its_default(corpus, captured):
 
 
 def test_transcribe_accepts_a_path(tmp_path, corpus):
-    from assistant.transcribe import SphinxTranscriber
+    from assistant.voice.stt import SphinxTranscriber
 
     path = synthesize("Microsoft and Xiaomi signed a memorandum of understanding.", tmp_path / "s.wav")
     transcript = SphinxTranscriber(*corpus).transcribe(path)
@@ -72,8 +77,8 @@ def test_transcribe_accepts_a_path(tmp_path, corpus):
 
 
 def test_repair_reaches_names_and_leaves_english_alone(corpus):
-    from assistant.transcribe import corpus_words, rank_vocabulary
-    from assistant.transcript_repair import TranscriptRepairer
+    from assistant.voice.repair import TranscriptRepairer
+    from assistant.voice.stt import corpus_words, rank_vocabulary
 
     vocabulary, text = corpus
     repairer = TranscriptRepairer(rank_vocabulary(vocabulary, text), corpus_words(text))
@@ -93,7 +98,7 @@ def test_repair_reaches_names_and_leaves_english_alone(corpus):
 
 
 def test_numbers_are_spelled_for_language_models_and_wer():
-    from assistant.transcribe import normalize_words
+    from assistant.voice.stt import normalize_words
 
     assert normalize_words("Xiaomi sold 92.4 million phones in 2017 for $150!") == (
         "xiaomi sold ninety two point four million phones in twenty seventeen for one hundred fifty"
@@ -103,7 +108,7 @@ def test_numbers_are_spelled_for_language_models_and_wer():
 def test_unknown_engine_names_the_choices():
     from assistant.config import Settings
     from assistant.errors import AssistantError
-    from assistant.transcribe import make_transcriber
+    from assistant.voice.stt import make_transcriber
 
     with pytest.raises(AssistantError, match="faster-whisper, pocketsphinx"):
         make_transcriber(Settings(stt_engine="kaldi"))

@@ -6,13 +6,11 @@ import contextlib
 import threading
 
 import pytest
-
 from voice_fixtures import (
     QUESTIONS,
     concatenate,
     corpus_texts,
     corpus_vocabulary,
-    engine_available,
     have_tools,
     synthesize,
 )
@@ -21,14 +19,14 @@ pytestmark = pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and so
 
 
 def _answer(question: str):
-    from assistant.answer import Answer
+    from assistant.types import Answer
 
     return Answer(question=question, text=f"You asked: {question} [1]", abstained=False)
 
 
 @pytest.fixture(scope="module")
 def whisper():
-    from assistant.transcribe import WhisperTranscriber
+    from assistant.voice.stt import WhisperTranscriber
 
     texts = corpus_texts()
     return WhisperTranscriber(corpus_vocabulary(texts), "\n".join(texts))
@@ -52,7 +50,7 @@ def audio(tmp_path_factory):
 
 @pytest.mark.voice
 def test_audio_files_are_answered_in_order(audio, whisper):
-    from assistant.voice import answer_audio_files
+    from assistant.voice.loop import answer_audio_files
 
     results = answer_audio_files(_answer, [audio["q0"], audio["q1"]], whisper)
     assert [a.question for _, a in results] == [t.text for t, _ in results]
@@ -64,7 +62,7 @@ def test_a_silent_file_is_heard_nothing_naming_it(tmp_path, audio):
     import wave
 
     from assistant.errors import HeardNothing
-    from assistant.voice import answer_audio_files
+    from assistant.voice.loop import answer_audio_files
 
     quiet = tmp_path / "quiet.wav"
     with wave.open(str(quiet), "wb") as w:
@@ -74,8 +72,8 @@ def test_a_silent_file_is_heard_nothing_naming_it(tmp_path, audio):
 
 
 def _loop(source_path, transcriber, lines, wake=None, speaker=None):
-    from assistant.listen import Listener, audio_file
-    from assistant.voice import VoiceLoop
+    from assistant.voice.audio import Listener, audio_file
+    from assistant.voice.loop import VoiceLoop
 
     out: list[str] = []
     feed = iter(lines)
@@ -95,7 +93,7 @@ def _loop(source_path, transcriber, lines, wake=None, speaker=None):
 
 @pytest.mark.voice
 def test_push_to_talk_turns_from_a_file_standing_in_for_the_microphone(audio, whisper):
-    from assistant.voice import LoopEnd
+    from assistant.voice.loop import LoopEnd
 
     # Enter, Enter, a typed question, Enter (the file is used up: heard nothing), quit.
     loop, end, out = _loop(audio["two_questions"], whisper, ["", "", "Who is Wang Xiang?", "", "quit"])
@@ -110,8 +108,8 @@ def test_push_to_talk_turns_from_a_file_standing_in_for_the_microphone(audio, wh
 
 @pytest.mark.voice
 def test_wake_phrase_starts_a_turn_and_chatter_does_not(audio, whisper):
-    from assistant.voice import LoopEnd
-    from assistant.wake import WakeSpotter
+    from assistant.voice.loop import LoopEnd
+    from assistant.voice.wake import WakeSpotter
 
     blocked = threading.Event()  # typed lines come from a thread in wake mode: none until the end
     spotter = WakeSpotter("hey assistant")
@@ -127,8 +125,8 @@ def test_wake_phrase_starts_a_turn_and_chatter_does_not(audio, whisper):
 
 
 def _loop_wake(path, transcriber, spotter, blocked):
-    from assistant.listen import Listener, audio_file
-    from assistant.voice import VoiceLoop
+    from assistant.voice.audio import Listener, audio_file
+    from assistant.voice.loop import VoiceLoop
 
     out: list[str] = []
 
@@ -144,8 +142,8 @@ def _loop_wake(path, transcriber, spotter, blocked):
 
 
 def test_wake_spotter_on_files(audio):
-    from assistant.listen import audio_file
-    from assistant.wake import WakeSpotter
+    from assistant.voice.audio import audio_file
+    from assistant.voice.wake import WakeSpotter
 
     spotter = WakeSpotter("hey assistant")
     with audio_file(audio["woken"]) as source:
@@ -158,8 +156,8 @@ def test_wake_spotter_on_files(audio):
 
 def test_missing_microphone_returns_the_fallback_signal():
     from assistant.errors import DeviceUnavailable
-    from assistant.listen import Listener
-    from assistant.voice import LoopEnd, VoiceLoop
+    from assistant.voice.audio import Listener
+    from assistant.voice.loop import LoopEnd, VoiceLoop
 
     @contextlib.contextmanager
     def no_microphone():
@@ -173,8 +171,8 @@ def test_missing_microphone_returns_the_fallback_signal():
 
 
 def test_ctrl_c_ends_cleanly(audio):
-    from assistant.listen import Listener, audio_file
-    from assistant.voice import LoopEnd, VoiceLoop
+    from assistant.voice.audio import Listener, audio_file
+    from assistant.voice.loop import LoopEnd, VoiceLoop
 
     def interrupt(prompt):
         raise KeyboardInterrupt
@@ -187,7 +185,7 @@ def test_ctrl_c_ends_cleanly(audio):
 
 def test_a_failing_speaker_is_reported_once_then_silenced(audio):
     from assistant.errors import DeviceUnavailable
-    from assistant.speak import SilentSpeaker
+    from assistant.voice.tts import SilentSpeaker
 
     class NoSoundCard:
         calls = 0
@@ -204,11 +202,10 @@ def test_a_failing_speaker_is_reported_once_then_silenced(audio):
 
 @pytest.mark.voice
 @pytest.mark.engine
-@pytest.mark.skipif(not engine_available(), reason="needs the core engine and its index")
 def test_spoken_questions_get_the_right_facts_from_the_engine(tmp_path, whisper):
     from assistant.config import Settings
-    from assistant.engine import Assistant
-    from assistant.voice import answer_audio_files
+    from assistant.pipeline import Assistant
+    from assistant.voice.loop import answer_audio_files
 
     assistant = Assistant.load(Settings())
     cases = [QUESTIONS[0], QUESTIONS[3], QUESTIONS[4], QUESTIONS[6]]

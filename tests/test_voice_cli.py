@@ -6,10 +6,10 @@ import io
 import json
 
 import pytest
-
-from assistant.cli import main
 from conftest import REPO
 from voice_fixtures import have_tools, synthesize
+
+from assistant.cli import main
 
 pytestmark = [pytest.mark.voice, pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and sox")]
 

@@ -100,11 +100,6 @@ def wav_seconds(path: Path) -> float:
         return w.getnframes() / float(w.getframerate())
 
 
-def engine_available() -> bool:
-    """True when the core engine and its built index are present."""
-    return (Path(__file__).resolve().parent.parent / "assistant" / "engine.py").is_file() and CORPUS_DIR.is_dir()
-
-
 def have_tools() -> bool:
     """espeak-ng and sox, which the audio fixtures need."""
     return shutil.which("espeak-ng") is not None and shutil.which("sox") is not None

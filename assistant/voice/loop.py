@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable, Sequence
 
-from assistant.answer import Answer
 from assistant.errors import AssistantError, DeviceUnavailable, HeardNothing
-from assistant.listen import Listener, listen_file, microphone
-from assistant.speak import SilentSpeaker, Speaker
-from assistant.transcribe import Transcriber, Transcript
+from assistant.types import Answer
+from assistant.voice.audio import Listener, listen_file, microphone
+from assistant.voice.stt import Transcriber, Transcript
+from assistant.voice.tts import SilentSpeaker, Speaker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -256,13 +256,13 @@ def run_voice_chat(
     command: Callable[[str], Any] | None = None,
 ) -> LoopEnd:
     """`assistant chat --voice [--wake]`: build the parts from `settings` and run the loop."""
-    from assistant.speak import make_speaker
-    from assistant.transcribe import make_transcriber
-    from assistant.wake import WakeSpotter
+    from assistant.voice.stt import make_transcriber
+    from assistant.voice.tts import make_speaker
+    from assistant.voice.wake import WakeSpotter
 
     try:
         # Check the device before loading models, so a missing microphone costs no time.
-        from assistant.listen import check_microphone
+        from assistant.voice.audio import check_microphone
 
         check_microphone()
     except DeviceUnavailable as exc:

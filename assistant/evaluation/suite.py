@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.answer import Answer, spoken_text
 from assistant.errors import AssistantError, SuiteError
+from assistant.types import Answer, spoken_text
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from assistant.answer import Answer
+from assistant.cli.render import answer_text
 from assistant.errors import AssistantError, BadQuestion
-from assistant.render import answer_text
+from assistant.types import Answer
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from assistant.chunking import Passage
-from assistant.lexical import Lexicon, raw_tokens, stem
-from assistant.thesaurus import TITLE_WORDS
+from assistant.reading.thesaurus import TITLE_WORDS
+from assistant.text import Lexicon, raw_tokens, stem
+from assistant.types import Passage
 
 # "according to Wang Xiang", "Wang Xiang said", "said Wang Xiang"; the name is checked afterwards.
 _ATTRIBUTION = re.compile(

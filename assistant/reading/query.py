@@ -7,8 +7,13 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from assistant.errors import BadQuestion
-from assistant.lexical import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
-from assistant.thesaurus import KEPT_FUNCTION_WORDS, TITLE_WORDS, equivalents, plain
+from assistant.reading.thesaurus import (
+    KEPT_FUNCTION_WORDS,
+    TITLE_WORDS,
+    equivalents,
+    plain,
+)
+from assistant.text import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from assistant.answer import Answer
+from assistant.types import Answer
 
 
 def answer_json(answer: Answer, **extra: object) -> str:

@@ -1,10 +1,72 @@
-"""Answers: the typed result of a question, with numbered citations of verbatim passages."""
+"""The small typed records every stage passes on: articles, passages, hits, answers, citations."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article; passages point into `text` by character offsets."""
+
+    id: str
+    title: str
+    text: str
+    date: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence span: `text == article.text[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of whole sentences from one paragraph; `text == article.text[start:end]`."""
+
+    id: int
+    article_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "sentences": [[s.start, s.end] for s in self.sentences],
+        }
+
+    @classmethod
+    def from_json(cls, row: dict) -> "Passage":
+        text, start = row["text"], row["start"]
+        sentences = tuple(Sentence(a, b, text[a - start : b - start]) for a, b in row["sentences"])
+        return cls(row["id"], row["article_id"], row["title"], start, row["end"], text, sentences)
+
+
+@dataclass
+class Hit:
+    """A retrieved passage, its scores, and passages of other articles that say the same."""
+
+    passage: Passage
+    score: float
+    dense_score: float
+    bm25_score: float
+    corroborating: list[Passage] = field(default_factory=list)
+
 
 ABSTENTION = "I couldn't find that in the articles about the deal."
 _CITATION_MARK = re.compile(r"\s*\[\d+\]")

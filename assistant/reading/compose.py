@@ -8,14 +8,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from assistant.answer import ABSTENTION, AnswerSentence, Citation
-from assistant.chunking import Passage, Sentence
-from assistant.corpus import MONTHS, parse_date
-from assistant.index import LoadedIndex
-from assistant.lexical import STOPWORDS, Lexicon, raw_tokens, stem
-from assistant.question import Question, reported_topic
-from assistant.quotes import attribute
-from assistant.retrieval import Hit
+from assistant.corpus.clean import MONTHS, parse_date
+from assistant.index.store import LoadedIndex
+from assistant.reading.query import Question, reported_topic
+from assistant.reading.quotes import attribute
+from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
+from assistant.types import ABSTENTION, AnswerSentence, Citation, Hit, Passage, Sentence
 
 _MONTHS = "|".join(MONTHS)
 _VALUE_PATTERNS = {

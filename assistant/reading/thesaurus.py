@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.lexical import stem
+from assistant.text import stem
 
 GROUPS = (
     ("money", "financials", "financial", "finances", "funding"),

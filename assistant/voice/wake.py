@@ -7,8 +7,8 @@ import time
 from typing import Any, Callable
 
 from assistant.errors import AssistantError, ModelUnavailable
-from assistant.listen import SAMPLE_RATE
-from assistant.transcribe import add_pronunciations, normalize_words
+from assistant.voice.audio import SAMPLE_RATE
+from assistant.voice.stt import add_pronunciations, normalize_words
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
-from assistant.answer import Answer
-from assistant.compose import Composer
 from assistant.config import Settings, load_settings
-from assistant.corpus import MONTHS, WEEKDAYS
-from assistant.embedding import Embedder, load_query_embedder
-from assistant.index import LoadedIndex, ensure_index
-from assistant.lexical import Lexicon
-from assistant.question import analyse, resolve_follow_up, validate
-from assistant.retrieval import Retriever
+from assistant.corpus.clean import MONTHS, WEEKDAYS
+from assistant.index.embed import Embedder, load_query_embedder
+from assistant.index.store import LoadedIndex, ensure_index
+from assistant.reading.compose import Composer
+from assistant.reading.query import analyse, resolve_follow_up, validate
+from assistant.retrieval.fuse import Retriever
+from assistant.text import Lexicon
+from assistant.types import Answer
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-from assistant.corpus import Article, parse_date
+from assistant.corpus.clean import parse_date
+from assistant.types import Article, Passage, Sentence
 
 # Bump when passage boundaries change for the same text, so built indexes are rebuilt.
 CHUNKER_VERSION = 3
@@ -16,45 +16,6 @@ _PARAGRAPH = re.compile(r"[^\n]+")
 # full stop before a capital still ends a sentence a listener would hear as one.
 _INNER_END = re.compile(r"(?<=[A-Za-z0-9]{2}[.!?])\s+(?=[A-Z])")
 _LONG_SENTENCE_WORDS = 45
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence span: `text == article.text[start:end]`."""
-
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A run of whole sentences from one paragraph; `text == article.text[start:end]`."""
-
-    id: int
-    article_id: str
-    title: str
-    start: int
-    end: int
-    text: str
-    sentences: tuple[Sentence, ...]
-
-    def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "article_id": self.article_id,
-            "title": self.title,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "sentences": [[s.start, s.end] for s in self.sentences],
-        }
-
-    @classmethod
-    def from_json(cls, row: dict) -> "Passage":
-        text, start = row["text"], row["start"]
-        sentences = tuple(Sentence(a, b, text[a - start : b - start]) for a, b in row["sentences"])
-        return cls(row["id"], row["article_id"], row["title"], start, row["end"], text, sentences)
 
 
 @lru_cache(maxsize=1)

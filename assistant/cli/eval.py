@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.evaluation import (
+from assistant.evaluation.suite import (
     DEFAULT_SUITE,
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
@@ -116,7 +116,7 @@ def _known_articles(settings: Settings) -> list[str] | None:
 
 
 def _load_assistant(settings: Settings) -> AssistantLike:
-    from assistant.engine import Assistant
+    from assistant.pipeline import Assistant
 
     return Assistant.load(settings)
 
@@ -175,11 +175,11 @@ def run_eval(
     )
     console.print(render(evaluation))
     if json_out is not None:
-        from assistant.eval_report import write_json
+        from assistant.evaluation.report import write_json
 
         console.print(f"Wrote {write_json(evaluation, json_out)}")
     if report is not None:
-        from assistant.eval_report import write_markdown_report
+        from assistant.evaluation.report import write_markdown_report
 
         files = write_markdown_report(evaluation, report)
         console.print(f"Wrote {files[0]} (charts: {', '.join(p.name for p in files[1:])})")
@@ -188,7 +188,7 @@ def run_eval(
 
 def render(evaluation: Evaluation) -> Any:
     """The terminal table (a rich renderable)."""
-    from assistant.eval_report import render_table
+    from assistant.evaluation.report import render_table
 
     return render_table(evaluation)
 
@@ -205,7 +205,13 @@ def evaluate(
 ) -> Evaluation:
     """Run `suite` with each retriever (typed, and by voice if asked), summarise, check the gates."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     runs: list[RunResult] = []
     n = len(suite.items)
@@ -256,9 +262,9 @@ def transcribe_suite(
     """
     import tempfile
 
-    from assistant.speak import Pyttsx3Speaker
-    from assistant.transcribe import make_transcriber
-    from assistant.voice import corpus_text_of
+    from assistant.voice.loop import corpus_text_of
+    from assistant.voice.stt import make_transcriber
+    from assistant.voice.tts import Pyttsx3Speaker
 
     speaker = Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
     transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), corpus_text_of(assistant))

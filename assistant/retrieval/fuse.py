@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from assistant.chunking import Passage
-from assistant.index import LoadedIndex
+from assistant.index.store import LoadedIndex
+from assistant.types import Hit
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
 # Passages from different articles this similar report the same fact in other words.
 CORROBORATION_COSINE = 0.8
-
-
-@dataclass
-class Hit:
-    """A retrieved passage, its scores, and passages of other articles that say the same."""
-
-    passage: Passage
-    score: float
-    dense_score: float
-    bm25_score: float
-    corroborating: list[Passage] = field(default_factory=list)
 
 
 def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int, size: int) -> np.ndarray:

@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from assistant.errors import AssistantError, ModelUnavailable
-from assistant.listen import AudioInput, SAMPLE_RATE, to_pcm16, to_samples
-from assistant.transcript_repair import NAME_PHONES, Repair, TranscriptRepairer, espeak_phones
+from assistant.voice.audio import SAMPLE_RATE, AudioInput, to_pcm16, to_samples
+from assistant.voice.repair import (
+    NAME_PHONES,
+    Repair,
+    TranscriptRepairer,
+    espeak_phones,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import Evaluation, ItemResult, Metrics, RunResult, Score, SuiteItem
+from assistant.evaluation.suite import (
+    Evaluation,
+    ItemResult,
+    Metrics,
+    RunResult,
+    Score,
+    SuiteItem,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

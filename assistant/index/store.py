@@ -16,12 +16,14 @@ from typing import Iterator
 import numpy as np
 
 from assistant import __version__
-from assistant.chunking import CHUNKER_VERSION, Passage, chunk_articles
 from assistant.config import Settings
-from assistant.corpus import corpus_fingerprint, load_corpus
-from assistant.embedding import SentenceTransformerEmbedder, model_fingerprint
+from assistant.corpus.chunk import CHUNKER_VERSION, chunk_articles
+from assistant.corpus.clean import corpus_fingerprint, load_corpus
 from assistant.errors import IndexCorrupt, IndexMissing
-from assistant.lexical import BM25Index, Lexicon
+from assistant.index.bm25 import BM25Index
+from assistant.index.embed import SentenceTransformerEmbedder, model_fingerprint
+from assistant.text import Lexicon
+from assistant.types import Passage
 
 _LOGGER = logging.getLogger(__name__)
 

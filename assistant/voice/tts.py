@@ -13,8 +13,8 @@ import wave
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.answer import spoken_text
 from assistant.errors import DeviceUnavailable
+from assistant.types import spoken_text
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from assistant.errors import ArticleError, CorpusEmpty
+from assistant.types import Article
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,17 +37,6 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _DATE_FORMATS = ("%A %d %B %Y", "%d %B %Y", "%B %d, %Y", "%A, %B %d, %Y", "%Y-%m-%d", "%b %d, %Y")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 _SLUG_STOPWORDS = {"a", "an", "and", "the", "to", "with", "in", "on", "up", "of", "for", "more", "their"}
-
-
-@dataclass(frozen=True)
-class Article:
-    """A cleaned article; passages point into `text` by character offsets."""
-
-    id: str
-    title: str
-    text: str
-    date: str | None = None
-    source: str | None = None
 
 
 def parse_date(line: str) -> str | None:

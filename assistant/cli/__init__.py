@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="clean raw articles into the corpus folder")
     importer.add_argument("paths", nargs="+", type=Path, help=".txt/.md files to clean and add")
 
-    from assistant.eval_command import add_eval_arguments
+    from assistant.cli.eval import add_eval_arguments
 
     add_eval_arguments(commands.add_parser("eval", help="run the Q&A evaluation suite and report metrics"))
     return parser
@@ -96,13 +96,13 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    from assistant.render import answer_json, answer_text
+    from assistant.cli.render import answer_json, answer_text
 
     if args.audio_file:
         return _ask_audio(args, settings, stdout)
     if args.question is None:
         raise BadQuestion("Give a question, e.g. assistant ask \"How much does the Invoke cost?\", or '-' for stdin.")
-    from assistant.engine import Assistant
+    from assistant.pipeline import Assistant
 
     if args.question == "-":
         assistant = Assistant.load(settings)  # once for every line: batch mode loads models once
@@ -121,7 +121,7 @@ def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Te
             stdout.flush()
         return EXIT_USAGE if failures else EXIT_OK
 
-    from assistant.question import validate
+    from assistant.reading.query import validate
 
     validate(args.question, settings.max_question_chars)  # reject bad input before loading models
     answer = Assistant.load(settings).ask(args.question)
@@ -134,7 +134,7 @@ def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Te
 def _speaker(settings: Settings):
     """A say(text) callable; a missing engine or sound device is one line and then silence."""
     from assistant.errors import DeviceUnavailable
-    from assistant.speak import make_speaker
+    from assistant.voice.tts import make_speaker
 
     try:
         speaker = make_speaker(settings.replace(speak=True))
@@ -156,12 +156,12 @@ def _speaker(settings: Settings):
 
 def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
     """One answer per recorded question, in order; a file that fails is named and skipped."""
-    from assistant.engine import Assistant
+    from assistant.cli.render import answer_json, answer_text
     from assistant.errors import HeardNothing
-    from assistant.listen import Listener
-    from assistant.render import answer_json, answer_text
-    from assistant.transcribe import make_transcriber
-    from assistant.voice import answer_audio_files, corpus_text_of
+    from assistant.pipeline import Assistant
+    from assistant.voice.audio import Listener
+    from assistant.voice.loop import answer_audio_files, corpus_text_of
+    from assistant.voice.stt import make_transcriber
 
     assistant = Assistant.load(settings)
     transcriber = make_transcriber(settings, assistant.vocabulary, corpus_text_of(assistant))
@@ -188,17 +188,21 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> 
 
 
 def _chat(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
-    from assistant.engine import Assistant
-
-    from assistant.chat import run_chat
+    from assistant.cli.chat import run_chat
+    from assistant.pipeline import Assistant
 
     assistant = Assistant.load(settings)
     conversation = assistant.conversation()
     history = settings.cache_dir / "chat_history"
     if args.voice:
-        from assistant.chat import ChatCommands
-        from assistant.render import answer_text
-        from assistant.voice import LoopEnd, corpus_text_of, run_voice_chat, show_turn
+        from assistant.cli.chat import ChatCommands
+        from assistant.cli.render import answer_text
+        from assistant.voice.loop import (
+            LoopEnd,
+            corpus_text_of,
+            run_voice_chat,
+            show_turn,
+        )
 
         def read_line(prompt: str) -> str:
             print(prompt, end="", flush=True)
@@ -219,10 +223,10 @@ def _chat(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
 
 
 def _build(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
-    from assistant.index import build_index
+    from assistant.index.store import build_index
 
     if if_stale:
-        from assistant.engine import Assistant
+        from assistant.pipeline import Assistant
 
         assistant = Assistant.load(settings)  # rebuilds only when stale; exports the encoder once
         stdout.write(f"Index ready: {len(assistant.index.passages)} passages in {settings.index_path}.\n")
@@ -240,7 +244,7 @@ def _build(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
-    from assistant.corpus import import_articles
+    from assistant.corpus.clean import import_articles
 
     for path in import_articles(args.paths, settings.corpus_path):
         stdout.write(f"wrote {path}\n")
@@ -272,7 +276,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         if args.command == "import":
             return _import(args, settings, stdout)
         if args.command == "eval":
-            from assistant.eval_command import eval_options, run_eval
+            from assistant.cli.eval import eval_options, run_eval
 
             return run_eval(settings, **eval_options(args))
     except AssistantError as exc:

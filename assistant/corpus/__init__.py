@@ -1,0 +1,1 @@
+"""Corpus: clean raw articles and chunk them into passages with exact offsets."""

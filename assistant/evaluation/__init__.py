@@ -1,0 +1,1 @@
+"""Evaluation: the scripted suite, running it, its metrics and reports."""

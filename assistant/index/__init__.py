@@ -1,0 +1,1 @@
+"""Index: embed passages and store them (FAISS, BM25, manifest), atomically and self-described."""

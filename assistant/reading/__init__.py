@@ -1,0 +1,1 @@
+"""Reading: understand the question, pick verbatim answer spans from the hits, cite them."""

@@ -1,0 +1,1 @@
+"""Retrieval: dense and lexical rankings fused into hits, and corpus-wide sentence lookups."""

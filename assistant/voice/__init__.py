@@ -1,0 +1,1 @@
+"""Voice: listen, transcribe, repair names, speak, wake word, and the spoken loop."""
