@@ -60,6 +60,11 @@ class Assistant:
         """
         return sorted({name for name in self.lexicon.proper_nouns.values() if name.lower() not in _CALENDAR})
 
+    @property
+    def corpus_text(self) -> str:
+        """The indexed text, for the recognisers' language model and transcript repair."""
+        return "\n".join(p.text for p in self.index.passages)
+
     def ask(self, question: str, *, previous: str | None = None) -> Answer:
         """Answer one question; `previous` is the last question, for follow-ups."""
         started = time.perf_counter()
@@ -109,6 +114,11 @@ class Conversation:
         self.assistant = assistant
         self.previous: str | None = None
         self.last_answer: Answer | None = None
+
+    @property
+    def corpus_text(self) -> str:
+        """The indexed text, for the recognisers' language model and transcript repair."""
+        return "\n".join(p.text for p in self.index.passages)
 
     def ask(self, question: str) -> Answer:
         answer = self.assistant.ask(question, previous=self.previous)

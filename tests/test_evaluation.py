@@ -12,25 +12,23 @@ import pytest
 
 from assistant.cli.eval import add_eval_arguments, eval_options, evaluate, run_eval
 from assistant.errors import BadQuestion, SuiteError
+from assistant.evaluation.metrics import (
+    Evaluation,
+    Threshold,
+    check_thresholds,
+    parse_threshold,
+    percentile,
+    summarise,
+    word_error_rate,
+)
 from assistant.evaluation.report import (
     render_table,
     why_wrong,
     write_json,
     write_markdown_report,
 )
-from assistant.evaluation.suite import (
-    Evaluation,
-    Threshold,
-    check_thresholds,
-    judge,
-    load_suite,
-    parse_suite,
-    parse_threshold,
-    percentile,
-    run_suite,
-    summarise,
-    word_error_rate,
-)
+from assistant.evaluation.run import judge, run_suite
+from assistant.evaluation.suite import load_suite, parse_suite
 from assistant.types import ABSTENTION, Answer, Citation
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
 from assistant import __version__
+from assistant.cli.codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from assistant.config import Settings, load_settings
-from assistant.errors import AssistantError, BadQuestion
+from assistant.errors import AssistantError
 
 _LOGGER = logging.getLogger("assistant")
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,163 +94,6 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("assistant").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def _ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    from assistant.cli.render import answer_json, answer_text
-
-    if args.audio_file:
-        return _ask_audio(args, settings, stdout)
-    if args.question is None:
-        raise BadQuestion("Give a question, e.g. assistant ask \"How much does the Invoke cost?\", or '-' for stdin.")
-    from assistant.pipeline import Assistant
-
-    if args.question == "-":
-        assistant = Assistant.load(settings)  # once for every line: batch mode loads models once
-        failures = 0
-        for number, line in enumerate(stdin, start=1):
-            if not line.strip():
-                continue
-            try:
-                answer = assistant.ask(line.rstrip("\n"))
-            except BadQuestion as exc:
-                failures += 1
-                record = {"line": number, "question": line.rstrip("\n")[:200], "error": str(exc)}
-                stdout.write(__import__("json").dumps(record, ensure_ascii=False) + "\n")
-                continue
-            stdout.write((answer_json(answer) if args.json else answer_text(answer) + "\n") + "\n")
-            stdout.flush()
-        return EXIT_USAGE if failures else EXIT_OK
-
-    from assistant.reading.query import validate
-
-    validate(args.question, settings.max_question_chars)  # reject bad input before loading models
-    answer = Assistant.load(settings).ask(args.question)
-    stdout.write((answer_json(answer) if args.json else answer_text(answer)) + "\n")
-    if args.speak:
-        _speaker(settings)(answer.spoken)
-    return EXIT_OK
-
-
-def _speaker(settings: Settings):
-    """A say(text) callable; a missing engine or sound device is one line and then silence."""
-    from assistant.errors import DeviceUnavailable
-    from assistant.voice.tts import make_speaker
-
-    try:
-        speaker = make_speaker(settings.replace(speak=True))
-    except DeviceUnavailable as exc:
-        sys.stderr.write(f"{exc}\n")
-        return lambda text: None
-
-    def say(text: str) -> None:
-        nonlocal speaker
-        try:
-            speaker.say(text)
-        except DeviceUnavailable as exc:
-            sys.stderr.write(f"{exc}\n")
-            speaker = None
-            return
-
-    return lambda text: say(text) if speaker is not None else None
-
-
-def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
-    """One answer per recorded question, in order; a file that fails is named and skipped."""
-    from assistant.cli.render import answer_json, answer_text
-    from assistant.errors import HeardNothing
-    from assistant.pipeline import Assistant
-    from assistant.voice.audio import Listener
-    from assistant.voice.loop import answer_audio_files, corpus_text_of
-    from assistant.voice.stt import make_transcriber
-
-    assistant = Assistant.load(settings)
-    transcriber = make_transcriber(settings, assistant.vocabulary, corpus_text_of(assistant))
-    listener = Listener.from_settings(settings)
-    say = _speaker(settings) if args.speak else None
-    failures = 0
-    for path in args.audio_file:
-        try:
-            [(transcript, answer)] = answer_audio_files(assistant.ask, [path], transcriber, listener)
-        except (HeardNothing, BadQuestion) as exc:
-            failures += 1
-            sys.stderr.write(f"error: {exc}\n")
-            if args.json:
-                stdout.write(__import__("json").dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
-            continue
-        if args.json:
-            stdout.write(answer_json(answer, audio_file=str(path), transcript=transcript.to_dict()) + "\n")
-        else:
-            stdout.write(f"You said: {transcript.text}\n{answer_text(answer)}\n\n")
-        stdout.flush()
-        if say is not None:
-            say(answer.spoken)
-    return EXIT_ERROR if failures else EXIT_OK
-
-
-def _chat(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
-    from assistant.cli.chat import run_chat
-    from assistant.pipeline import Assistant
-
-    assistant = Assistant.load(settings)
-    conversation = assistant.conversation()
-    history = settings.cache_dir / "chat_history"
-    if args.voice:
-        from assistant.cli.chat import ChatCommands
-        from assistant.cli.render import answer_text
-        from assistant.voice.loop import (
-            LoopEnd,
-            corpus_text_of,
-            run_voice_chat,
-            show_turn,
-        )
-
-        def read_line(prompt: str) -> str:
-            print(prompt, end="", flush=True)
-            line = stdin.readline()
-            if not line:
-                raise EOFError
-            return line.rstrip("\n")
-
-        end = run_voice_chat(
-            conversation.ask, settings, assistant.vocabulary, corpus_text_of(assistant), wake=args.wake,
-            output=print, read_line=read_line, command=ChatCommands(conversation, print).handle,
-            show=lambda output, turn: show_turn(output, turn, render=answer_text),
-        )
-        if end is not LoopEnd.NO_MICROPHONE:
-            return EXIT_OK
-        print("Carrying on with typed questions.")
-    return run_chat(conversation, history_file=history, stdin=stdin)
-
-
-def _build(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
-    from assistant.index.store import build_index
-
-    if if_stale:
-        from assistant.pipeline import Assistant
-
-        assistant = Assistant.load(settings)  # rebuilds only when stale; exports the encoder once
-        stdout.write(f"Index ready: {len(assistant.index.passages)} passages in {settings.index_path}.\n")
-        return EXIT_OK
-    started = time.perf_counter()
-    manifest = build_index(settings)
-    counts = manifest["counts"]
-    stdout.write(
-        f"Built {settings.index_path}: {counts['articles']} articles, {counts['passages']} passages, "
-        f"{counts['sentences']} sentences in {time.perf_counter() - started:.1f} s.\n"
-    )
-    for problem in manifest["skipped_articles"]:
-        stdout.write(f"skipped: {problem}\n")
-    return EXIT_OK
-
-
-def _import(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
-    from assistant.corpus.clean import import_articles
-
-    for path in import_articles(args.paths, settings.corpus_path):
-        stdout.write(f"wrote {path}\n")
-    stdout.write("Run `assistant build` (or just ask: the index rebuilds itself).\n")
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 interrupted)."""
     stdin = stdin or sys.stdin
@@ -268,13 +110,21 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
     try:
         settings = _settings(args)
         if args.command == "ask":
-            return _ask(args, settings, stdin, stdout)
+            from assistant.cli import ask
+
+            return ask.run(args, settings, stdin, stdout)
         if args.command == "chat":
-            return _chat(args, settings, stdin)
+            from assistant.cli import chat
+
+            return chat.run(args, settings, stdin)
         if args.command == "build":
-            return _build(settings, stdout, args.if_stale)
+            from assistant.cli import build
+
+            return build.run(settings, stdout, args.if_stale)
         if args.command == "import":
-            return _import(args, settings, stdout)
+            from assistant.cli import build
+
+            return build.run_import(args, settings, stdout)
         if args.command == "eval":
             from assistant.cli.eval import eval_options, run_eval
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
+from assistant.cli.codes import EXIT_OK
 from assistant.cli.render import answer_text
+from assistant.config import Settings
 from assistant.errors import AssistantError, BadQuestion
 from assistant.types import Answer
 
@@ -115,3 +118,34 @@ def run_chat(
             return 0
         if isinstance(result, Answer) and on_answer is not None:
             on_answer(result)
+
+
+def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant.load(settings)
+    conversation = assistant.conversation()
+    history = settings.cache_dir / "chat_history"
+    if args.voice:
+        from assistant.voice.loop import (
+            LoopEnd,
+            run_voice_chat,
+            show_turn,
+        )
+
+        def read_line(prompt: str) -> str:
+            print(prompt, end="", flush=True)
+            line = stdin.readline()
+            if not line:
+                raise EOFError
+            return line.rstrip("\n")
+
+        end = run_voice_chat(
+            conversation.ask, settings, assistant.vocabulary, assistant.corpus_text, wake=args.wake,
+            output=print, read_line=read_line, command=ChatCommands(conversation, print).handle,
+            show=lambda output, turn: show_turn(output, turn, render=answer_text),
+        )
+        if end is not LoopEnd.NO_MICROPHONE:
+            return EXIT_OK
+        print("Carrying on with typed questions.")
+    return run_chat(conversation, history_file=history, stdin=stdin)

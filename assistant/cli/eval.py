@@ -10,23 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.evaluation.suite import (
-    DEFAULT_SUITE,
+from assistant.evaluation.metrics import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
-    AssistantLike,
     Evaluation,
-    ItemResult,
     Metrics,
-    RunResult,
-    Suite,
     Threshold,
     check_thresholds,
-    load_suite,
     parse_threshold,
-    run_suite,
     summarise,
 )
+from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
+from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -262,12 +257,11 @@ def transcribe_suite(
     """
     import tempfile
 
-    from assistant.voice.loop import corpus_text_of
     from assistant.voice.stt import make_transcriber
     from assistant.voice.tts import Pyttsx3Speaker
 
     speaker = Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
-    transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), corpus_text_of(assistant))
+    transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), getattr(assistant, "corpus_text", ""))
     heard: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="deal-assistant-eval-") as scratch:
         folder = settings.save_audio_dir / "eval" if settings.save_audio_dir else Path(scratch)

@@ -8,14 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.suite import (
-    Evaluation,
-    ItemResult,
-    Metrics,
-    RunResult,
-    Score,
-    SuiteItem,
-)
+from assistant.evaluation.metrics import Evaluation, Metrics, Score
+from assistant.evaluation.run import ItemResult, RunResult
+from assistant.evaluation.suite import SuiteItem
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -236,14 +236,6 @@ class VoiceLoop:
             self.speaker = SilentSpeaker()
 
 
-def corpus_text_of(assistant: Any) -> str:
-    """The corpus text an engine holds, for the recognisers' language model and repair."""
-    text = getattr(assistant, "corpus_text", None)
-    if isinstance(text, str):
-        return text
-    return "\n".join(p.text for p in assistant.index.passages)
-
-
 def run_voice_chat(
     ask: Ask,
     settings: Any,

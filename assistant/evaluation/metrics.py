@@ -1,0 +1,272 @@
+"""Metrics of a run, quality thresholds, and the whole evaluation the reports render."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.evaluation.run import RunResult
+from assistant.evaluation.suite import Suite, straighten
+
+# Metric names a threshold may name, by direction.
+HIGHER_IS_BETTER = (
+    "accuracy",
+    "citation_support",
+    "hit_at_1",
+    "hit_at_3",
+    "mrr",
+    "abstention_precision",
+    "abstention_recall",
+    "voice_accuracy",
+)
+LOWER_IS_BETTER = ("false_abstentions", "latency_p50_ms", "latency_p95_ms", "wer")
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+
+
+@dataclass(frozen=True)
+class Score:
+    """Right answers out of a total."""
+
+    right: int
+    total: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.total if self.total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"right": self.right, "total": self.total, "accuracy": _round(self.accuracy)}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Aggregate scores of one run; None where a metric has no items to be computed over."""
+
+    label: str
+    retriever: str
+    mode: str
+    items: int
+    answerable: int
+    unanswerable: int
+    accuracy: float
+    citation_support: float | None  # over answerable items that were answered
+    hit_at_1: float | None  # over answerable items; an abstention is a miss
+    hit_at_3: float | None
+    mrr: float | None
+    abstention_precision: float | None  # positive class: "should abstain"
+    abstention_recall: float | None
+    false_abstentions: int
+    latency_p50_ms: float
+    latency_p95_ms: float
+    wer: float | None = None  # voice runs only: word error rate of the transcripts
+    per_article: Mapping[str, Score] = field(default_factory=dict)
+    per_category: Mapping[str, Score] = field(default_factory=dict)
+
+    def value(self, name: str) -> float | None:
+        """A metric by name (as used by thresholds)."""
+        return getattr(self, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for the JSON report."""
+        data: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if key in ("per_article", "per_category"):
+                continue
+            data[key] = _round(value) if isinstance(value, float) else value
+        data["per_article"] = {k: s.to_dict() for k, s in self.per_article.items()}
+        data["per_category"] = {k: s.to_dict() for k, s in self.per_category.items()}
+        return data
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) with linear interpolation, as numpy's default; 0.0 if empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float | None:
+    """Corpus WER (jiwer) after lower-casing and dropping punctuation; None without pairs."""
+    if not references:
+        return None
+    import jiwer
+
+    refs = [_words(r) for r in references]
+    hyps = [_words(h) for h in hypotheses]
+    pairs = [(r, h) for r, h in zip(refs, hyps) if r]
+    if not pairs:
+        return None
+    return float(jiwer.wer([r for r, _ in pairs], [h for _, h in pairs]))
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w$.']+|(?<!\d)\.|\.(?!\d)", " ", straighten(text).lower()).split())
+
+
+def summarise(run: RunResult) -> Metrics:
+    """Aggregate metrics of `run` (definitions on the `Metrics` fields and in the README)."""
+    items = run.items
+    answerable = [r for r in items if not r.should_abstain]
+    unanswerable = [r for r in items if r.should_abstain]
+    answered = [r for r in answerable if not r.abstained]
+    ranks = [r.source_rank for r in answerable]
+    abstained = [r for r in items if r.abstained]
+
+    per_article: dict[str, list[int]] = {}
+    per_category: dict[str, list[int]] = {}
+    for r in items:
+        for article in r.articles:
+            per_article.setdefault(article, [0, 0])
+            per_article[article][0] += r.right
+            per_article[article][1] += 1
+        for category in r.categories:
+            per_category.setdefault(category, [0, 0])
+            per_category[category][0] += r.right
+            per_category[category][1] += 1
+
+    heard = [r for r in items if r.heard is not None]
+    latencies = [r.latency_ms for r in items]
+    return Metrics(
+        label=run.label,
+        retriever=run.retriever,
+        mode=run.mode,
+        items=len(items),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        accuracy=_ratio(sum(r.right for r in items), len(items)) or 0.0,
+        citation_support=_ratio(sum(bool(r.supported) for r in answered), len(answered)),
+        hit_at_1=_ratio(sum(k == 1 for k in ranks), len(ranks)),
+        hit_at_3=_ratio(sum(k is not None and k <= 3 for k in ranks), len(ranks)),
+        mrr=(sum(1 / k for k in ranks if k) / len(ranks)) if ranks else None,
+        abstention_precision=_ratio(sum(r.should_abstain for r in abstained), len(abstained)),
+        abstention_recall=_ratio(sum(r.abstained for r in unanswerable), len(unanswerable)),
+        false_abstentions=sum(r.abstained for r in answerable),
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p95_ms=percentile(latencies, 95),
+        wer=word_error_rate([r.question for r in heard], [r.heard or "" for r in heard]),
+        per_article={k: Score(*v) for k, v in sorted(per_article.items())},
+        per_category={k: Score(*v) for k, v in sorted(per_category.items())},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Thresholds
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A quality gate: `metric` must be >= value (or <= value when `upper`)."""
+
+    metric: str
+    value: float
+    upper: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.metric} {'<=' if self.upper else '>='} {self.value:g}"
+
+
+def parse_threshold(spec: str, *, upper: bool = False) -> Threshold:
+    """Parse `metric=value`; `upper` for a ceiling (wer, latency, false abstentions). ValueError if bad."""
+    names = LOWER_IS_BETTER if upper else HIGHER_IS_BETTER
+    metric, sep, raw = spec.partition("=")
+    metric = metric.strip().replace("-", "_").replace("@", "_at_")
+    if not sep or metric not in names:
+        other = HIGHER_IS_BETTER if upper else LOWER_IS_BETTER
+        hint = " (that one is a ceiling: use --fail-over)" if metric in other and not upper else ""
+        hint = " (that one is a floor: use --fail-under)" if metric in other and upper else hint
+        raise ValueError(f"{spec!r}: expected METRIC=VALUE with METRIC one of {', '.join(names)}{hint}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{spec!r}: {raw.strip()!r} is not a number") from None
+    return Threshold(metric=metric, value=value, upper=upper)
+
+
+def check_thresholds(
+    metrics: Metrics, thresholds: Iterable[Threshold], *, voice: Metrics | None = None
+) -> list[str]:
+    """The failed gates, one line each (empty when all pass).
+
+    `voice_accuracy` and `wer` are read from `voice` (the voice run); other metrics from `metrics`.
+    A metric that could not be computed (no items, no voice run) fails its gate.
+    """
+    failed = []
+    for threshold in thresholds:
+        name = threshold.metric
+        if name in ("voice_accuracy", "wer"):
+            source = voice
+            actual = None if voice is None else voice.value("accuracy" if name == "voice_accuracy" else "wer")
+        else:
+            source = metrics
+            actual = metrics.value(name)
+        if actual is None:
+            why = "no voice run (add --voice)" if source is None else "no items to compute it over"
+            failed.append(f"{name} is undefined: {why} (required {threshold})")
+        elif (actual > threshold.value) if threshold.upper else (actual < threshold.value):
+            sign = ">" if threshold.upper else "<"
+            failed.append(f"{name} {_fmt(actual)} {sign} {threshold.value:g}")
+    return failed
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# A whole evaluation (what the reports render)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The runs of one `assistant eval`, their metrics, and the gates checked on them."""
+
+    suite: Suite
+    runs: tuple[RunResult, ...]
+    metrics: tuple[Metrics, ...]
+    primary: int = 0  # index of the run the gates are checked on
+    thresholds: tuple[Threshold, ...] = ()
+    failures: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    created: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report."""
+        return {
+            "suite": {
+                "path": str(self.suite.path),
+                "name": self.suite.name,
+                "items": [item.to_dict() for item in self.suite.items],
+            },
+            "created": self.created,
+            "settings": dict(self.settings),
+            "primary_run": self.runs[self.primary].label if self.runs else None,
+            "thresholds": [str(t) for t in self.thresholds],
+            "failed_thresholds": list(self.failures),
+            "runs": [
+                {
+                    "label": run.label,
+                    "retriever": run.retriever,
+                    "mode": run.mode,
+                    "metrics": metrics.to_dict(),
+                    "items": [r.to_dict() for r in run.items],
+                }
+                for run, metrics in zip(self.runs, self.metrics)
+            ],
+        }
