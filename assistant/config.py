@@ -38,6 +38,7 @@ class Settings:
     max_passage_chars: int = 480
 
     retriever: str = "hybrid"  # "hybrid", "dense" or "bm25"
+    reader: str = "rules"  # see assistant.reading.READERS
     top_k: int = 8
     rrf_k: int = 60
     max_answer_words: int = 40

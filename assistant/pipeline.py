@@ -1,41 +1,56 @@
-"""The assistant: load the index once, then answer questions and follow-ups."""
+"""The assistant: validate → resolve → embed → retrieve → read → cite, one way down the stages."""
 
 from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Sequence
+
+import numpy as np
 
 from assistant.config import Settings, load_settings
 from assistant.corpus.clean import MONTHS, WEEKDAYS
 from assistant.index.embed import Embedder, load_query_embedder
 from assistant.index.store import LoadedIndex, ensure_index
-from assistant.reading.compose import Composer
-from assistant.reading.query import analyse, resolve_follow_up, validate
+from assistant.reading import make_reader
+from assistant.reading.base import Query
+from assistant.reading.cite import Citer
+from assistant.reading.query import analyse, resolve_follow_up, validate, variants
+from assistant.reading.sentences import SentenceTable
 from assistant.retrieval.fuse import Retriever
+from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon
 from assistant.types import Answer
 
 _LOGGER = logging.getLogger(__name__)
 
-
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
+
+
+class _Loading:
+    """The query encoder while it loads on a thread: the first call waits for it."""
+
+    def __init__(self, future: Future) -> None:
+        self._future = future
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._future.result().encode(texts)
 
 
 class Assistant:
     """`Assistant.load()` then `.ask(question) -> Answer`; `.conversation()` for follow-ups."""
 
-    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder) -> None:
         self.settings = settings
         self.index = index
-        self.embedder = embedder  # set before the first question; see load()
+        self.embedder = embedder
         self.lexicon = Lexicon.from_texts([p.text for p in index.passages])
         self.retriever = Retriever(index, settings.retriever, settings.rrf_k)
-        self.composer = Composer(index, self.lexicon, self._embed, settings.max_answer_words)
-
-    def _embed(self, texts: Sequence[str]):
-        return self.embedder.encode(texts)
+        lookup = SentenceLookup(index)
+        table = SentenceTable(lookup, self.lexicon)
+        self.reader = make_reader(settings.reader, lookup, table, self.lexicon, embedder)
+        self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
@@ -43,12 +58,12 @@ class Assistant:
         settings = settings or load_settings()
         with ThreadPoolExecutor(max_workers=1) as pool:
             # onnxruntime builds its session in C++ without the GIL, so it overlaps the index
-            # load and the BM25 import (scipy), which hold it: about 0.2 s off a cold answer.
-            embedder = pool.submit(
+            # load and the reader's tables, which hold it: about 0.2 s off a cold answer.
+            pending = pool.submit(
                 load_query_embedder, settings.embedding_model, settings.query_encoder, settings.cache_dir
             )
-            assistant = cls(settings, ensure_index(settings))
-            assistant.embedder = embedder.result()
+            assistant = cls(settings, ensure_index(settings), _Loading(pending))
+        assistant.embedder = pending.result()
         return assistant
 
     @property
@@ -75,32 +90,33 @@ class Assistant:
 
         mark = time.perf_counter()
         # One model call: the question, and the question without each word the articles never
-        # use (the composer weighs how much each such word matters).
-        variants = self.composer.variants(parsed)
-        vectors = self.embedder.encode([parsed.text, *variants])
-        query_vector = vectors[0]
-        self.composer.remember_variants(variants, vectors[1:])
+        # use (the reader weighs how much each such word matters).
+        ablations = variants(parsed, self.lexicon)
+        vectors = self.embedder.encode([parsed.text, *ablations])
+        query = Query(parsed, vectors[0], dict(zip(ablations, vectors[1:])))
         timings["embed"] = (time.perf_counter() - mark) * 1000
 
         mark = time.perf_counter()
-        hits = self.retriever.search(query_vector, parsed.terms, self.settings.top_k)
+        hits = self.retriever.search(query.vector, parsed.terms, self.settings.top_k)
         timings["retrieve"] = (time.perf_counter() - mark) * 1000
 
         mark = time.perf_counter()
-        composition = self.composer.compose(parsed, query_vector, hits)
-        timings["compose"] = (time.perf_counter() - mark) * 1000
+        reading = self.reader.read(query, hits)
+        cited = self.citer.cite(query, reading)
+        timings["read"] = (time.perf_counter() - mark) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        if composition.abstained:
-            _LOGGER.debug("abstained on %r: %s", parsed.text, composition.reason)
+        if cited.abstained:
+            _LOGGER.debug("abstained on %r (%s): %s", parsed.text, cited.check, cited.reason)
         return Answer(
             question=text,
-            text=composition.text,
-            abstained=composition.abstained,
-            citations=composition.citations,
-            sentences=composition.sentences,
+            text=cited.text,
+            abstained=cited.abstained,
+            citations=cited.citations,
+            sentences=cited.sentences,
             resolved_question=resolved,
-            disagreement=composition.disagreement,
+            disagreement=cited.disagreement,
             timings_ms=timings,
+            abstention_check=cited.check,
         )
 
     def conversation(self) -> "Conversation":
@@ -114,11 +130,6 @@ class Conversation:
         self.assistant = assistant
         self.previous: str | None = None
         self.last_answer: Answer | None = None
-
-    @property
-    def corpus_text(self) -> str:
-        """The indexed text, for the recognisers' language model and transcript repair."""
-        return "\n".join(p.text for p in self.index.passages)
 
     def ask(self, question: str) -> Answer:
         answer = self.assistant.ask(question, previous=self.previous)

@@ -1,4 +1,4 @@
-"""Lexical matching: terms, stems, spelling variants of names, and BM25 over passages."""
+"""Lexical matching: terms, stems, and the corpus's names with their spelling variants."""
 
 from __future__ import annotations
 
@@ -10,26 +10,15 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from assistant.words import words
+
 # Words and numbers; "A.I." and "92.4" stay whole, hyphenated words split ("Cortana-powered"),
 # a trailing possessive is dropped later.
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'’&][A-Za-z0-9]+)*\.?")
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over own
-    same she should so some such than that the their theirs them themselves then there these they
-    this those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours yourself yourselves s t don doesn didn isn aren wasn weren
-    won wouldn shouldn couldn ll re ve d m o y ma let lets since ever""".split()
-)
+STOPWORDS = words().stopwords
 # Words that frame a question but say nothing about what is asked.
-QUESTION_FRAMING = frozenset(
-    """tell know say said says mean means article articles report reports reported according
-    please anything something thing things happen happened exactly actually really much many
-    long kind sort type give given name named get gets got go going one ones""".split()
-)
+QUESTION_FRAMING = words().question_framing
 
 
 def raw_tokens(text: str) -> list[str]:

@@ -105,6 +105,7 @@ class Answer:
     resolved_question: str | None = None  # the follow-up rewritten against the last turn
     disagreement: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
+    abstention_check: str | None = None  # which check made the reader abstain, for evaluation
 
     @property
     def spoken(self) -> str:

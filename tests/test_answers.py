@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.reading.compose import DISAGREEMENT_LEAD, REPORTED_LEAD
+from assistant.reading.cite import DISAGREEMENT_LEAD, REPORTED_LEAD
 from assistant.types import ABSTENTION
 
 pytestmark = pytest.mark.engine

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from assistant.errors import BadQuestion
 from assistant.reading.thesaurus import (
@@ -234,3 +235,31 @@ def _topic_span(question: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
         return (0 if background else 1, span[1] - span[0])
 
     return max(spans, key=weight)
+
+
+def unknown_words(question: Question, lexicon: Lexicon) -> list[str]:
+    """Question words in no article at all, known before retrieval: their ablations can be
+    embedded in the same model call as the question."""
+    return [
+        word
+        for concept, word in zip(question.concepts, question.concept_words)
+        if not any(lexicon.document_frequency.get(t, 0) for t in concept)
+    ]
+
+
+def without(question: Question, words: Sequence[str]) -> str:
+    """The question's text with these words taken out."""
+    text = question.text
+    for word in words:
+        text = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.I)
+    return text
+
+
+def variants(question: Question, lexicon: Lexicon) -> list[str]:
+    """The question without each unknown word, and without all of them when there are several.
+
+    How far each moves the question's meaning tells whether that word is what is asked.
+    """
+    unknown = unknown_words(question, lexicon)
+    singles = [without(question, [w]) for w in unknown]
+    return singles + ([without(question, unknown)] if len(unknown) > 1 else [])

@@ -2,51 +2,20 @@
 
 A question word and its equivalents form one concept: "Is any money changing hands?" is
 answered by "what, if any, financials are involved", "Microsoft's AI chief" by "the executive
-vice president of Artificial Intelligence". The embedding catches some of this, but a word the
-articles never use must otherwise be judged by `Composer.abstention_reason` as possibly what the
-question is about, and coverage counts only exact stems.
-
-The groups are hand-picked and few on purpose: each holds words a reporter would use for one
-another in any business story. Words that name something specific (CEO, revenue, founded,
-acquire) stay out, because the articles not using them is exactly why such questions must
-abstain. Every group must be a true equivalence, not a hint.
-"""
+vice president of Artificial Intelligence". The groups are data (`equivalents` in
+`assistant/data/english.yaml`), hand-picked and few on purpose: see that file for the rule."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from assistant.text import stem
+from assistant.words import words
 
-GROUPS = (
-    ("money", "financials", "financial", "finances", "funding"),
-    ("chief", "head", "boss", "executive", "exec", "leader", "lead"),  # "leads the group" = "heads it"
-    ("build", "create", "develop", "make"),
-    ("before", "earlier", "previously", "previous", "prior"),
-    ("phone", "smartphone", "handset"),
-    ("cover", "include", "encompass", "span"),
-    ("area", "field", "sector", "domain"),
-    ("benefit", "gain", "boon", "advantage"),
-    ("ai", "artificial"),  # "AI" and "Artificial Intelligence" are written both ways
-)
-# Words of a job title. Articles capitalise them ("Head of International Business"), which
-# makes them look like names; they describe a person, they do not name one.
-TITLE_WORDS = frozenset(
-    "president vice head chief executive officer director founder manager chairman chairwoman "
-    "spokesperson spokesman spokeswoman vp ceo cto cfo coo lead leader analyst partner boss".split()
-)
-# Idioms whose words say nothing of their meaning, put plainly before the question is read.
-IDIOMS = (
-    (re.compile(r"\bwhat(?:['’]s| is) in it for ([\w’'-]+)", re.I), r"how does \1 benefit"),
-    (
-        re.compile(r"\bwhat (?:does|do|did|will) ([\w’'-]+) get out of (it|this|that|the \w+)", re.I),
-        r"how does \1 benefit from \2",
-    ),
-)
-# Function words that are normally dropped, kept when a question hinges on them:
-# "What deal had they done before this one?" asks for an earlier deal.
-KEPT_FUNCTION_WORDS = frozenset({"before"})
+GROUPS = words().equivalents
+TITLE_WORDS = words().title_words
+IDIOMS = words().idioms
+KEPT_FUNCTION_WORDS = words().kept_function_words
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,206 @@
+"""Citing: turn any reader's extracts into a short, speakable answer with numbered sources.
+
+Works on a `Reading`, whichever reader made it: numbers the passages, adds other articles that
+state the same fact, states a disagreement with both sides cited, lends a pronoun-led sentence
+the one before it, and cuts an over-long sentence to its most relevant clauses (verbatim, "…").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.reading.base import Extract, Query, Reading
+from assistant.reading.coverage import Coverage
+from assistant.reading.query import Question, reported_topic
+from assistant.reading.sentences import SentenceTable
+from assistant.reading.values import YEAR, typed_values
+from assistant.retrieval.lookups import SentenceLookup
+from assistant.text import Lexicon, raw_tokens, stem
+from assistant.types import ABSTENTION, AnswerSentence, Citation, Passage
+
+DISAGREEMENT_LEAD = "The articles disagree."
+REPORTED_LEAD = "Reported on"
+DISAGREEMENT_COSINE = 0.55
+# A sentence that opens like this leans on the one before it for its subject.
+_ANAPHORIC = re.compile(
+    r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b|\bthat (price|value|amount)\b", re.I
+)
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?=“)")
+# A cut must not end inside a list: "products and services, such as Bing, Edge, Cortana…"
+# cut after "services" or after "Cortana" drops names that were asked for. A list runs from
+# its lead-in to the next semicolon or the sentence's end.
+_LIST = re.compile(r"\b(?:such as|like|including|namely|for example)\b[^;]*", re.I)
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A finished answer before timing is attached: text with [n] marks, or the abstention."""
+
+    text: str
+    abstained: bool
+    sentences: tuple[AnswerSentence, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    disagreement: bool = False
+    reason: str = ""
+    check: str | None = None
+
+
+def _words(extract: Extract) -> int:
+    return len(extract.sentence.text.split())
+
+
+class Citer:
+    """Numbered, corroborated, speakable answers from readings."""
+
+    def __init__(self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, max_words: int = 40) -> None:
+        self.lookup = lookup
+        self.table = table
+        self.lexicon = lexicon
+        self.max_words = max_words
+        self.coverage = Coverage(lexicon, len(lookup.passages))
+
+    def cite(self, query: Query, reading: Reading) -> Cited:
+        if reading.abstained:
+            return Cited(ABSTENTION, True, reason=reading.reason, check=reading.check)
+        if reading.dateline is not None:
+            return self._dated(query, reading)
+        question = query.question
+        best = reading.extracts[0]
+        chosen = list(reading.extracts)
+        disagreement = self._disagreeing(question, best, query)
+        if disagreement:
+            chosen.append(disagreement)
+        elif _ANAPHORIC.search(best.sentence.text):
+            previous = self._previous_sentence(best)
+            if previous and _words(previous) + _words(best) <= self.max_words:
+                chosen.insert(0, previous)
+        return self._cite(chosen, question, disagreement is not None)
+
+    def _dated(self, query: Query, reading: Reading) -> Cited:
+        """ "Reported on Monday 26 February 2018 [1]: <the report> [2]"."""
+        topic = reported_topic(query.question)
+        line, report = reading.dateline, reading.extracts[0]
+        cited = self._cite([line, report], topic, False)
+        _, shown = self.fit(report.sentence.text, topic)
+        marks = ["".join(f"[{n}]" for n in s.citations) for s in cited.sentences]
+        text = f"{REPORTED_LEAD} {line.passage.text} {marks[0]}: {shown} {marks[1]}"
+        return Cited(text, False, cited.sentences, cited.citations)
+
+    def _previous_sentence(self, extract: Extract) -> Extract | None:
+        position = self.lookup.position[extract.row]
+        if position == 0:
+            return None
+        sentence = extract.passage.sentences[position - 1]
+        return Extract(self.lookup.rows[(extract.passage.id, position - 1)], extract.passage, sentence, 0.0)
+
+    def _disagreeing(self, question: Question, best: Extract, query: Query) -> Extract | None:
+        # Only years are compared ("today" and "last month" differ without contradicting), and
+        # the whole corpus is searched: a dissenting article may rank below the top passages.
+        # The rival must answer the same question and speak of the same thing as the answer.
+        asked = set(YEAR.findall(question.text))
+        years = set(YEAR.findall(best.sentence.text)) - asked
+        if question.answer_type != "date" or not years:
+            return None
+        to_answer = self.lookup.similarity_to(best.row)
+        for row, _ in self.lookup.nearest(query.vector, DISAGREEMENT_COSINE):
+            passage = self.lookup.passage_of(row)
+            if passage.id in self.lookup.dateline_ids:
+                continue
+            sentence = self.lookup.sentence(row)
+            other_years = set(YEAR.findall(sentence.text)) - asked
+            if (
+                passage.article_id != best.passage.article_id
+                and other_years
+                and not (other_years & years)
+                and to_answer[row] >= DISAGREEMENT_COSINE
+            ):
+                return Extract(row, passage, sentence, 0.0, frozenset(other_years))
+        return None
+
+    def _same_fact(self, extract: Extract, kind: str) -> list[tuple[Passage, float]]:
+        # Close sentences in other articles that, for a value, state the same value.
+        values = extract.values
+        agrees = (lambda text: bool(typed_values(text, kind) & values)) if values and kind else None
+        return [(self.lookup.passage_of(row), similarity) for row, similarity in
+                self.lookup.restatements(extract.row, agrees)]
+
+    def fit(self, text: str, question: Question) -> tuple[str, str]:
+        """A sentence short enough to speak: itself, or its most relevant run of clauses.
+
+        Returns the verbatim text and how to show it ("…" marks a cut).
+        """
+        if len(text.split()) <= self.max_words:
+            return text, text
+        cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+        in_list = [(m.start(), m.end()) for m in _LIST.finditer(text)]
+        best, best_key = (0, len(text)), None
+        for i in range(len(cuts) - 1):
+            for j in range(i + 1, len(cuts)):
+                span = text[cuts[i] : cuts[j]].strip()
+                if len(span.split()) > self.max_words - 2:
+                    break
+                if any(start < cuts[j] < end for start, end in in_list):
+                    continue
+                stems = {stem(self.lexicon.canonical(t)) for t in raw_tokens(span)}
+                key = (self.coverage(question, stems), len(span))
+                if best_key is None or key > best_key:
+                    best, best_key = (cuts[i], cuts[j]), key
+        span = text[best[0] : best[1]].strip().rstrip(",;")
+        if span == text:
+            return text, text
+        return span, ("… " if best[0] > 0 else "") + span + (" …" if best[1] < len(text) else "")
+
+    def _attribution_clause(self, extract: Extract, question: Question) -> tuple[Passage, str] | None:
+        """For "who said…", the verbatim clause naming the speaker when the quote itself does not."""
+        said = self.table.attribution.get(extract.row)
+        if question.answer_type != "name" or said is None or said.row == extract.row:
+            return None
+        if set(said.speaker) & self.table.stems[extract.row]:
+            return None
+        passage = self.lookup.passage_of(said.row)
+        text = self.lookup.sentence(said.row).text
+        return passage, text[said.start :]
+
+    def _cite(self, chosen: list[Extract], question: Question, disagreement: bool) -> Cited:
+        citations: list[Citation] = []
+        numbers: dict[int, int] = {}
+
+        def number_for(passage: Passage, score: float) -> int:
+            if passage.id not in numbers:
+                numbers[passage.id] = len(citations) + 1
+                citations.append(
+                    Citation(len(citations) + 1, passage.article_id, passage.title, passage.text,
+                             passage.start, passage.end, round(score, 4))
+                )
+            return numbers[passage.id]
+
+        sentences = []
+        shown = []
+        used_articles = {c.passage.article_id for c in chosen}
+        attribution = self._attribution_clause(chosen[-1], question)
+        if attribution is not None:
+            quoted = sum(len(self.fit(c.sentence.text, question)[1].split()) for c in chosen)
+            if quoted + len(attribution[1].split()) > self.max_words:
+                # "Who is the head of Microsoft's AI group?": the clause naming the speaker answers
+                # it; the quotation would make the answer too long to speak.
+                passage, clause = attribution
+                cited = AnswerSentence(clause, (number_for(passage, chosen[-1].score),))
+                return Cited(f"{clause} {''.join(f'[{n}]' for n in cited.citations)}", False, (cited,),
+                             tuple(citations))
+        for extract in chosen:
+            marks = [number_for(extract.passage, extract.score)]
+            same = self._same_fact(extract, question.answer_type)
+            for passage, similarity in [f for f in same if f[0].article_id not in used_articles][:2]:
+                used_articles.add(passage.article_id)
+                marks.append(number_for(passage, similarity))
+            text, display = self.fit(extract.sentence.text, question)
+            sentences.append(AnswerSentence(text, tuple(dict.fromkeys(marks))))
+            shown.append(display)
+        if attribution is not None:
+            passage, clause = attribution
+            sentences.append(AnswerSentence(clause, (number_for(passage, 0.0),)))
+            shown.append("… " + clause)
+        body = " ".join(d + " " + "".join(f"[{n}]" for n in s.citations) for d, s in zip(shown, sentences))
+        text = f"{DISAGREEMENT_LEAD} {body}" if disagreement else body
+        return Cited(text.strip(), False, tuple(sentences), tuple(citations), disagreement)

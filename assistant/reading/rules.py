@@ -1,0 +1,296 @@
+"""The rule reader: score candidate sentences by meaning, coverage and value type, then veto.
+
+Every sentence of the retrieved passages is a candidate. The best one answers unless one of
+the named abstention checks (`reading.checks.CHECKS`) finds a reason it does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from assistant.index.embed import Embedder
+from assistant.reading.base import Extract, Query, Reading
+from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
+from assistant.reading.coverage import Coverage
+from assistant.reading.query import Question, reported_topic
+from assistant.reading.sentences import SentenceTable
+from assistant.reading.values import (
+    LOCATED,
+    PLACE_WORDS,
+    REASON,
+    RELATIVE_DATE,
+    VALUE_PATTERNS,
+    VALUE_STEMS,
+    typed_values,
+)
+from assistant.retrieval.lookups import SentenceLookup
+from assistant.text import Lexicon, raw_tokens, stem
+from assistant.types import Hit, Passage, Sentence
+
+# Sentences scored closely (the answer-type bonus and more), after a rough pass over all of them.
+_CLOSE_LOOK = 12
+
+
+@dataclass
+class Candidate:
+    """A sentence that might answer, with the evidence for it."""
+
+    row: int
+    sentence: Sentence
+    passage: Passage
+    dense: float
+    coverage: float  # share of the question's key terms (by rarity) in the sentence
+    context_coverage: float  # the same over the whole passage
+    typed: bool  # holds a value of the wanted kind
+    values: set[str] = field(default_factory=set)
+    score: float = 0.0
+
+    def extract(self) -> Extract:
+        return Extract(self.row, self.passage, self.sentence, self.score, frozenset(self.values))
+
+
+class RuleReader:
+    """Extractive answers from the retrieved passages, by hand-set scores and vetoes."""
+
+    name = "rules"
+
+    def __init__(self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, embedder: Embedder) -> None:
+        self.lookup = lookup
+        self.table = table
+        self.lexicon = lexicon
+        self.meaning = WordMeaning(embedder)  # single words and question variants, for the checks
+        self.coverage = Coverage(lexicon, len(lookup.passages))
+        self._asked_for, self._asked = "", set()
+
+    # -- evidence ----------------------------------------------------------------------
+    def _typed(self, question: Question, row: int, text: str) -> tuple[bool, set[str]]:
+        kind = question.answer_type
+        asked = set(question.names)
+        if kind in VALUE_PATTERNS:
+            values = self.table.values[kind][row] - self._asked_values(question)
+            return bool(values), values
+        if kind == "definition":
+            return bool(asked) and asked <= self.table.names[row], set()
+        if kind == "name":
+            others = self.table.names[row] - asked - PLACE_WORDS  # "Chinese" is not a who
+            said = self.table.attribution.get(row)
+            if said and not set(said.speaker) & set(question.heads):
+                others = others | set(said.speaker)  # "Who said…": the speaker is the name
+            return bool(others), others
+        if kind == "quote":
+            said = self.table.attribution.get(row)
+            wanted = set(question.heads)
+            return bool(said) and (not wanted or bool(wanted & said.described_by)), set()
+        if kind == "reason":
+            return bool(REASON.search(text)), set()
+        if kind == "place":
+            places = {w for w in (t.lower() for t in raw_tokens(text)) if w in PLACE_WORDS} - asked
+            located = {m.group(1).lower() for m in LOCATED.finditer(text)} & places
+            return bool(places), {f"in:{p}" for p in located} | places
+        return True, set()
+
+    def _asked_values(self, question: Question) -> set[str]:
+        # "How many phones did Xiaomi sell in 2017?": 2017 is asked, not an answer.
+        if self._asked_for != question.text:
+            self._asked_for = question.text
+            self._asked = typed_values(question.text, question.answer_type)
+        return self._asked
+
+    def value_subject(self, question: Question) -> tuple[tuple[str, ...], str] | None:
+        """The rarest concept of a value question that is not about price, count or time."""
+        if question.answer_type not in VALUE_PATTERNS:
+            return None
+        subjects = [
+            (concept, word)
+            for concept, word in zip(question.concepts, question.concept_words)
+            if not set(concept) & VALUE_STEMS
+        ]
+        return max(
+            subjects, key=lambda s: max(self.lexicon.idf(t, self.coverage.passage_count) for t in s[0]), default=None
+        )
+
+    def speaker_title(self, question: Question, candidate: Candidate) -> set[str]:
+        # "What did Xiaomi's head of international business say?" names the speaker by title.
+        # Only a question about what was said reads the title, or every sentence of a long
+        # quote would mention "international business" for any question.
+        said = self.table.attribution.get(candidate.row)
+        return set(said.role) if said and question.answer_type == "quote" else set()
+
+    def _beneficiary_bonus(self, question: Question, text: str) -> float:
+        """+ when the sentence says the asked party gains, - when it only says that party gives.
+
+        "How does Microsoft benefit?" is not answered by "Xiaomi would get more technical
+        benefits from Microsoft", though both words match.
+        """
+        if not question.beneficiary:
+            return 0.0
+        name = self.lexicon.proper_nouns.get(self.lexicon.canonical(question.beneficiary), question.beneficiary)
+        party = re.escape(name)
+        gains = re.search(
+            rf"\b(?:for|helps?|allows?|enables?|gives?) {party}\b"
+            rf"|\b{party}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?"
+            r"(?:gain|get|benefit|reach|access|win)",
+            text,
+            re.I,
+        )
+        if gains:
+            return 0.2
+        return -0.2 if re.search(rf"\bfrom {party}\b", text, re.I) else 0.0
+
+    @staticmethod
+    def _type_bonus(question: Question, values: set[str], typed: bool, text: str = "") -> float:
+        if not typed or question.answer_type == "other":
+            return 0.0
+        if question.answer_type == "place" and not any(v.startswith("in:") for v in values):
+            return 0.1  # "the giant from Redmond" names a place; "available in China" says where
+        if question.answer_type == "quote" and text.startswith(("“", '"')):
+            return 0.4  # a quotation leads with its point: "What did he say?" wants its opening
+        if question.answer_type == "date" and all(RELATIVE_DATE.match(v) for v in values):
+            return 0.1  # "last month" answers "when" only weakly
+        return 0.25
+
+    def _concept_matrix(self, question: Question, matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """rows x concepts: whether each row's text mentions each concept (any of its stems)."""
+        stem_ids = self.table.stem_ids
+        columns = [[stem_ids[t] for t in concept if t in stem_ids] for concept in question.concepts]
+        out = np.zeros((len(rows), len(columns)), dtype=bool)
+        for j, ids in enumerate(columns):
+            if ids:
+                out[:, j] = matrix[np.ix_(rows, ids)].any(axis=1)
+        return out
+
+    def candidates(self, question: Question, query_vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
+        lookup, table = self.lookup, self.table
+        passages = {}
+        for rank, hit in enumerate(hits):
+            for passage in [hit.passage, *hit.corroborating]:
+                if passage.id not in lookup.dateline_ids:
+                    passages.setdefault(passage.id, (passage, rank))
+        if question.answer_type == "quote" and question.heads:
+            # A quotation's opening may sit in a passage that never names the speaker.
+            for row, said in table.attribution.items():
+                if set(question.heads) & said.described_by:
+                    passage = lookup.passage_of(row)
+                    passages.setdefault(passage.id, (passage, len(hits)))
+        rows = np.array(
+            [lookup.rows[(pid, i)] for pid, (p, _) in passages.items() for i in range(len(p.sentences))], dtype=np.int64
+        )
+        if not len(rows):
+            return []
+        # Coverage of every candidate at once: concept incidence times concept weight.
+        weights = np.array(self.coverage.weights(question) or [0.0])
+        total = float(weights.sum()) or 1.0
+        local = self._concept_matrix(question, table.local_matrix, rows)
+        context = self._concept_matrix(question, table.passage_matrix, rows)
+
+        coverage = (local @ weights[: local.shape[1]]) / total if local.shape[1] else np.zeros(len(rows))
+        context_coverage = (context @ weights[: context.shape[1]]) / total if context.shape[1] else np.zeros(len(rows))
+        heads = [table.stem_ids[h] for h in question.heads if h in table.stem_ids]
+        missing_focus = (
+            ~table.local_matrix[np.ix_(rows, heads)].all(axis=1) if heads else np.zeros(len(rows), dtype=bool)
+        ) | (len(heads) < len(question.heads))
+        dense = lookup.vectors[rows] @ query_vector
+        # Score in bulk without the answer-type bonus, then look closely only at the best dozen
+        # and at every sentence holding a value of the wanted kind.
+        subject = self.value_subject(question)
+        subject_ids = [table.stem_ids[t] for t in subject[0] if t in table.stem_ids] if subject else []
+        if subject:  # "how many phones": a count of something else is no answer
+            missing_focus = missing_focus | (
+                ~table.local_matrix[np.ix_(rows, subject_ids)].any(axis=1) if subject_ids else True
+            )
+        # The noun a "what is the X" or "what kind of X" question asks for belongs in the answer.
+        head = stem(question.asked_head) if question.asked_head else None
+        missing_head = (
+            ~table.local_matrix[rows, table.stem_ids[head]] if head in table.stem_ids else np.zeros(len(rows), dtype=bool)
+        )
+        rough = (
+            dense + 0.45 * coverage + 0.1 * context_coverage
+            - 0.3 * missing_focus - 0.15 * missing_head
+        )
+        keep = np.zeros(len(rows), dtype=bool)
+        keep[np.argsort(-rough)[:_CLOSE_LOOK]] = True
+        if question.answer_type in VALUE_PATTERNS:
+            keep |= np.array([bool(table.values[question.answer_type][r]) for r in rows.tolist()])
+        out = []
+        for i, row in enumerate(rows.tolist()):
+            if not keep[i]:
+                continue
+            passage, rank = passages[int(lookup.owner[row])]
+            sentence = passage.sentences[lookup.position[row]]
+            typed, values = self._typed(question, row, sentence.text)
+            candidate = Candidate(
+                row=row,
+                sentence=sentence,
+                passage=passage,
+                dense=float(dense[i]),
+                coverage=float(coverage[i]),
+                context_coverage=float(context_coverage[i]),
+                typed=typed,
+                values=values,
+            )
+            overlong = max(0, table.word_counts[row] - 30) / 10
+            candidate.score = (
+                candidate.dense
+                + 0.45 * candidate.coverage
+                + 0.1 * candidate.context_coverage
+                + self._type_bonus(question, values, typed, sentence.text)
+                + self._beneficiary_bonus(question, sentence.text)
+                + 0.1 / (1 + rank)
+                - 0.08 * overlong
+                - 0.3 * bool(missing_focus[i])
+                - 0.15 * bool(missing_head[i])
+            )
+            out.append(candidate)
+        return sorted(out, key=lambda c: -c.score)
+
+    # -- the verdict -------------------------------------------------------------------
+    # -- reading -----------------------------------------------------------------------
+    def _verdict(self, question: Question, query: Query, best: Candidate | None) -> tuple[str, str] | None:
+        if best is None:
+            return "nothing-retrieved", "nothing retrieved"
+        return abstention(self, Case(question, best, query.vector, dict(query.variants)))
+
+    def read(self, query: Query, hits: Sequence[Hit]) -> Reading:
+        question = query.question
+        if question.about_publication:
+            return self._publication_date(query, hits)
+        ranked = self.candidates(question, query.vector, hits)
+        # A question that wants a value is answered by the best sentence holding one.
+        best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
+        if question.answer_type in SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.1:
+            best = ranked[0]  # a reason sentence well below the best match is the wrong reason
+        verdict = self._verdict(question, query, best)
+        if verdict:
+            return Reading((), 0.0, reason=verdict[1], check=verdict[0])
+        return Reading((best.extract(),), 1.0)
+
+    def _publication_date(self, query: Query, hits: Sequence[Hit]) -> Reading:
+        """ "When was it reported that…": the dateline of an article that reports it, with the report.
+
+        What was reported is found like any other answer, from the question without its
+        date words; the date then comes from that article's dateline, or from the dateline of
+        another article stating the same thing. An article without one leaves nothing to cite.
+        """
+        topic = reported_topic(query.question)
+        ranked = self.candidates(topic, query.vector, hits)
+        best = ranked[0] if ranked else None
+        verdict = self._verdict(topic, query, best)
+        if verdict:
+            return Reading((), 0.0, reason=verdict[1], check=verdict[0])
+        lookup = self.lookup
+        # The same fact in other articles, by their own sentence row.
+        elsewhere = {lookup.passage_of(row).article_id: row for row, _ in lookup.restatements(best.row)}
+        dated = next((a for a in [best.passage.article_id, *elsewhere] if a in lookup.datelines), None)
+        if dated is None:
+            return Reading((), 0.0, reason="the articles that report it carry no date", check="undated")
+        dateline = lookup.datelines[dated]
+        line = Extract(lookup.rows[(dateline.id, 0)], dateline, dateline.sentences[0], 0.0)
+        report = best.extract()
+        if best.passage.article_id != dated:  # the dated article's own wording of the fact
+            row = elsewhere[dated]
+            report = Extract(row, lookup.passage_of(row), lookup.sentence(row), 0.0)
+        return Reading((report,), 1.0, dateline=line)

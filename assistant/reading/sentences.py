@@ -1,0 +1,55 @@
+"""What each sentence of the corpus says, worked out once: stems, names, values, speakers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.reading.quotes import attribute
+from assistant.reading.values import VALUE_PATTERNS, typed_values
+from assistant.retrieval.lookups import SentenceLookup
+from assistant.text import Lexicon, raw_tokens, stem
+
+
+class SentenceTable:
+    """Per sentence row: canonical stems and names, typed values, who said it, and stem incidence
+    of the sentence with the one before it (`local_matrix`) and of its whole passage."""
+
+    def __init__(self, lookup: SentenceLookup, lexicon: Lexicon) -> None:
+        self.lookup = lookup
+        self.stems: list[set[str]] = []
+        self.names: list[set[str]] = []
+        for passage in lookup.passages:
+            for sentence in passage.sentences:
+                tokens = raw_tokens(sentence.text)
+                self.stems.append({stem(lexicon.canonical(t)) for t in tokens})
+                self.names.append(
+                    {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
+                )
+        self.attribution = attribute(lookup.passages, lookup.rows, lexicon)  # who said quoted sentences
+        texts = [s.text for p in lookup.passages for s in p.sentences]
+        self.word_counts = [len(t.split()) for t in texts]
+        vocabulary = sorted(set().union(*self.stems))
+        self.stem_ids = {t: i for i, t in enumerate(vocabulary)}
+        self.local_matrix = np.zeros((len(texts), len(vocabulary)), dtype=bool)
+        for row in range(len(texts)):
+            for t in self.local_stems(row):
+                self.local_matrix[row, self.stem_ids[t]] = True
+        self.passage_matrix = np.zeros_like(self.local_matrix)
+        for passage in lookup.passages:
+            members = lookup.owner == passage.id
+            self.passage_matrix[members] = self.local_matrix[members].any(axis=0)
+        self.values = {kind: [typed_values(t, kind) for t in texts] for kind in VALUE_PATTERNS}
+        self.passage_stems = {
+            p.id: set().union(*(self.local_stems(lookup.rows[(p.id, i)]) for i in range(len(p.sentences))))
+            for p in lookup.passages
+        }
+
+    def local_stems(self, row: int) -> set[str]:
+        """Stems of a sentence with the one before it, and its speaker's name.
+
+        A fact often spans a sentence and the one before it ("...worked together. In 2015,
+        they..."); a quoted sentence names its speaker, if only through the attribution.
+        """
+        local = self.stems[row] | (self.stems[row - 1] if self.lookup.position[row] else set())
+        said = self.attribution.get(row)
+        return local | set(said.speaker) if said else local

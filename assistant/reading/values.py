@@ -1,0 +1,41 @@
+"""Values an answer can hold: sums of money, counts, ranks, dates, reasons and places."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.corpus.clean import MONTHS
+from assistant.words import words
+
+_MONTHS = "|".join(MONTHS)
+VALUE_PATTERNS = {
+    "money": re.compile(
+        r"\$\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?)\b|\ba (?:third|half|quarter) of\b", re.I
+    ),
+    # "How many" wants a count; "fifth largest" answers "where did it rank", not "how many".
+    "number": re.compile(
+        r"(?<![$\d])\b\d(?:[\d,.]*\d)?\b(?:\s?(?:million|billion|percent|%))?|\b(?:one|two|three|four|five|six|"
+        r"seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
+        re.I,
+    ),
+    "rank": re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top|largest|biggest)\b", re.I),
+    "date": re.compile(
+        rf"\b(?:19|20)\d{{2}}\b|\b(?:{_MONTHS})\b|\b(?:yesterday|today|last (?:month|year|week))\b", re.I
+    ),
+}
+# Words that give a reason; "why" questions prefer sentences with one but do not require it.
+REASON = re.compile(r"\b(because|since|reasons?|due to|thanks to|so that|as a result|lack of|too \w+ to|struggl\w*)\b", re.I)
+LOCATED = re.compile(r"\b(?:in|inside|outside(?: of)?|across|throughout|within)\s+(?:the\s+)?(\w+)", re.I)
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
+PLACE_WORDS = words().place_words
+# Stems that say what kind of value is wanted, not whose value.
+VALUE_STEMS = words().value_stems
+
+
+def typed_values(text: str, kind: str) -> set[str]:
+    """Values of the wanted kind in a text ("$150", "2015", "92.4 million")."""
+    pattern = VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return set()
+    return {re.sub(r"\s+", "", m.group().lower()) for m in pattern.finditer(text)}

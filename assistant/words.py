@@ -1,0 +1,57 @@
+"""Word lists as data: `assistant/data/english.yaml`, loaded once and checked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "english.yaml"
+
+
+@dataclass(frozen=True)
+class Words:
+    """The lists of `english.yaml`, each as the reader uses it."""
+
+    stopwords: frozenset[str]
+    question_framing: frozenset[str]
+    kept_function_words: frozenset[str]
+    equivalents: tuple[tuple[str, ...], ...]
+    title_words: frozenset[str]
+    idioms: tuple[tuple[re.Pattern[str], str], ...]
+    place_words: frozenset[str]
+    value_stems: frozenset[str]
+
+
+def _words(value: object, name: str) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset(value.split())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return frozenset(value)
+    raise AssistantError(f"{DATA_FILE}: '{name}' must be a list of words; fix the file or restore it from git.")
+
+
+@lru_cache(maxsize=1)
+def words() -> Words:
+    """The word lists, parsed on first use."""
+    import yaml
+
+    try:
+        data = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        groups = tuple(tuple(str(w).lower() for w in group) for group in data["equivalents"])
+        idioms = tuple((re.compile(i["pattern"], re.I), i["plainly"]) for i in data["idioms"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
+        raise AssistantError(f"{DATA_FILE}: cannot read the word lists ({exc}); restore it from git.") from None
+    return Words(
+        stopwords=_words(data.get("stopwords"), "stopwords"),
+        question_framing=_words(data.get("question_framing"), "question_framing"),
+        kept_function_words=_words(data.get("kept_function_words"), "kept_function_words"),
+        equivalents=groups,
+        title_words=_words(data.get("title_words"), "title_words"),
+        idioms=idioms,
+        place_words=_words(data.get("place_words"), "place_words"),
+        value_stems=_words(data.get("value_stems"), "value_stems"),
+    )
