@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.config import Settings, load_settings
 from assistant.corpus.clean import MONTHS, WEEKDAYS
-from assistant.index.embed import Embedder, load_query_embedder
+from assistant.index.embed import Embedder, load_query_embedder, model_vocabulary
 from assistant.index.store import LoadedIndex, ensure_index
 from assistant.reading import make_reader
 from assistant.reading.base import Query
@@ -45,7 +45,7 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.embedder = embedder
-        self.lexicon = Lexicon.from_texts([p.text for p in index.passages])
+        self.lexicon = Lexicon.from_texts([p.text for p in index.passages], model_vocabulary(settings.embedding_model))
         self.retriever = Retriever(index, settings.retriever, settings.rrf_k)
         lookup = SentenceLookup(index)
         table = SentenceTable(lookup, self.lexicon)

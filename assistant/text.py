@@ -32,6 +32,19 @@ def raw_tokens(text: str) -> list[str]:
     return [t for t in tokens if t]
 
 
+_SENTENCE_END = re.compile(r"(?:^|[.!?…][\"'”’)\]]*)\s*[\"'“‘(\[]*$")
+
+
+def _tokens_with_position(text: str) -> list[tuple[str, bool]]:
+    """`raw_tokens` of a text, each with whether it opens a sentence (or a line)."""
+    out = []
+    for match in _TOKEN.finditer(text):
+        before = text[max(0, match.start() - 12) : match.start()]
+        initial = match.start() == 0 or "\n" in before[-3:] or bool(_SENTENCE_END.search(before))
+        out.extend((token, initial) for token in raw_tokens(match.group()))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer  # PyStemmer: the Snowball English stemmer, in C
@@ -52,6 +65,7 @@ class Lexicon:
     variants: dict[str, str] = field(default_factory=dict)  # lower-cased -> canonical lower-cased
     document_frequency: Counter = field(default_factory=Counter)  # stem -> passages holding it
     documents: int = 0
+    known_words: frozenset[str] = frozenset()  # ordinary words of the language, never folded
     _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False)  # questions repeat words
 
     def is_background(self, term: str) -> bool:
@@ -59,29 +73,34 @@ class Lexicon:
         return self.document_frequency.get(term, 0) > self.documents / 3
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str]) -> "Lexicon":
+    def from_texts(cls, texts: Sequence[str], known_words: Iterable[str] = ()) -> "Lexicon":
+        """The lexicon of a corpus; `known_words` are ordinary words never read as misspelt names."""
         vocabulary: set[str] = set()
         capitalised: Counter = Counter()
         lower: Counter = Counter()
         frequency: Counter = Counter()
         for text in texts:
             stems = set()
-            for token in raw_tokens(text):
+            for token, initial in _tokens_with_position(text):
                 folded = token.lower()
                 vocabulary.add(folded)
                 stems.add(stem(folded))
-                if token[0].isupper() or any(c.isupper() for c in token[1:]):
-                    capitalised[token] += 1
+                if any(c.isupper() for c in token[1:]):
+                    capitalised[token] += 1  # "DuerOS", "AI": a name wherever it stands
+                elif token[0].isupper():
+                    # A capital that only opens a sentence ("Hence", "Till date") says nothing.
+                    if not initial:
+                        capitalised[token] += 1
                 else:
                     lower[folded] += 1
             frequency.update(stems)
         proper = {}
         for token, count in capitalised.most_common():
             folded = token.lower()
-            # A word capitalised more often than not is a name (sentence starts aside).
+            # A word capitalised more often than not is a name.
             if folded not in STOPWORDS and count > lower[folded] and not folded.isdigit():
                 proper.setdefault(folded, token)
-        lexicon = cls(vocabulary, proper, {}, frequency, len(texts))
+        lexicon = cls(vocabulary, proper, {}, frequency, len(texts), frozenset(known_words))
         lexicon.variants = _variant_map(proper, capitalised)
         return lexicon
 
@@ -98,7 +117,9 @@ class Lexicon:
     def _canonical(self, folded: str) -> str:
         if folded in self.variants:
             return self.variants[folded]
-        if folded in self.vocabulary or len(folded) < 4 or folded.isdigit():
+        # A word of the language ("want", "tell", "apps") is what it says, not a misspelt name
+        # (Wang, Till, API); a word it does not know ("xiamio", "mircosoft") may be one.
+        if folded in self.vocabulary or folded in self.known_words or len(folded) < 4 or folded.isdigit():
             return folded
         near = nearest_name(folded, self.proper_nouns)
         return self.variants.get(near, near) if near else folded

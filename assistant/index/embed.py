@@ -9,8 +9,9 @@ import os
 import shutil
 import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -21,6 +22,14 @@ _LOGGER = logging.getLogger(__name__)
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 _ENCODER_FORMAT = 1
 _SUPPORTED_POOLING = ("mean", "cls", "max")
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """A text's word pieces and their unit vectors in context (for late interaction)."""
+
+    tokens: tuple[str, ...]
+    vectors: np.ndarray  # one row per token
 
 
 class Embedder(Protocol):
@@ -100,8 +109,9 @@ class OnnxEmbedder:
             str(encoder_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
+        self._special = {meta["pad_token"], "[CLS]", "[SEP]", "<s>", "</s>"}
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _run(self, texts: Sequence[str]) -> tuple[list, np.ndarray, np.ndarray]:
         encodings = self.tokenizer.encode_batch(list(texts))
         feed = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
@@ -109,7 +119,11 @@ class OnnxEmbedder:
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
         hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.input_names})[0]
-        mask = feed["attention_mask"][..., None].astype(np.float32)
+        return encodings, hidden, feed["attention_mask"]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        _, hidden, attention = self._run(texts)
+        mask = attention[..., None].astype(np.float32)
         if self.pooling == "cls":
             vectors = hidden[:, 0]
         elif self.pooling == "max":
@@ -119,6 +133,20 @@ class OnnxEmbedder:
         if self.normalize:
             vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """Each text's word-piece tokens with their unit vectors in context (before pooling)."""
+        encodings, hidden, _ = self._run(texts)
+        out = []
+        for encoding, states in zip(encodings, hidden):
+            keep = [
+                i for i, (token, used) in enumerate(zip(encoding.tokens, encoding.attention_mask))
+                if used and token not in self._special
+            ]
+            vectors = states[keep]
+            vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+            out.append(TokenVectors(tuple(encoding.tokens[i] for i in keep), np.ascontiguousarray(vectors, np.float32)))
+        return out
 
 
 def encoder_dir_for(model: str, cache_dir: Path) -> Path:
@@ -212,3 +240,17 @@ def load_query_embedder(model: str, kind: str, cache_dir: Path) -> Embedder:
         _LOGGER.warning("query encoder in %s is unusable (%s); exporting it again", target, exc)
         export_onnx(model, target)
         return OnnxEmbedder(target)
+
+
+def model_vocabulary(model: str) -> frozenset[str]:
+    """Whole words the model's tokenizer knows ("want", "apps"), lower-cased; empty if unknown.
+
+    An ordinary word of the language is never taken for a misspelt corpus name.
+    """
+    path = Path(resolve_model(model))
+    words: Iterable[str] = ()
+    if (path / "vocab.txt").is_file():
+        words = (path / "vocab.txt").read_text(encoding="utf-8").split()
+    elif (path / "tokenizer.json").is_file():
+        words = json.loads((path / "tokenizer.json").read_text(encoding="utf-8")).get("model", {}).get("vocab", {})
+    return frozenset(w.lower() for w in words if w.isalpha())
