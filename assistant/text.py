@@ -75,6 +75,7 @@ class Lexicon:
     @classmethod
     def from_texts(cls, texts: Sequence[str], known_words: Iterable[str] = ()) -> "Lexicon":
         """The lexicon of a corpus; `known_words` are ordinary words never read as misspelt names."""
+        known_words = frozenset(known_words)
         vocabulary: set[str] = set()
         capitalised: Counter = Counter()
         lower: Counter = Counter()
@@ -88,8 +89,9 @@ class Lexicon:
                 if any(c.isupper() for c in token[1:]):
                     capitalised[token] += 1  # "DuerOS", "AI": a name wherever it stands
                 elif token[0].isupper():
-                    # A capital that only opens a sentence ("Hence", "Till date") says nothing.
-                    if not initial:
+                    # A capital that opens a sentence says nothing of an ordinary word ("Hence",
+                    # "Till date"); a word the language does not know ("Xiamio") is a name anyway.
+                    if not initial or folded not in known_words:
                         capitalised[token] += 1
                 else:
                     lower[folded] += 1
@@ -100,7 +102,7 @@ class Lexicon:
             # A word capitalised more often than not is a name.
             if folded not in STOPWORDS and count > lower[folded] and not folded.isdigit():
                 proper.setdefault(folded, token)
-        lexicon = cls(vocabulary, proper, {}, frequency, len(texts), frozenset(known_words))
+        lexicon = cls(vocabulary, proper, {}, frequency, len(texts), known_words)
         lexicon.variants = _variant_map(proper, capitalised)
         return lexicon
 
