@@ -22,6 +22,7 @@ class Words:
     equivalents: tuple[tuple[str, ...], ...]
     title_words: frozenset[str]
     idioms: tuple[tuple[re.Pattern[str], str], ...]
+    wrappers: tuple[re.Pattern[str], ...]
     place_words: frozenset[str]
     value_stems: frozenset[str]
 
@@ -43,6 +44,7 @@ def words() -> Words:
         data = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         groups = tuple(tuple(str(w).lower() for w in group) for group in data["equivalents"])
         idioms = tuple((re.compile(i["pattern"], re.I), i["plainly"]) for i in data["idioms"])
+        wrappers = tuple(re.compile(w, re.I) for w in data["wrappers"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise AssistantError(f"{DATA_FILE}: cannot read the word lists ({exc}); restore it from git.") from None
     return Words(
@@ -52,6 +54,7 @@ def words() -> Words:
         equivalents=groups,
         title_words=_words(data.get("title_words"), "title_words"),
         idioms=idioms,
+        wrappers=wrappers,
         place_words=_words(data.get("place_words"), "place_words"),
         value_stems=_words(data.get("value_stems"), "value_stems"),
     )

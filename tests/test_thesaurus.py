@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.reading.thesaurus import GROUPS, equivalents, plain
 from assistant.text import stem
 
@@ -25,3 +27,18 @@ def test_idioms_are_put_plainly():
     assert plain("What's in it for Xiaomi?") == "how does Xiaomi benefit?"
     assert plain("what does microsoft get out of the deal") == "how does microsoft benefit from the deal"
     assert plain("What is in the deal for Xiaomi?") == "What is in the deal for Xiaomi?"
+
+
+@pytest.mark.parametrize(
+    "spoken, plainly",
+    [
+        ("hey, so can you tell me who Wang Xiang is", "who Wang Xiang is"),
+        ("ok assistant what cloud will Xiaomi use", "what cloud will Xiaomi use"),
+        ("tell me about harry shum", "harry shum"),
+        ("How much does the Invoke cost, please?", "How much does the Invoke cost"),
+        ("whats new with xiaomi", "what's new with xiaomi"),
+        ("hey", "hey"),  # nothing would be left: unchanged
+    ],
+)
+def test_speaker_wrappers_are_taken_off(spoken, plainly):
+    assert plain(spoken) == plainly

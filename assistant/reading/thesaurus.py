@@ -36,8 +36,22 @@ def equivalents(term: str) -> tuple[str, ...]:
     return (term, *(t for t in group if t != term))
 
 
+def unwrap(text: str) -> str:
+    """The question without what it was wrapped in: "hey, can you tell me who Wang Xiang is" ->
+    "who Wang Xiang is"; unchanged when nothing would be left."""
+    previous = None
+    unwrapped = text.strip()
+    while unwrapped != previous:
+        previous = unwrapped
+        for pattern in words().wrappers:
+            unwrapped = pattern.sub("", unwrapped, count=1).strip()
+    return unwrapped if any(c.isalpha() for c in unwrapped) else text
+
+
 def plain(text: str) -> str:
-    """The question with idioms put plainly: "What's in it for Xiaomi?" -> "how does Xiaomi benefit?"."""
+    """The question unwrapped, with idioms put plainly: "What's in it for Xiaomi?" -> "how does
+    Xiaomi benefit?"."""
+    text = unwrap(text)
     for pattern, meaning in IDIOMS:
         text = pattern.sub(meaning, text)
     return text
