@@ -33,6 +33,7 @@ _CORPUS_SUFFIXES = (".md", ".txt")
 _OPTIONS = {
     "eval_suite": "suite",
     "eval_retriever": "retriever",
+    "eval_reader": "reader",
     "eval_voice": "voice",
     "eval_stt_engine": "stt_engine",
     "eval_json_out": "json_out",
@@ -41,6 +42,7 @@ _OPTIONS = {
     "eval_fail_over": "fail_over",
     "eval_max_false_abstentions": "max_false_abstentions",
     "eval_progress": "progress",
+    "eval_items": "items",
 }
 
 
@@ -64,6 +66,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "--retriever", dest="eval_retriever", choices=(*RETRIEVERS, "all"),
         help="retrieval mode to evaluate; 'all' runs bm25, dense and hybrid side by side "
         "(default: the configured retriever)",
+    )
+    from assistant.reading import READERS
+
+    parser.add_argument(
+        "--reader", dest="eval_reader", choices=(*READERS, "all"),
+        help="reader to evaluate; 'all' runs every reader side by side (default: the configured reader)",
     )
     parser.add_argument(
         "--voice", dest="eval_voice", action="store_true",
@@ -94,6 +102,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", dest="eval_progress", action="store_false",
                         help="no progress bar on stderr")
+    parser.add_argument("--totals-only", dest="eval_items", action="store_false",
+                        help="print totals and breakdowns only, no question or answer (for a blind test set)")
 
 
 def eval_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -124,6 +134,7 @@ def _settings_summary(settings: Settings, voice: bool) -> dict[str, Any]:
         "embedding_model": settings.embedding_model,
         "query_encoder": settings.query_encoder,
         "top_k": settings.top_k,
+        "reader": settings.reader,
         "max_answer_words": settings.max_answer_words,
     }
     if voice:
@@ -136,6 +147,7 @@ def run_eval(
     *,
     suite: str | Path | None = None,
     retriever: str | None = None,
+    reader: str | None = None,
     voice: bool = False,
     stt_engine: str | None = None,
     json_out: str | Path | None = None,
@@ -144,6 +156,7 @@ def run_eval(
     fail_over: Iterable[Threshold | str] = (),
     max_false_abstentions: int | None = None,
     progress: bool = True,
+    items: bool = True,
     console: Any = None,
     load_assistant: Callable[[Settings], AssistantLike] = _load_assistant,
 ) -> int:
@@ -163,12 +176,15 @@ def run_eval(
     suite_path = Path(suite) if suite is not None else settings.home / DEFAULT_SUITE
     loaded = load_suite(suite_path, known_articles=_known_articles(settings))
     retrievers = list(RETRIEVERS) if retriever == "all" else [retriever or settings.retriever]
+    from assistant.reading import READERS
+
+    readers = list(READERS) if reader == "all" else [reader or settings.reader]
 
     evaluation = evaluate(
-        loaded, settings, retrievers=retrievers, voice=voice, thresholds=thresholds,
+        loaded, settings, retrievers=retrievers, readers=readers, voice=voice, thresholds=thresholds,
         load_assistant=load_assistant, show_progress=progress,
     )
-    console.print(render(evaluation))
+    console.print(render(evaluation, items=items))
     if json_out is not None:
         from assistant.evaluation.report import write_json
 
@@ -181,11 +197,11 @@ def run_eval(
     return 1 if evaluation.failures else 0
 
 
-def render(evaluation: Evaluation) -> Any:
+def render(evaluation: Evaluation, *, items: bool = True) -> Any:
     """The terminal table (a rich renderable)."""
     from assistant.evaluation.report import render_table
 
-    return render_table(evaluation)
+    return render_table(evaluation, items=items)
 
 
 def evaluate(
@@ -193,12 +209,13 @@ def evaluate(
     settings: Settings,
     *,
     retrievers: Sequence[str],
+    readers: Sequence[str] = (),
     voice: bool = False,
     thresholds: Sequence[Threshold] = (),
     load_assistant: Callable[[Settings], AssistantLike] = _load_assistant,
     show_progress: bool = True,
 ) -> Evaluation:
-    """Run `suite` with each retriever (typed, and by voice if asked), summarise, check the gates."""
+    """Run `suite` with each reader and retriever (typed, and by voice if asked), summarise, check the gates."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -213,26 +230,33 @@ def evaluate(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not show_progress, transient=False) as bar:
         heard: dict[str, str] | None = None
-        for name in retrievers:
-            assistant = load_assistant(settings.replace(retriever=name))
+        readers = list(readers) or [settings.reader]
+        for reader, name in [(reader, name) for reader in readers for name in retrievers]:
+            shown_reader = reader if len(readers) > 1 else None
+            assistant = load_assistant(settings.replace(retriever=name, reader=reader))
             if voice and heard is None:
                 task = bar.add_task("speaking + transcribing", total=n)
                 heard = transcribe_suite(suite, settings, assistant, lambda _id, task=task: bar.advance(task))
             for mode in ("typed", "voice") if voice else ("typed",):
-                task = bar.add_task(f"{name}/{mode}", total=n)
+                task = bar.add_task("/".join(p for p in (shown_reader, name, mode) if p), total=n)
 
                 def advance(_result: ItemResult, task: Any = task) -> None:
                     bar.advance(task)
 
                 runs.append(run_suite(
-                    suite, assistant, retriever=name, mode=mode,
+                    suite, assistant, retriever=name, mode=mode, reader=shown_reader,
                     asked=heard if mode == "voice" else None, progress=advance,
                 ))
     metrics = [summarise(run) for run in runs]
     primary_retriever = settings.retriever if settings.retriever in retrievers else retrievers[-1]
-    primary = next(i for i, r in enumerate(runs) if r.retriever == primary_retriever and r.mode == "typed")
+    primary_reader = settings.reader if settings.reader in readers and len(readers) > 1 else None
+    primary = next(
+        i for i, r in enumerate(runs)
+        if r.retriever == primary_retriever and r.mode == "typed" and r.reader == primary_reader
+    )
     voice_metrics: Metrics | None = next(
-        (m for r, m in zip(runs, metrics) if r.retriever == primary_retriever and r.mode == "voice"), None
+        (m for r, m in zip(runs, metrics)
+         if r.retriever == primary_retriever and r.mode == "voice" and r.reader == primary_reader), None
     )
     failures = check_thresholds(metrics[primary], thresholds, voice=voice_metrics)
     return Evaluation(

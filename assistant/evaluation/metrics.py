@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class Metrics:
     wer: float | None = None  # voice runs only: word error rate of the transcripts
     per_article: Mapping[str, Score] = field(default_factory=dict)
     per_category: Mapping[str, Score] = field(default_factory=dict)
+    abstention_checks: Mapping[str, int] = field(default_factory=dict)  # which reader check abstained, how often
 
     def value(self, name: str) -> float | None:
         """A metric by name (as used by thresholds)."""
@@ -75,11 +77,12 @@ class Metrics:
         """Plain values for the JSON report."""
         data: dict[str, Any] = {}
         for key, value in asdict(self).items():
-            if key in ("per_article", "per_category"):
+            if key in ("per_article", "per_category", "abstention_checks"):
                 continue
             data[key] = _round(value) if isinstance(value, float) else value
         data["per_article"] = {k: s.to_dict() for k, s in self.per_article.items()}
         data["per_category"] = {k: s.to_dict() for k, s in self.per_category.items()}
+        data["abstention_checks"] = dict(self.abstention_checks)
         return data
 
 
@@ -163,6 +166,7 @@ def summarise(run: RunResult) -> Metrics:
         wer=word_error_rate([r.question for r in heard], [r.heard or "" for r in heard]),
         per_article={k: Score(*v) for k, v in sorted(per_article.items())},
         per_category={k: Score(*v) for k, v in sorted(per_category.items())},
+        abstention_checks=dict(Counter(r.abstention_check for r in abstained if r.abstention_check).most_common()),
     )
 
 

@@ -76,6 +76,13 @@ def _breakdown_rows(evaluation: Evaluation, attribute: str) -> list[tuple[str, l
     return [(key, [_score(getattr(m, attribute).get(key)) for m in evaluation.metrics]) for key in keys]
 
 
+def _check_rows(evaluation: Evaluation) -> list[tuple[str, list[str]]]:
+    keys: dict[str, None] = {}
+    for metrics in evaluation.metrics:
+        keys.update(dict.fromkeys(metrics.abstention_checks))
+    return [(key, [str(m.abstention_checks.get(key, 0)) for m in evaluation.metrics]) for key in keys]
+
+
 def _wrong_runs(evaluation: Evaluation) -> list[RunResult]:
     """The primary run and any voice run with the same retriever: the ones whose misses we list."""
     primary = evaluation.runs[evaluation.primary]
@@ -88,8 +95,9 @@ def _wrong_runs(evaluation: Evaluation) -> list[RunResult]:
 # Terminal
 
 
-def render_table(evaluation: Evaluation) -> Any:
-    """A rich renderable: summary side by side, breakdowns, wrong answers, failed gates."""
+def render_table(evaluation: Evaluation, *, items: bool = True) -> Any:
+    """A rich renderable: summary side by side, breakdowns, wrong answers (unless not `items`:
+    a blind set is looked at only in totals), failed gates."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -109,8 +117,9 @@ def render_table(evaluation: Evaluation) -> Any:
         table(f"Evaluation of {evaluation.suite.path}", "metric", _summary_rows(evaluation)),
         table("Accuracy by category", "category", _breakdown_rows(evaluation, "per_category")),
         table("Accuracy by article", "article", _breakdown_rows(evaluation, "per_article")),
+        table("Abstentions by the reader's check", "check", _check_rows(evaluation)),
     ]
-    for run in _wrong_runs(evaluation):
+    for run in _wrong_runs(evaluation) if items else ():
         wrong = [r for r in run.items if not r.right]
         misses = Table(title=f"Wrong answers ({run.label}): {len(wrong)}", title_justify="left", show_lines=True)
         for column in ("id", "question", "answer", "why"):
@@ -198,6 +207,8 @@ def write_markdown_report(evaluation: Evaluation, path: str | Path) -> list[Path
     lines += _md_table(["article", *labels], [(k, *c) for k, c in _breakdown_rows(evaluation, "per_article")])
     lines += ["## Accuracy by category", ""]
     lines += _md_table(["category", *labels], [(k, *c) for k, c in _breakdown_rows(evaluation, "per_category")])
+    lines += ["## Abstentions by the reader's check", ""]
+    lines += _md_table(["check", *labels], [(k, *c) for k, c in _check_rows(evaluation)])
 
     for run in _wrong_runs(evaluation):
         wrong = [r for r in run.items if not r.right]

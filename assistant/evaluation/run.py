@@ -90,6 +90,7 @@ class ItemResult:
     resolved_question: str | None = None
     heard: str | None = None  # voice mode: the transcript that was asked instead of `question`
     error: str | None = None  # an AssistantError raised while asking
+    abstention_check: str | None = None  # the reader's check that made it abstain
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the JSON report."""
@@ -106,10 +107,11 @@ class RunResult:
     retriever: str
     mode: str  # "typed" or "voice"
     items: tuple[ItemResult, ...]
+    reader: str | None = None  # named in the label when readers are compared
 
     @property
     def label(self) -> str:
-        return f"{self.retriever}/{self.mode}"
+        return "/".join(part for part in (self.reader, self.retriever, self.mode) if part)
 
 
 def _ask(ask: Callable[[str], Answer], question: str) -> tuple[Answer | None, str | None, float]:
@@ -147,6 +149,7 @@ def run_suite(
     *,
     retriever: str = "hybrid",
     mode: str = "typed",
+    reader: str | None = None,
     asked: Mapping[str, str] | None = None,
     progress: Callable[[ItemResult], None] | None = None,
 ) -> RunResult:
@@ -160,7 +163,7 @@ def run_suite(
         _LOGGER.debug("%s %s: %s", item.id, "right" if result.right else "WRONG", result.answer)
         if progress is not None:
             progress(result)
-    return RunResult(suite_name=suite.name, retriever=retriever, mode=mode, items=tuple(results))
+    return RunResult(suite_name=suite.name, retriever=retriever, mode=mode, items=tuple(results), reader=reader)
 
 
 def _item_result(
@@ -174,6 +177,7 @@ def _item_result(
         answer_text, abstained = answer.text, answer.abstained
         cited = tuple(c.article_id for c in sorted(answer.citations, key=lambda c: c.n))
         resolved = answer.resolved_question
+    check = getattr(answer, "abstention_check", None) if answer is not None else None
     return ItemResult(
         id=item.id,
         question=item.question,
@@ -188,6 +192,7 @@ def _item_result(
         latency_ms=latency_ms,
         cited_articles=cited,
         resolved_question=resolved,
+        abstention_check=check,
         heard=heard,
         error=error,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-READERS = ("rules",)
+READERS = ("rules", "similarity")
 
 
 def make_reader(name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any):
@@ -16,6 +16,10 @@ def make_reader(name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any)
         from assistant.reading.rules import RuleReader
 
         return RuleReader(lookup, table, lexicon, embedder)
+    if name == "similarity":
+        from assistant.reading.similar import SimilarityReader
+
+        return SimilarityReader(lookup)
     from assistant.errors import AssistantError
 
     raise AssistantError(f"unknown reader {name!r}; choose one of: {', '.join(READERS)}")

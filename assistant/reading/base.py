@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, Sequence
+from typing import Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class Reading:
         return not self.extracts
 
 
+@runtime_checkable
 class Reader(Protocol):
     """Chooses verbatim extracts that answer a query from retrieved passages, or abstains."""
 
