@@ -145,17 +145,17 @@ def _max_edits(word: str) -> int:
 
 
 def nearest_name(word: str, names: Iterable[str]) -> str | None:
-    """The corpus name a misspelt word most likely means, if one is close enough."""
+    """The corpus name a misspelt word most likely means, if one is close enough.
+
+    A name qualifies when it starts with the same letter, is at least four letters long and
+    within the edit distance (optimal string alignment) that both words' lengths allow.
+    """
+    from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    best, best_distance = None, None
-    for name in names:
-        if name[0] != word[0] or abs(len(name) - len(word)) > 2 or len(name) < 4:
-            continue
-        distance = OSA.distance(word, name)
-        if distance <= min(_max_edits(word), _max_edits(name)) and (best_distance is None or distance < best_distance):
-            best, best_distance = name, distance
-    return best
+    choices = [n for n in names if n[0] == word[0] and abs(len(n) - len(word)) <= 2 and len(n) >= 4]
+    matches = process.extract(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word), limit=None)
+    return next((name for name, distance, _ in matches if distance <= _max_edits(name)), None)
 
 
 def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:
