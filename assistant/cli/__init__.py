@@ -12,6 +12,7 @@ from assistant import __version__
 from assistant.cli.codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
+from assistant.reading import READERS
 
 _LOGGER = logging.getLogger("assistant")
 
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", type=Path, dest="index_dir", help="index folder (default: HOME/index)")
     parser.add_argument("--model", dest="embedding_model", help="embedding model name or path")
     parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
+    parser.add_argument("--reader", choices=READERS, help="answer reader (default: rules)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question (or one per line of stdin with '-')")
@@ -74,7 +76,7 @@ def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _settings(args: argparse.Namespace) -> Settings:
     names = (
-        "home", "corpus_dir", "index_dir", "embedding_model", "retriever", "stt_engine", "save_audio_dir",
+        "home", "corpus_dir", "index_dir", "embedding_model", "retriever", "reader", "stt_engine", "save_audio_dir",
         "tts_voice", "tts_rate", "tts_volume", "wake_phrase", "max_passage_chars",
     )
     overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
