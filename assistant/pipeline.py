@@ -16,6 +16,7 @@ from assistant.index.store import LoadedIndex, ensure_index
 from assistant.reading import make_reader
 from assistant.reading.base import Query
 from assistant.reading.cite import Citer
+from assistant.reading.interaction import LateInteraction
 from assistant.reading.query import analyse, resolve_follow_up, validate, variants
 from assistant.reading.sentences import SentenceTable
 from assistant.retrieval.fuse import Retriever
@@ -49,7 +50,10 @@ class Assistant:
         self.retriever = Retriever(index, settings.retriever, settings.rrf_k)
         lookup = SentenceLookup(index)
         table = SentenceTable(lookup, self.lexicon)
-        self.reader = make_reader(settings.reader, lookup, table, self.lexicon, embedder)
+        # Word-piece vectors of every sentence, when the index holds them, for late interaction.
+        tokens = getattr(index, "sentence_tokens", None)
+        interaction = LateInteraction(tokens) if tokens is not None else None
+        self.reader = make_reader(settings.reader, lookup, table, self.lexicon, embedder, interaction)
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
 
     @classmethod
@@ -92,8 +96,11 @@ class Assistant:
         # One model call: the question, and the question without each word the articles never
         # use (the reader weighs how much each such word matters).
         ablations = variants(parsed, self.lexicon)
-        vectors = self.embedder.encode([parsed.text, *ablations])
-        query = Query(parsed, vectors[0], dict(zip(ablations, vectors[1:])))
+        if hasattr(self.embedder, "encode_with_tokens"):
+            vectors, tokens = self.embedder.encode_with_tokens([parsed.text, *ablations])
+        else:
+            vectors, tokens = self.embedder.encode([parsed.text, *ablations]), [None]
+        query = Query(parsed, vectors[0], dict(zip(ablations, vectors[1:])), tokens[0])
         timings["embed"] = (time.perf_counter() - mark) * 1000
 
         mark = time.perf_counter()

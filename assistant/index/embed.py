@@ -123,6 +123,19 @@ class OnnxEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         _, hidden, attention = self._run(texts)
+        return self._pool(hidden, attention)
+
+    def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """Each text's word-piece tokens with their unit vectors in context (before pooling)."""
+        encodings, hidden, _ = self._run(texts)
+        return self._token_vectors(encodings, hidden)
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Pooled unit vectors and word-piece vectors of each text, from one model run."""
+        encodings, hidden, attention = self._run(texts)
+        return self._pool(hidden, attention), self._token_vectors(encodings, hidden)
+
+    def _pool(self, hidden: np.ndarray, attention: np.ndarray) -> np.ndarray:
         mask = attention[..., None].astype(np.float32)
         if self.pooling == "cls":
             vectors = hidden[:, 0]
@@ -134,9 +147,7 @@ class OnnxEmbedder:
             vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
-        """Each text's word-piece tokens with their unit vectors in context (before pooling)."""
-        encodings, hidden, _ = self._run(texts)
+    def _token_vectors(self, encodings: list, hidden: np.ndarray) -> list[TokenVectors]:
         out = []
         for encoding, states in zip(encodings, hidden):
             keep = [

@@ -10,12 +10,12 @@ from typing import Any
 READERS = ("rules", "similarity")
 
 
-def make_reader(name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any):
+def make_reader(name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any, interaction: Any = None):
     """The reader called `name` (one of READERS), over the index's sentences."""
     if name == "rules":
         from assistant.reading.rules import RuleReader
 
-        return RuleReader(lookup, table, lexicon, embedder)
+        return RuleReader(lookup, table, lexicon, embedder, interaction)
     if name == "similarity":
         from assistant.reading.similar import SimilarityReader
 

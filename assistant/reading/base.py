@@ -7,6 +7,7 @@ from typing import Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from assistant.index.embed import TokenVectors
 from assistant.reading.query import Question
 from assistant.types import Hit, Passage, Sentence
 
@@ -18,6 +19,7 @@ class Query:
     question: Question
     vector: np.ndarray
     variants: Mapping[str, np.ndarray] = field(default_factory=dict)  # question text variant -> vector
+    tokens: TokenVectors | None = None  # the question's word pieces in context, when the encoder gives them
 
 
 @dataclass(frozen=True)

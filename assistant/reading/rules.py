@@ -16,6 +16,7 @@ from assistant.index.embed import Embedder
 from assistant.reading.base import Extract, Query, Reading
 from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
 from assistant.reading.coverage import Coverage
+from assistant.reading.interaction import LateInteraction
 from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import SentenceTable
 from assistant.reading.values import (
@@ -58,10 +59,14 @@ class RuleReader:
 
     name = "rules"
 
-    def __init__(self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, embedder: Embedder) -> None:
+    def __init__(
+        self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, embedder: Embedder,
+        interaction: LateInteraction | None = None,
+    ) -> None:
         self.lookup = lookup
         self.table = table
         self.lexicon = lexicon
+        self.interaction = interaction  # word-piece matching, when the index holds token vectors
         self.meaning = WordMeaning(embedder)  # single words and question variants, for the checks
         self.coverage = Coverage(lexicon, len(lookup.passages))
         self._asked_for, self._asked = "", set()
@@ -252,7 +257,7 @@ class RuleReader:
     def _verdict(self, question: Question, query: Query, best: Candidate | None) -> tuple[str, str] | None:
         if best is None:
             return "nothing-retrieved", "nothing retrieved"
-        return abstention(self, Case(question, best, query.vector, dict(query.variants)))
+        return abstention(self, Case(question, best, query.vector, dict(query.variants), query.tokens))
 
     def read(self, query: Query, hits: Sequence[Hit]) -> Reading:
         question = query.question
