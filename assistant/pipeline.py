@@ -124,6 +124,7 @@ class Assistant:
             disagreement=cited.disagreement,
             timings_ms=timings,
             abstention_check=cited.check,
+            retrieved=tuple("\n".join(p.text for p in (h.passage, *h.corroborating)) for h in hits),
         )
 
     def conversation(self) -> "Conversation":

@@ -106,6 +106,7 @@ class Answer:
     disagreement: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
     abstention_check: str | None = None  # which check made the reader abstain, for evaluation
+    retrieved: tuple[str, ...] = ()  # text of each retrieved hit (with its corroborating passages), in rank order
 
     @property
     def spoken(self) -> str:

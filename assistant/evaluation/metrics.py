@@ -64,6 +64,9 @@ class Metrics:
     false_abstentions: int
     latency_p50_ms: float
     latency_p95_ms: float
+    recall_at_1: float | None = None  # answerable items whose fact is in the top retrieved hit
+    recall_at_3: float | None = None
+    recall_at_8: float | None = None  # ... in any of the 8 hits the reader sees
     wer: float | None = None  # voice runs only: word error rate of the transcripts
     per_article: Mapping[str, Score] = field(default_factory=dict)
     per_category: Mapping[str, Score] = field(default_factory=dict)
@@ -161,6 +164,9 @@ def summarise(run: RunResult) -> Metrics:
         abstention_precision=_ratio(sum(r.should_abstain for r in abstained), len(abstained)),
         abstention_recall=_ratio(sum(r.abstained for r in unanswerable), len(unanswerable)),
         false_abstentions=sum(r.abstained for r in answerable),
+        recall_at_1=_ratio(sum(r.evidence_rank is not None and r.evidence_rank <= 1 for r in answerable), len(answerable)),
+        recall_at_3=_ratio(sum(r.evidence_rank is not None and r.evidence_rank <= 3 for r in answerable), len(answerable)),
+        recall_at_8=_ratio(sum(r.evidence_rank is not None for r in answerable), len(answerable)),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         wer=word_error_rate([r.question for r in heard], [r.heard or "" for r in heard]),

@@ -18,6 +18,9 @@ _LOGGER = logging.getLogger(__name__)
 _SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("accuracy", "answer accuracy", "ratio"),
     ("citation_support", "citation support", "ratio"),
+    ("recall_at_1", "evidence recall@1 (retrieved)", "ratio"),
+    ("recall_at_3", "evidence recall@3", "ratio"),
+    ("recall_at_8", "evidence recall@8", "ratio"),
     ("hit_at_1", "source hit@1", "ratio"),
     ("hit_at_3", "source hit@3", "ratio"),
     ("mrr", "source MRR", "ratio"),

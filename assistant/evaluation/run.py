@@ -26,6 +26,7 @@ class Judgement:
     right: bool
     supported: bool | None  # None unless an answerable item was answered
     source_rank: int | None  # 1-based; None when no citation comes from an expected article
+    evidence_rank: int | None = None  # 1-based: first retrieved hit holding the expected fact
 
 
 def _matches(item: SuiteItem, text: str) -> bool:
@@ -46,11 +47,14 @@ def judge(item: SuiteItem, answer: Answer) -> Judgement:
         rank = next((i for i, c in enumerate(ordered, start=1) if c.article_id in item.articles), None)
     if item.abstain:
         return Judgement(right=answer.abstained, supported=None, source_rank=rank)
+    # Recall before reading: could the reader have found it among the retrieved passages?
+    retrieved = [straighten(text) for text in getattr(answer, "retrieved", ())]
+    evidence = next((k for k in range(1, len(retrieved) + 1) if _supported(item, retrieved[:k])), None)
     if answer.abstained:
-        return Judgement(right=False, supported=None, source_rank=rank)
+        return Judgement(right=False, supported=None, source_rank=rank, evidence_rank=evidence)
     right = _matches(item, straighten(spoken_text(answer.text)))
     supported = _supported(item, [straighten(c.passage) for c in answer.citations])
-    return Judgement(right=right, supported=supported, source_rank=rank)
+    return Judgement(right=right, supported=supported, source_rank=rank, evidence_rank=evidence)
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,6 +90,7 @@ class ItemResult:
     supported: bool | None
     source_rank: int | None
     latency_ms: float
+    evidence_rank: int | None = None  # first retrieved hit holding the expected fact (recall)
     cited_articles: tuple[str, ...] = ()
     resolved_question: str | None = None
     heard: str | None = None  # voice mode: the transcript that was asked instead of `question`
@@ -190,6 +195,7 @@ def _item_result(
         supported=judgement.supported,
         source_rank=judgement.source_rank,
         latency_ms=latency_ms,
+        evidence_rank=judgement.evidence_rank,
         cited_articles=cited,
         resolved_question=resolved,
         abstention_check=check,
