@@ -7,9 +7,8 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.config import Settings
 from assistant.evaluation.metrics import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
@@ -22,6 +21,9 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
 from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
+
+if TYPE_CHECKING:  # settings load pydantic; `assistant --help` builds this parser and must stay instant
+    from assistant.config import Settings
 
 _LOGGER = logging.getLogger(__name__)
 
