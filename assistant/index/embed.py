@@ -67,6 +67,12 @@ class SentenceTransformerEmbedder:
                 "sentence-transformers is not installed: run the set-up (./setup.sh test)"
             ) from None
         try:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every rebuild
+        except ImportError:
+            pass
+        try:
             self.model = SentenceTransformer(resolve_model(model), device="cpu")
         except Exception as exc:  # the library raises many kinds for a missing or broken model
             raise ModelUnavailable(f"cannot load embedding model {model!r}: {exc}") from None
