@@ -13,7 +13,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.errors import BadSetting
 
 ENV_PREFIX = "DEAL_ASSISTANT_"
-_ENV_PREFIX = ENV_PREFIX  # the old private name
 
 # A passage holds whole sentences up to this many characters. Below the low bound no ordinary
 # sentence fits; above the high one MiniLM (256 word pieces) would embed only the start.
