@@ -31,7 +31,7 @@ def _default_cache() -> Path:
     return Path(base) / "deal-assistant"
 
 
-def _folder_problem(path: Path) -> str | None:
+def folder_problem(path: Path) -> str | None:
     """Why `path` can never be a folder (it or a parent is a file), or None."""
     for candidate in (path, *path.parents):
         if candidate.exists():
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         if path is None:
             return None
         path = path.expanduser()
-        problem = _folder_problem(path)
+        problem = folder_problem(path)
         if problem:
             raise ValueError(problem)
         return path
@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _derived_folders(self) -> "Settings":
         for name, path in (("corpus", self.corpus_path), ("index", self.index_path)):
-            problem = _folder_problem(path)
+            problem = folder_problem(path)
             if problem:
                 raise ValueError(f"its {name} folder {path} {problem}")
         return self

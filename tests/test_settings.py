@@ -129,3 +129,20 @@ def test_user_settings_never_reach_the_tests():
     assert not [n for n in os.environ if n.startswith("DEAL_ASSISTANT_") and n != "DEAL_ASSISTANT_CACHE_DIR"]
     assert Path(os.environ["DEAL_ASSISTANT_CACHE_DIR"]).is_relative_to(REPO)
     assert Settings().cache_dir.is_relative_to(REPO)
+
+
+@pytest.mark.engine
+def test_unwritable_cache_is_a_clear_line(capsys, monkeypatch):
+    monkeypatch.setenv("DEAL_ASSISTANT_CACHE_DIR", "/proc/deal-assistant-test-cache")
+    code, err = run(["--home", str(REPO), "ask", "Who is Wang Xiang?"], capsys)
+    assert code == 2 and "cannot write the query encoder" in err and "DEAL_ASSISTANT_CACHE_DIR" in err
+    assert "internal error" not in err
+
+
+@pytest.mark.parametrize(("flag", "where"), [("--json-out", "inside_file"), ("--report", "folder")])
+def test_eval_outputs_that_cannot_be_written_fail_before_the_run(tmp_path, capsys, flag, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    target = blocker / "out.json" if where == "inside_file" else tmp_path
+    code, err = run(["--home", str(REPO), "eval", "--no-progress", flag, str(target)], capsys)
+    assert code == 2 and f"bad setting {flag}" in err and "internal error" not in err

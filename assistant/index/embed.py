@@ -211,10 +211,22 @@ def load_query_embedder(model: str, kind: str, cache_dir: Path) -> Embedder:
     target = encoder_dir_for(model, cache_dir)
     if not (target / "encoder.json").is_file():
         _LOGGER.warning("Preparing the fast query encoder (one time, about 10 s)...")
-        export_onnx(model, target)
+        _export_into_cache(model, target, cache_dir)
     try:
         return OnnxEmbedder(target)
     except Exception as exc:  # a damaged export: make it again rather than fail the question
         _LOGGER.warning("query encoder in %s is unusable (%s); exporting it again", target, exc)
-        export_onnx(model, target)
+        _export_into_cache(model, target, cache_dir)
         return OnnxEmbedder(target)
+
+
+def _export_into_cache(model: str, target: Path, cache_dir: Path) -> None:
+    from assistant.errors import BadSetting
+
+    try:
+        export_onnx(model, target)
+    except OSError as exc:
+        raise BadSetting(
+            f"{cache_dir}: cannot write the query encoder there ({exc.strerror or exc}); "
+            "set DEAL_ASSISTANT_CACHE_DIR to a writable folder"
+        ) from None
