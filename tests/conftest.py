@@ -11,14 +11,22 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
+# The raw web articles corpus/ is made from, vendored: the repository tests itself.
+SEEDS = REPO / "tests" / "fixtures" / "seeds"
+# The tests never touch the user's settings or cache: a user's DEAL_ASSISTANT_RETRIEVER would
+# change the answers, and their ONNX export is theirs. The tests' own cache lives in the checkout
+# (ignored by git), so the encoder is exported once per checkout, not once per run.
+for _name in [n for n in os.environ if n.startswith("DEAL_ASSISTANT_")]:
+    del os.environ[_name]
+TEST_CACHE = REPO / ".cache" / "tests"
+os.environ["DEAL_ASSISTANT_CACHE_DIR"] = str(TEST_CACHE)
 
 
 @pytest.fixture(scope="session")
 def repo_settings():
     from assistant.config import Settings
 
-    return Settings(home=REPO)
+    return Settings(home=REPO, cache_dir=TEST_CACHE)
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from conftest import REPO
 
-from assistant.corpus.chunk import chunk_articles, split_sentences
-from assistant.corpus.clean import read_article
+from assistant.corpus.chunk import _is_heading, chunk_articles, split_sentences
+from assistant.corpus.clean import parse_date, read_article
 
 
 def _articles():
@@ -25,11 +28,29 @@ def test_offsets_slice_the_article_exactly():
 
 
 def test_every_article_sentence_is_indexed_once_headings_excluded():
-    passages = chunk_articles(_articles(), max_chars=480)
+    articles = _articles()
+    passages = chunk_articles(articles, max_chars=480)
     sentences = [s.text for p in passages for s in p.sentences]
     assert "Partnership" not in sentences and "Statements by both the companies" not in sentences
     assert "Cortana Could Finally Get a Big Break" not in " ".join(sentences)
-    assert len(sentences) == len(set(sentences)) or max(map(len, sentences)) < 480
+    # Once: a sentence sits in two passages only as the one-sentence overlap of neighbours.
+    spans = Counter((p.article_id, s.start, s.end) for p in passages for s in p.sentences)
+    overlaps = {
+        (a.article_id, a.sentences[-1].start, a.sentences[-1].end)
+        for a, b in zip(passages, passages[1:])
+        if a.article_id == b.article_id and a.sentences[-1] == b.sentences[0]
+    }
+    assert all(count == 1 or (count == 2 and span in overlaps) for span, count in spans.items())
+    # Indexed: every character of every paragraph that is not a heading lies in some passage.
+    for article in articles:
+        covered = [False] * len(article.text)
+        for p in (p for p in passages if p.article_id == article.id):
+            covered[p.start : p.end] = [True] * (p.end - p.start)
+        for paragraph in re.finditer(r"[^\n]+", article.text):
+            if _is_heading(paragraph.group()) and not parse_date(paragraph.group()):
+                continue
+            missed = [i for i in range(*paragraph.span()) if not covered[i] and not article.text[i].isspace()]
+            assert not missed, (article.id, paragraph.group()[:60])
 
 
 def test_a_dateline_is_a_passage_of_its_own():

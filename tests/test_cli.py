@@ -44,10 +44,10 @@ def test_batch_mode_answers_in_order_and_flags_bad_lines():
     questions = "How much does the Invoke cost?\n\nWho founded Xiaomi?\n\x01\x02junk\nWho is Harry Shum?\n"
     code, out = run(["ask", "--json", "-"], stdin=questions)
     records = [json.loads(line) for line in out.splitlines()]
-    assert [r.get("question") for r in records][0::2] == [
-        "How much does the Invoke cost?", "\x01\x02junk", "Who is Harry Shum?"
-    ] or len(records) == 4
-    assert records[0]["question"] == "How much does the Invoke cost?"
+    assert len(records) == 4  # the blank line 2 is skipped; every other line gets one object
+    assert [r["question"] for r in records] == [
+        "How much does the Invoke cost?", "Who founded Xiaomi?", "\x01\x02junk", "Who is Harry Shum?"
+    ]
     assert records[1]["abstained"] is True
     assert "error" in records[2] and records[2]["line"] == 4
     assert "Shun" in records[3]["answer"]

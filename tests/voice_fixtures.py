@@ -11,7 +11,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # shared/ sits beside the checkout
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # the raw articles, vendored
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 
 # (question, keyword the transcript should contain, keyword the answer should contain)
@@ -38,8 +38,11 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z][A-Za-z]{1,})\b")
 
 
 def corpus_texts() -> list[str]:
-    """The article texts from the shared seeds (the engine's corpus/ holds the same articles)."""
-    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    """The raw article texts (the engine's corpus/ holds the same articles, cleaned)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    if len(texts) != 5:  # without them the voice tests would silently lose their biasing vocabulary
+        raise FileNotFoundError(f"{SEEDS}: expected the five vendored seed articles, found {len(texts)}")
+    return texts
 
 
 def corpus_vocabulary(texts: list[str] | None = None) -> list[str]:

@@ -4,48 +4,78 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import TextIO
 
 from assistant.cli.codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from assistant.cli.lines import check_text, numbered_lines, printable
 from assistant.config import Settings
 from assistant.errors import BadQuestion
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     from assistant.cli.render import answer_json, answer_text
 
     if args.audio_file:
-        return _ask_audio(args, settings, stdout)
+        return _ask_audio(args, settings, stdout, _wants_speech(args, settings))
     if args.question is None:
         raise BadQuestion("Give a question, e.g. assistant ask \"How much does the Invoke cost?\", or '-' for stdin.")
     from assistant.pipeline import Assistant
 
     if args.question == "-":
-        assistant = Assistant.load(settings)  # once for every line: batch mode loads models once
-        failures = 0
-        for number, line in enumerate(stdin, start=1):
-            if not line.strip():
-                continue
-            try:
-                answer = assistant.ask(line.rstrip("\n"))
-            except BadQuestion as exc:
-                failures += 1
-                record = {"line": number, "question": line.rstrip("\n")[:200], "error": str(exc)}
-                stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-                continue
-            stdout.write((answer_json(answer) if args.json else answer_text(answer) + "\n") + "\n")
-            stdout.flush()
-        return EXIT_USAGE if failures else EXIT_OK
+        if args.speak or settings.save_audio_dir is not None:
+            _LOGGER.warning("ask - does not speak its answers: --speak and --save-audio are ignored.")
+        return _ask_batch(Assistant.load(settings), args.json, stdin, stdout)
 
     from assistant.reading.query import validate
 
-    validate(args.question, settings.max_question_chars)  # reject bad input before loading models
+    # Reject bad input before loading models.
+    validate(check_text(args.question), settings.max_question_chars)
     answer = Assistant.load(settings).ask(args.question)
     stdout.write((answer_json(answer) if args.json else answer_text(answer)) + "\n")
-    if args.speak:
+    if _wants_speech(args, settings):
         _speaker(settings)(answer.spoken)
     return EXIT_OK
+
+
+def _ask_batch(assistant, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
+    """One answer per stdin line, in order, models loaded once; a bad line is named, the rest answered.
+
+    Blank lines are skipped; every object carries the number of the `line` it answers. Without
+    --json, answers are text on stdout and errors one line each on stderr.
+    """
+    from assistant.cli.render import answer_json, answer_text, json_line
+
+    failures = 0
+    for number, line in numbered_lines(stdin):
+        if not line.strip():
+            continue
+        try:
+            answer = assistant.ask(check_text(line))
+        except BadQuestion as exc:
+            failures += 1
+            if as_json:
+                record = {"line": number, "question": printable(line)[:200], "error": str(exc)}
+                stdout.write(json_line(record) + "\n")
+            else:
+                sys.stderr.write(f"line {number}: error: {exc}\n")
+            continue
+        stdout.write((answer_json(answer, line=number) if as_json else answer_text(answer) + "\n") + "\n")
+        stdout.flush()
+    return EXIT_USAGE if failures else EXIT_OK
+
+
+def _wants_speech(args: argparse.Namespace, settings: Settings) -> bool:
+    """--speak, or --save-audio alone: saving the spoken answer means speaking it (said once)."""
+    if args.speak:
+        return True
+    if settings.save_audio_dir is not None:
+        _LOGGER.warning("--save-audio: speaking the answers to save them (as with --speak).")
+        return True
+    return False
 
 
 def _speaker(settings: Settings):
@@ -71,7 +101,7 @@ def _speaker(settings: Settings):
     return lambda text: say(text) if speaker is not None else None
 
 
-def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
+def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, speak: bool) -> int:
     """One answer per recorded question, in order; a file that fails is named and skipped."""
     from assistant.cli.render import answer_json, answer_text
     from assistant.errors import HeardNothing
@@ -83,7 +113,7 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> 
     assistant = Assistant.load(settings)
     transcriber = make_transcriber(settings, assistant.vocabulary, assistant.corpus_text)
     listener = Listener.from_settings(settings)
-    say = _speaker(settings) if args.speak else None
+    say = _speaker(settings) if speak else None
     failures = 0
     for path in args.audio_file:
         try:

@@ -26,15 +26,18 @@ def run(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
         f"Built {settings.index_path}: {counts['articles']} articles, {counts['passages']} passages, "
         f"{counts['sentences']} sentences in {time.perf_counter() - started:.1f} s.\n"
     )
-    for problem in manifest["skipped_articles"]:
-        stdout.write(f"skipped: {problem}\n")
+    # Skipped articles were named once on stderr as they were met; they are not listed again.
     return EXIT_OK
 
 
 def run_import(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
     from assistant.corpus.clean import import_articles
 
-    for path in import_articles(args.paths, settings.corpus_path):
+    written = import_articles(args.paths, settings.corpus_path, replace=args.replace)
+    for path in written:
         stdout.write(f"wrote {path}\n")
-    stdout.write("Run `assistant build` (or just ask: the index rebuilds itself).\n")
+    if written:
+        stdout.write("Run `assistant build` (or just ask: the index rebuilds itself).\n")
+    else:
+        stdout.write("Nothing to write: the corpus already holds these articles unchanged.\n")
     return EXIT_OK

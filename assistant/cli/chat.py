@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from assistant.cli.codes import EXIT_OK
+from assistant.cli.codes import EXIT_OK, EXIT_USAGE
+from assistant.cli.lines import check_text, numbered_lines, printable
 from assistant.cli.render import answer_text
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadQuestion
@@ -40,13 +41,29 @@ def _line_reader(history_file: Path | None, stdin: TextIO) -> Callable[[str], st
         session = PromptSession(history=history)
         return lambda prompt: session.prompt(prompt)
 
+    lines = numbered_lines(stdin)  # bytes decoded line by line: a bad line cannot end the chat
+
     def read(prompt: str) -> str:
-        line = stdin.readline()
-        if not line:
-            raise EOFError
-        return line.rstrip("\n")
+        for _number, line in lines:
+            return line
+        raise EOFError
 
     return read
+
+
+def _console():
+    """rich's Console, except that a closed pipe (`chat | head -1`) ends the chat quietly.
+
+    rich exits with code 1 on a broken pipe; raising BrokenPipeError lets main() exit 0.
+    """
+    from rich.console import Console
+
+    class QuietConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return QuietConsole(highlight=False, soft_wrap=True)  # the text comes wrapped already
 
 
 class ChatCommands:
@@ -75,7 +92,7 @@ class ChatCommands:
             self.show(f"Unknown command {line.strip()!r}; try /help.")
             return None
         try:
-            answer = self.conversation.ask(line)
+            answer = self.conversation.ask(check_text(line))
         except BadQuestion as exc:
             self.show(str(exc))
             return None
@@ -90,20 +107,30 @@ def run_chat(
     stdin: TextIO | None = None,
     on_answer: Callable[[Answer], None] | None = None,
 ) -> int:
-    """The typed REPL; returns an exit code. Ctrl-D, Ctrl-C and /quit all end it cleanly."""
-    from rich.console import Console
+    """The typed REPL; returns an exit code. Ctrl-D, Ctrl-C and /quit all end it cleanly.
 
-    console = Console(highlight=False, soft_wrap=True)  # the text comes wrapped already
+    A line that is not UTF-8 text is named and skipped; the exit code is then 2, as for batch mode.
+    """
+    console = _console()
     commands = ChatCommands(conversation, lambda text: console.print(text, markup=False))
     read = _line_reader(history_file, stdin or sys.stdin)
     console.print("deal-assistant: ask about the Microsoft–Xiaomi deal. /help for commands, /quit to leave.")
+    code = EXIT_OK
+    number = 0
     while True:
         try:
             line = read("you> ")
         except (EOFError, KeyboardInterrupt):
             console.print("Bye.")
-            return 0
+            return code
+        number += 1
         if not line.strip():
+            continue
+        try:
+            check_text(line)
+        except BadQuestion as exc:
+            console.print(f"error: line {number}: {exc}", markup=False)
+            code = EXIT_USAGE
             continue
         try:
             result = commands.handle(line)
@@ -115,7 +142,7 @@ def run_chat(
             continue
         if result is False:
             console.print("Bye.")
-            return 0
+            return code
         if isinstance(result, Answer) and on_answer is not None:
             on_answer(result)
 
@@ -126,6 +153,8 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     assistant = Assistant.load(settings)
     conversation = assistant.conversation()
     history = settings.cache_dir / "chat_history"
+    if settings.save_audio_dir is not None and not args.voice:
+        _LOGGER.warning("--save-audio applies to chat --voice; the typed chat does not speak.")
     if args.voice:
         from assistant.voice.loop import (
             LoopEnd,
@@ -133,12 +162,13 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
             show_turn,
         )
 
+        typed = numbered_lines(stdin)
+
         def read_line(prompt: str) -> str:
             print(prompt, end="", flush=True)
-            line = stdin.readline()
-            if not line:
-                raise EOFError
-            return line.rstrip("\n")
+            for _number, line in typed:
+                return printable(line)  # an undecodable byte shows as U+FFFD, never a crash
+            raise EOFError
 
         end = run_voice_chat(
             conversation.ask, settings, assistant.vocabulary, assistant.corpus_text, wake=args.wake,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.config import Settings
 from assistant.evaluation.metrics import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
@@ -22,6 +22,9 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
 from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
+
+if TYPE_CHECKING:  # settings load pydantic; `assistant --help` builds this parser and must stay instant
+    from assistant.config import Settings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -173,6 +176,9 @@ def run_eval(
     if max_false_abstentions is not None:
         thresholds.append(Threshold("false_abstentions", float(max_false_abstentions), upper=True))
 
+    outputs = {"--json-out": json_out, "--report": report}
+    for flag, target in outputs.items():  # before a run of minutes, not after it
+        _check_output(flag, target)
     suite_path = Path(suite) if suite is not None else settings.home / DEFAULT_SUITE
     loaded = load_suite(suite_path, known_articles=_known_articles(settings))
     retrievers = list(RETRIEVERS) if retriever == "all" else [retriever or settings.retriever]
@@ -188,13 +194,40 @@ def run_eval(
     if json_out is not None:
         from assistant.evaluation.report import write_json
 
-        console.print(f"Wrote {write_json(evaluation, json_out)}")
+        with _writing("--json-out", json_out):
+            console.print(f"Wrote {write_json(evaluation, json_out)}")
     if report is not None:
         from assistant.evaluation.report import write_markdown_report
 
-        files = write_markdown_report(evaluation, report)
+        with _writing("--report", report):
+            files = write_markdown_report(evaluation, report)
         console.print(f"Wrote {files[0]} (charts: {', '.join(p.name for p in files[1:])})")
     return 1 if evaluation.failures else 0
+
+
+def _check_output(flag: str, target: str | Path | None) -> None:
+    """A report path that can never be written (a folder, or inside a file) is bad input: exit 2."""
+    from assistant.config import folder_problem
+    from assistant.errors import BadSetting
+
+    if target is None:
+        return
+    path = Path(target)
+    if path.is_dir():
+        raise BadSetting(f"bad setting {flag} {path}: is a folder; give a file name")
+    problem = folder_problem(path.parent)
+    if problem:
+        raise BadSetting(f"bad setting {flag} {path}: its folder {path.parent} {problem}")
+
+
+@contextlib.contextmanager
+def _writing(flag: str, target: str | Path) -> Iterator[None]:
+    from assistant.errors import BadSetting
+
+    try:
+        yield
+    except OSError as exc:
+        raise BadSetting(f"bad setting {flag} {target}: cannot write it ({exc.strerror or exc})") from None
 
 
 def render(evaluation: Evaluation, *, items: bool = True) -> Any:

@@ -7,10 +7,20 @@ import textwrap
 
 from assistant.types import Answer
 
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(record: dict) -> str:
+    """`record` as JSON on one line, even for readers that also break lines at U+0085/U+2028/U+2029."""
+    text = json.dumps(record, ensure_ascii=False)
+    for character, escape in _LINE_BREAKS.items():
+        text = text.replace(character, escape)  # they can only stand inside strings: still valid JSON
+    return text
+
 
 def answer_json(answer: Answer, **extra: object) -> str:
     """One JSON object on one line, in the documented schema."""
-    return json.dumps({**answer.to_dict(), **extra}, ensure_ascii=False)
+    return json_line({**answer.to_dict(), **extra})
 
 
 def answer_text(answer: Answer, width: int = 88, full_passages: bool = False) -> str:
@@ -25,8 +35,15 @@ def answer_text(answer: Answer, width: int = 88, full_passages: bool = False) ->
         lines.append(f"  [{citation.n}] {citation.title}")
         lines.append(f"      {citation.article_id}, characters {citation.start}-{citation.end}")
         passage = citation.passage if full_passages else _preview(citation.passage, answer)
-        lines.append(textwrap.indent(textwrap.fill(f"“{passage}”", width - 6), "      "))
+        lines.append(textwrap.indent(textwrap.fill(_quoted(passage), width - 6), "      "))
     return "\n".join(lines)
+
+
+def _quoted(passage: str) -> str:
+    """The passage in quotation marks, without doubling a mark it already opens or closes with."""
+    opening = "" if passage.startswith(("“", '"')) else "“"
+    closing = "" if passage.endswith(("”", '"')) else "”"
+    return f"{opening}{passage}{closing}"
 
 
 def _preview(passage: str, answer: Answer, limit: int = 240) -> str:

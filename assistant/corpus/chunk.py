@@ -16,6 +16,11 @@ _PARAGRAPH = re.compile(r"[^\n]+")
 # full stop before a capital still ends a sentence a listener would hear as one.
 _INNER_END = re.compile(r"(?<=[A-Za-z0-9]{2}[.!?])\s+(?=[A-Z])")
 _LONG_SENTENCE_WORDS = 45
+# pysbd's abbreviation pass rewrites the whole text once per abbreviation it meets, so its cost
+# grows with the square of a paragraph's length (a 300 KB one-paragraph article took minutes).
+# A longer paragraph goes to it in blocks, cut where a sentence plainly ends.
+_BLOCK_CHARS = 4000
+_PLAIN_END = re.compile(r"(?<=[a-z0-9]{2}[.!?])\s+(?=[A-Z])")
 
 
 @lru_cache(maxsize=1)
@@ -33,15 +38,32 @@ def _is_heading(paragraph: str) -> bool:
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     """Sentences of one paragraph, trimmed of surrounding space, with absolute offsets."""
     sentences = []
-    for span in _segmenter().segment(text):
-        piece = text[span.start : span.end]
-        lead = len(piece) - len(piece.lstrip())
-        body = piece.strip()
-        if not body:
-            continue
-        start = offset + span.start + lead
-        sentences.extend(_split_long_quote(Sentence(start, start + len(body), body)))
+    for block_start, block in _blocks(text):
+        for span in _segmenter().segment(block):
+            piece = block[span.start : span.end]
+            lead = len(piece) - len(piece.lstrip())
+            body = piece.strip()
+            if not body:
+                continue
+            start = offset + block_start + span.start + lead
+            sentences.extend(_split_long_quote(Sentence(start, start + len(body), body)))
     return sentences
+
+
+def _blocks(text: str) -> Iterator[tuple[int, str]]:
+    """`text` in pieces of at most _BLOCK_CHARS, cut at a plain sentence end where there is one."""
+    start = 0
+    while len(text) - start > _BLOCK_CHARS:
+        low, high = start + _BLOCK_CHARS // 2, start + _BLOCK_CHARS
+        ends = [m.end() for m in _PLAIN_END.finditer(text, low, high)]
+        if ends:
+            cut = ends[-1]
+        else:  # no sentence end: cut at a space, or anywhere in a text with none
+            space = text.rfind(" ", low, high)
+            cut = space + 1 if space > low else high
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
 
 
 def _split_long_quote(sentence: Sentence) -> list[Sentence]:

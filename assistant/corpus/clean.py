@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
+import json
 import logging
+import os
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from assistant.errors import ArticleError, CorpusEmpty
+from assistant.errors import ArticleError, CorpusEmpty, CorpusMissing, ImportConflict
 from assistant.types import Article
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,6 +40,10 @@ MONTHS = (
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DATE_FORMATS = ("%A %d %B %Y", "%d %B %Y", "%B %d, %Y", "%A, %B %d, %Y", "%Y-%m-%d", "%b %d, %Y")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Characters PyYAML will not read raw inside a double-quoted scalar (or reads as line breaks).
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_FRONT_MATTER_FIELDS = ("id", "title", "date", "source")
 _SLUG_STOPWORDS = {"a", "an", "and", "the", "to", "with", "in", "on", "up", "of", "for", "more", "their"}
 
 
@@ -59,6 +67,16 @@ def slugify(title: str, max_words: int = 5) -> str:
     """A stable, readable id from a title: lower-case content words joined by hyphens."""
     words = [w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in _SLUG_STOPWORDS]
     return "-".join(words[:max_words]) or "article"
+
+
+def safe_id(raw: str, max_chars: int = 80) -> str:
+    """An article id that is also a safe file name: lower-case letters, digits and hyphens.
+
+    "../../tmp/pwned" becomes "tmp-pwned": an id never climbs out of the corpus folder.
+    """
+    ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_chars].strip("-") or "article"
 
 
 def clean_article(raw: str, *, source: str | None = None) -> Article:
@@ -103,30 +121,66 @@ def clean_article(raw: str, *, source: str | None = None) -> Article:
 
 
 def to_markdown(article: Article) -> str:
-    """The corpus file form: a small front matter, then the cleaned text."""
-    meta = [f"id: {article.id}", f"title: {_quote(article.title)}"]
+    """The corpus file form: a small YAML front matter, then the cleaned text."""
+    meta = [f"id: {_scalar(article.id)}", f"title: {_quote(article.title)}"]
     if article.date:
-        meta.append(f"date: {article.date}")
+        meta.append(f"date: {_scalar(article.date)}")
     if article.source:
         meta.append(f"source: {_quote(article.source)}")
     return "---\n" + "\n".join(meta) + "\n---\n" + article.text
 
 
 def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON strings are YAML double-quoted scalars; escape what PyYAML would not take raw.
+    text = json.dumps(value, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _scalar(value: str) -> str:
+    """`value` bare when YAML reads it back as the same text (slugs, ISO dates), else quoted."""
+    import yaml
+
+    if _SAFE_ID.match(value) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            if _meta_text(yaml.safe_load(value)) == value:
+                return value
+        except (yaml.YAMLError, ValueError):
+            pass
+    return _quote(value)
+
+
+def _meta_text(value: object) -> str:
+    """A front-matter value as text; ValueError for lists, mappings and booleans."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(type(value).__name__)
+    return str(value).strip()
 
 
 def _parse_front_matter(block: str, path: Path) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for number, line in enumerate(block.split("\n"), start=2):
-        key, sep, value = line.partition(":")
-        if not sep or not key.strip():
-            raise ArticleError(f"{path}:{number}: front matter line must be 'key: value'")
-        value = value.strip()
-        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
-            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        meta[key.strip()] = value
-    return meta
+    import yaml
+
+    try:
+        meta = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark is not None else ""  # the block starts on line 2
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ArticleError(f"{path}{line}: front matter is not valid YAML ({problem}); write 'key: value' lines") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ArticleError(f"{path}: front matter must be 'key: value' lines")
+    fields: dict[str, str] = {}
+    for key in _FRONT_MATTER_FIELDS:
+        if meta.get(key) is None:
+            continue
+        try:
+            fields[key] = _meta_text(meta[key])
+        except ValueError:
+            raise ArticleError(f"{path}: front matter field '{key}' must be text (put it in quotes)") from None
+    return fields
 
 
 def read_article(path: Path) -> Article:
@@ -156,7 +210,7 @@ def read_article(path: Path) -> Article:
     if not text.strip():
         raise ArticleError(f"{path}: has front matter but no article text")
     return Article(
-        id=meta.get("id") or path.stem,
+        id=safe_id(meta.get("id") or path.stem),
         title=meta.get("title") or path.stem,
         text=text,
         date=meta.get("date") or None,
@@ -164,11 +218,31 @@ def read_article(path: Path) -> Article:
     )
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The article files of a corpus folder, in a stable order."""
+def _scan(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """Article files in a stable order, and why any candidate was passed over."""
     if not corpus_dir.is_dir():
-        raise CorpusEmpty(f"{corpus_dir}: no such folder; point DEAL_ASSISTANT_CORPUS_DIR at your articles")
-    return sorted(p for p in corpus_dir.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file())
+        raise CorpusMissing(
+            f"{corpus_dir}: no such folder; point --corpus or DEAL_ASSISTANT_CORPUS_DIR at your articles"
+        )
+    root = corpus_dir.resolve()
+    files, problems = [], []
+    for path in sorted(corpus_dir.iterdir()):
+        if path.suffix.lower() not in ARTICLE_SUFFIXES:
+            continue
+        if path.is_symlink():
+            # A link may point anywhere (/etc/passwd); only links that stay inside are articles.
+            target = Path(os.path.realpath(path))
+            if not target.is_relative_to(root) or not target.is_file():
+                problems.append(f"{path}: a link to {target}, outside the corpus folder; skipped")
+                continue
+        if path.is_file():
+            files.append(path)
+    return files, problems
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The article files of a corpus folder, in a stable order (links leaving it are left out)."""
+    return _scan(corpus_dir)[0]
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
@@ -185,38 +259,84 @@ def corpus_fingerprint(corpus_dir: Path) -> str:
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[str]]:
-    """Read every article; a bad file is reported and skipped so the others still index."""
+    """Read every article; a bad file is named in `problems` and skipped so the others still index."""
     articles: list[Article] = []
-    problems: list[str] = []
+    paths, problems = _scan(corpus_dir)
     seen: dict[str, Path] = {}
-    for path in corpus_files(corpus_dir):
+    for path in paths:
         try:
             article = read_article(path)
         except ArticleError as exc:
-            _LOGGER.warning("%s", exc)
             problems.append(str(exc))
             continue
         if article.id in seen:
-            message = f"{path}: article id {article.id!r} is already used by {seen[article.id].name}; skipped"
-            _LOGGER.warning("%s", message)
-            problems.append(message)
+            problems.append(f"{path}: article id {article.id!r} is already used by {seen[article.id].name}; skipped")
             continue
         seen[article.id] = path
         articles.append(article)
     if not articles:
-        raise CorpusEmpty(f"{corpus_dir}: no readable .txt or .md article; add articles or fix: {problems}")
+        fix = f" or fix: {'; '.join(problems)}" if problems else ""
+        raise CorpusEmpty(f"{corpus_dir}: no readable .txt or .md article; add articles{fix}")
     return articles, problems
 
 
-def import_articles(paths: list[Path], corpus_dir: Path) -> list[Path]:
-    """Clean raw articles and write them into the corpus folder as `<id>.md`."""
+def _title_key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def import_articles(paths: list[Path], corpus_dir: Path, *, replace: bool = False) -> list[Path]:
+    """Clean raw articles and write them into the corpus folder as `<id>.md`; the files written.
+
+    Nothing is written unless every file can be: an article whose id or title is already in the
+    corpus raises ImportConflict naming both files (unless `replace`), and so do two files of one
+    import that would become the same article. Re-importing an unchanged article is a no-op.
+    """
+    articles = [(path, read_article(path)) for path in paths]  # a bad file stops the import here
+    existing: dict[str, Path] = {}  # id and title key -> corpus file
+    if corpus_dir.is_dir():
+        for path in corpus_files(corpus_dir):
+            try:
+                old = read_article(path)
+            except ArticleError:
+                continue
+            existing.setdefault(old.id, path)
+            existing.setdefault(_title_key(old.title), path)
+    root = corpus_dir.resolve()
+    planned: dict[str, Path] = {}
+    plan: list[tuple[Article, Path, set[Path]]] = []
+    for path, article in articles:
+        target = corpus_dir / f"{article.id}.md"
+        if target.resolve().parent != root:  # belt and braces: ids are already safe slugs
+            raise ImportConflict(f"{path}: id {article.id!r} would write outside {corpus_dir}")
+        for key in (article.id, _title_key(article.title)):
+            if key in planned:
+                raise ImportConflict(
+                    f"{planned[key]} and {path} are the same article ({'id' if key == article.id else 'title'} "
+                    f"{article.id if key == article.id else article.title!r}); import only one of them. Nothing was written."
+                )
+        planned[article.id] = planned[_title_key(article.title)] = path
+        clashes = {p for p in (existing.get(article.id), existing.get(_title_key(article.title))) if p}
+        if target.exists():
+            clashes.add(target)
+        if clashes and not replace:
+            if clashes == {target} and target.read_text("utf-8", errors="replace") == to_markdown(article):
+                _LOGGER.info("%s is already in the corpus, unchanged", target)
+                continue
+            names = ", ".join(str(p) for p in sorted(clashes))
+            raise ImportConflict(
+                f"{path}: {names} already holds an article with this id or title ({article.title!r}); "
+                "pass --replace to replace it. Nothing was written."
+            )
+        plan.append((article, target, clashes - {target}))
+    if not plan:
+        return []
     corpus_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in paths:
-        article = read_article(path)
-        target = corpus_dir / f"{article.id}.md"
-        tmp = target.with_suffix(".md.tmp")
+    for article, target, superseded in plan:
+        tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_text(to_markdown(article), encoding="utf-8")
         tmp.replace(target)
+        for old in superseded:  # --replace: the same article under its old file name goes
+            old.unlink(missing_ok=True)
         written.append(target)
     return written

@@ -101,11 +101,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0–100) with linear interpolation, as numpy's default; 0.0 if empty."""
     if not values:
         return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    import numpy as np
+
+    return float(np.percentile(values, q))
 
 
 def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float | None:

@@ -1,4 +1,4 @@
-"""The scripted question suite: YAML items validated on load, with file:line errors."""
+"""The scripted question suite: YAML items validated on load (pydantic, in suite_schema), with file:line errors."""
 
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ _LOGGER = logging.getLogger(__name__)
 SUITE_VERSION = 1
 DEFAULT_SUITE = Path("eval") / "suite.yaml"  # relative to Settings.home
 
-_TOP_FIELDS = ("version", "name", "items")
-_ITEM_FIELDS = ("id", "question", "category", "expect", "expect_all", "articles", "abstain", "follows", "note")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_CATEGORY = re.compile(r"^[\w-]+$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
@@ -130,8 +126,9 @@ def parse_suite(text: str, *, source: str = "<suite>", known_articles: Iterable[
     import yaml
 
     known = frozenset(known_articles) if known_articles is not None else None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # its reader already rejects control characters
         root = loader.get_single_node()
         reader = _NodeReader(loader, source)
         return reader.suite(root, known)
@@ -144,14 +141,21 @@ def parse_suite(text: str, *, source: str = "<suite>", known_articles: Iterable[
         if exc.context_mark is not None and exc.problem_mark is not None:
             problem += f" (line {exc.problem_mark.line + 1})"
         raise SuiteError(f"{source}:{line}: not valid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise SuiteError(f"{source}:{line}: not valid YAML: character #x{exc.character:04x} is not allowed") from None
     except yaml.YAMLError as exc:
         raise SuiteError(f"{source}: not valid YAML: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _NodeReader:
-    """Walks composed YAML nodes so that every error can name its line."""
+    """Walks the composed YAML nodes for lines and doubled keys; pydantic models check the values.
+
+    Every error, from either, names the file, the line of the node at fault, the item and the field.
+    """
 
     def __init__(self, loader: Any, source: str) -> None:
         self._loader = loader
@@ -162,7 +166,8 @@ class _NodeReader:
         where = f"item '{item}': " if item else ""
         return SuiteError(f"{self._source}:{line}: {where}{message}")
 
-    def _mapping(self, node: Any, allowed: Sequence[str], what: str, item: str | None = None) -> dict[str, Any]:
+    def _fields(self, node: Any, what: str, allowed: Sequence[str], item: str | None = None) -> dict[str, tuple[Any, Any]]:
+        """{key: (key node, value node)} of a mapping node; a doubled or non-text key is an error."""
         import yaml
 
         if not isinstance(node, yaml.MappingNode):
@@ -170,35 +175,72 @@ class _NodeReader:
         fields: dict[str, tuple[Any, Any]] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key not in allowed:
-                hint = f"; allowed: {', '.join(allowed)}"
-                raise self._error(key_node, f"unknown field {key!r}{hint}", item)
+            if not isinstance(key, str):
+                raise self._error(key_node, f"unknown field {key!r}; allowed: {', '.join(allowed)}", item)
             if key in fields:
                 raise self._error(key_node, f"field '{key}' is given twice", item)
             fields[key] = (key_node, value_node)
         return fields
 
-    def _value(self, node: Any) -> Any:
-        return self._loader.construct_object(node, deep=True)
+    def _validate(self, model: Any, node: Any, fields: Mapping[str, tuple[Any, Any]], allowed: Sequence[str],
+                  item: str | None = None, context: Mapping[str, Any] | None = None) -> Any:
+        from pydantic import ValidationError
+
+        values = {key: self._loader.construct_object(value, deep=True) for key, (_, value) in fields.items()}
+        try:
+            return model.model_validate(values, context=context)
+        except ValidationError as exc:
+            raise self._explain(exc, node, fields, allowed, item) from None
+
+    def _explain(self, exc: Any, node: Any, fields: Mapping[str, tuple[Any, Any]], allowed: Sequence[str],
+                 item: str | None) -> SuiteError:
+        """The first error as a file:line message: unknown fields first, then missing ones, then by field."""
+        import yaml
+
+        written = list(fields)
+        order = list(allowed)
+
+        def rank(error: Mapping[str, Any]) -> tuple[int, int]:
+            name = str(error["loc"][0]) if error["loc"] else ""
+            if error["type"] == "extra_forbidden":
+                return 0, written.index(name) if name in written else 0
+            position = order.index(name) if name in order else len(order)
+            return (1 if error["type"] == "missing" else 2), position
+
+        error = min(exc.errors(include_url=False), key=rank)
+        name = str(error["loc"][0]) if error["loc"] else None
+        if error["type"] == "extra_forbidden":
+            target = fields[name][0] if name in fields else node
+            return self._error(target, f"unknown field {name!r}; allowed: {', '.join(allowed)}", item)
+        if error["type"] == "missing":
+            return self._error(node, f"missing field '{name}'", item)
+        context = error.get("ctx") or {}
+        if error["type"] != "suite":  # not raised by the schema's own checks: say what pydantic says
+            return self._error(fields[name][1] if name in fields else node, f"field '{name}': {error['msg']}", item)
+        field = context.get("field") or name
+        if context.get("at") == "item" or field not in fields:
+            target = node
+        elif context.get("at") == "key":
+            target = fields[field][0]
+        else:
+            target = fields[field][1]
+            index = context.get("index")
+            if index is not None and isinstance(target, yaml.SequenceNode) and index < len(target.value):
+                target = target.value[index]
+        return self._error(target, context["message"], item)
 
     def suite(self, root: Any, known: frozenset[str] | None) -> Suite:
-        import yaml
+        from assistant.evaluation.suite_schema import (
+            ITEM_FIELDS,
+            TOP_FIELDS,
+            SuiteModel,
+        )
 
         if root is None:
             raise SuiteError(f"{self._source}:1: the suite is empty; it needs 'version: 1' and 'items'")
-        top = self._mapping(root, _TOP_FIELDS, "the suite")
-        for name in ("version", "items"):
-            if name not in top:
-                raise self._error(root, f"missing field '{name}'")
-        version_node = top["version"][1]
-        if self._value(version_node) != SUITE_VERSION:
-            raise self._error(version_node, f"field 'version' must be {SUITE_VERSION}")
-        name = Path(self._source).stem
-        if "name" in top:
-            name = self._text(top["name"][1], "name", None)
-        items_node = top["items"][1]
-        if not isinstance(items_node, yaml.SequenceNode) or not items_node.value:
-            raise self._error(items_node, "field 'items' must be a non-empty list of questions")
+        top_fields = self._fields(root, "the suite", TOP_FIELDS)
+        top = self._validate(SuiteModel, root, top_fields, TOP_FIELDS)
+        items_node = top_fields["items"][1]
         items: list[SuiteItem] = []
         lines: dict[str, int] = {}
         all_ids = {self._peek_id(n) for n in items_node.value} - {None}
@@ -207,7 +249,7 @@ class _NodeReader:
             if item.id in lines:
                 raise self._error(node, f"duplicate id '{item.id}' (first at line {lines[item.id]})", item.id)
             if item.follows is not None and item.follows not in lines:
-                follows_node = self._mapping(node, _ITEM_FIELDS, "an item")["follows"][1]
+                follows_node = self._fields(node, "an item", ITEM_FIELDS)["follows"][1]
                 if item.follows == item.id:
                     problem = "an item cannot follow itself"
                 elif item.follows in all_ids:
@@ -217,7 +259,7 @@ class _NodeReader:
                 raise self._error(follows_node, f"field 'follows': {problem}", item.id)
             lines[item.id] = item.line
             items.append(item)
-        return Suite(path=Path(self._source), name=name, items=tuple(items))
+        return Suite(path=Path(self._source), name=top.name or Path(self._source).stem, items=tuple(items))
 
     @staticmethod
     def _peek_id(node: Any) -> str | None:
@@ -230,109 +272,20 @@ class _NodeReader:
         return None
 
     def _item(self, node: Any, index: int, known: frozenset[str] | None) -> SuiteItem:
+        from assistant.evaluation.suite_schema import ITEM_FIELDS, ItemModel
+
         label = self._peek_id(node) or f"#{index}"
-        fields = self._mapping(node, _ITEM_FIELDS, f"item {index}", label)
-        for name in ("id", "question", "category"):
-            if name not in fields:
-                raise self._error(node, f"missing field '{name}'", label)
-        item_id = self._text(fields["id"][1], "id", label)
-        if not _ID.match(item_id):
-            raise self._error(fields["id"][1], "field 'id' must use only letters, digits, '-', '_' and '.'", label)
-        question = self._text(fields["question"][1], "question", item_id)
-        categories = self._categories(fields["category"][1], item_id)
-        abstain = False
-        if "abstain" in fields:
-            abstain = self._value(fields["abstain"][1])
-            if not isinstance(abstain, bool):
-                raise self._error(fields["abstain"][1], "field 'abstain' must be true or false", item_id)
-        expect = self._patterns(fields, "expect", item_id)
-        expect_all = self._patterns(fields, "expect_all", item_id)
-        articles = self._articles(fields, item_id, known)
-        if abstain:
-            for name in ("expect", "expect_all", "articles"):
-                if name in fields:
-                    raise self._error(
-                        fields[name][0], f"field '{name}' is not allowed with 'abstain: true'", item_id
-                    )
-        else:
-            if not expect and not expect_all:
-                raise self._error(
-                    node, "missing field 'expect' (or 'expect_all'; or 'abstain: true' if unanswerable)", item_id
-                )
-            if not articles:
-                raise self._error(node, "missing field 'articles' (the article ids that hold the fact)", item_id)
-        follows = self._text(fields["follows"][1], "follows", item_id) if "follows" in fields else None
-        note = self._text(fields["note"][1], "note", item_id) if "note" in fields else None
+        fields = self._fields(node, f"item {index}", ITEM_FIELDS, label)
+        model = self._validate(ItemModel, node, fields, ITEM_FIELDS, label, {"known_articles": known})
         return SuiteItem(
-            id=item_id,
-            question=question,
-            categories=categories,
-            expect=expect,
-            expect_all=expect_all,
-            articles=articles,
-            abstain=abstain,
-            follows=follows,
-            note=note,
+            id=model.id,
+            question=model.question,
+            categories=model.category,
+            expect=model.expect,
+            expect_all=model.expect_all,
+            articles=model.articles,
+            abstain=model.abstain,
+            follows=model.follows,
+            note=model.note,
             line=node.start_mark.line + 1,
         )
-
-    def _text(self, node: Any, name: str, item: str | None) -> str:
-        value = self._value(node)
-        if not isinstance(value, str) or not value.strip():
-            raise self._error(node, f"field '{name}' must be non-empty text", item)
-        return value.strip()
-
-    def _string_list(self, node: Any, name: str, item: str, what: str) -> list[tuple[Any, str]]:
-        import yaml
-
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            raise self._error(node, f"field '{name}' must be a list of {what}", item)
-        out = []
-        for element in node.value:
-            value = self._value(element)
-            if not isinstance(value, str) or not value.strip():
-                raise self._error(element, f"field '{name}' must be a list of {what}", item)
-            out.append((element, value))
-        return out
-
-    def _categories(self, node: Any, item: str) -> tuple[str, ...]:
-        import yaml
-
-        elements = [(node, self._value(node))] if isinstance(node, yaml.ScalarNode) else None
-        if elements is None:
-            elements = self._string_list(node, "category", item, "category names")
-        names = []
-        for element, value in elements:
-            if not isinstance(value, str) or not _CATEGORY.match(value.strip()):
-                raise self._error(element, "field 'category' must be a name or a list of names", item)
-            names.append(value.strip().lower())
-        return tuple(dict.fromkeys(names))
-
-    def _patterns(self, fields: Mapping[str, Any], name: str, item: str) -> tuple[re.Pattern[str], ...]:
-        if name not in fields:
-            return ()
-        patterns = []
-        for position, (element, value) in enumerate(
-            self._string_list(fields[name][1], name, item, "regex strings"), start=1
-        ):
-            try:
-                patterns.append(re.compile(value, re.IGNORECASE))
-            except re.error as exc:
-                raise self._error(
-                    element, f"field '{name}': pattern {position} {value!r} is not a valid regex ({exc})", item
-                ) from None
-        return tuple(patterns)
-
-    def _articles(self, fields: Mapping[str, Any], item: str, known: frozenset[str] | None) -> tuple[str, ...]:
-        if "articles" not in fields:
-            return ()
-        ids = []
-        for element, value in self._string_list(fields["articles"][1], "articles", item, "article ids"):
-            if known is not None and value not in known:
-                raise self._error(
-                    element,
-                    f"field 'articles': unknown article '{value}' (the corpus has: {', '.join(sorted(known))})",
-                    item,
-                )
-            ids.append(value.strip())
-        return tuple(dict.fromkeys(ids))

@@ -76,6 +76,12 @@ class SentenceTransformerEmbedder:
                 "sentence-transformers is not installed: run the set-up (./setup.sh test)"
             ) from None
         try:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every rebuild
+        except ImportError:
+            pass
+        try:
             self.model = SentenceTransformer(resolve_model(model), device="cpu")
         except Exception as exc:  # the library raises many kinds for a missing or broken model
             raise ModelUnavailable(f"cannot load embedding model {model!r}: {exc}") from None
@@ -244,12 +250,12 @@ def load_query_embedder(model: str, kind: str, cache_dir: Path) -> Embedder:
     target = encoder_dir_for(model, cache_dir)
     if not (target / "encoder.json").is_file():
         _LOGGER.warning("Preparing the fast query encoder (one time, about 10 s)...")
-        export_onnx(model, target)
+        _export_into_cache(model, target, cache_dir)
     try:
         return OnnxEmbedder(target)
     except Exception as exc:  # a damaged export: make it again rather than fail the question
         _LOGGER.warning("query encoder in %s is unusable (%s); exporting it again", target, exc)
-        export_onnx(model, target)
+        _export_into_cache(model, target, cache_dir)
         return OnnxEmbedder(target)
 
 
@@ -265,3 +271,15 @@ def model_vocabulary(model: str) -> frozenset[str]:
     elif (path / "tokenizer.json").is_file():
         words = json.loads((path / "tokenizer.json").read_text(encoding="utf-8")).get("model", {}).get("vocab", {})
     return frozenset(w.lower() for w in words if w.isalpha())
+
+
+def _export_into_cache(model: str, target: Path, cache_dir: Path) -> None:
+    from assistant.errors import BadSetting
+
+    try:
+        export_onnx(model, target)
+    except OSError as exc:
+        raise BadSetting(
+            f"{cache_dir}: cannot write the query encoder there ({exc.strerror or exc}); "
+            "set DEAL_ASSISTANT_CACHE_DIR to a writable folder"
+        ) from None

@@ -14,12 +14,18 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant import __version__
-from assistant.config import Settings
+from assistant.config import (
+    DEFAULT_PASSAGE_CHARS,
+    MAX_PASSAGE_CHARS,
+    MIN_PASSAGE_CHARS,
+    Settings,
+)
 from assistant.corpus.chunk import CHUNKER_VERSION, chunk_articles
 from assistant.corpus.clean import corpus_fingerprint, load_corpus
-from assistant.errors import IndexCorrupt, IndexMissing
+from assistant.errors import IndexCorrupt, IndexMissing, IndexUnwritable
 from assistant.index.bm25 import BM25Index
 from assistant.index.embed import SentenceTransformerEmbedder, model_fingerprint
 from assistant.text import Lexicon
@@ -30,6 +36,36 @@ _LOGGER = logging.getLogger(__name__)
 INDEX_FORMAT = 2
 MANIFEST = "manifest.json"
 _DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25")
+_SUFFIX = {"passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss", "bm25": "json"}
+# Builds this large say what they are doing, stage by stage, and embed in steps that report.
+_LONG_BUILD_TEXTS = 2000
+_EMBED_STEP = 1024
+
+
+class _FileEntry(BaseModel):
+    """One data file of the manifest: a plain name inside index/, its checksum and size."""
+
+    model_config = ConfigDict(strict=True)
+
+    # A plain file name as build_index writes it: never a path, never hidden, never "..".
+    name: str = Field(pattern=r"^(passages|passage_vectors|sentence_vectors|bm25)-[0-9a-f]{12}\.(jsonl|faiss|json)$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int = Field(ge=0)
+
+
+class _Chunking(BaseModel):
+    max_passage_chars: int = Field(ge=1)
+
+
+class _Manifest(BaseModel):
+    """The parts of manifest.json that loading relies on, with their types."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    dimension: int = Field(gt=0)
+    chunking: _Chunking
+    counts: dict[str, int]
+    files: dict[str, _FileEntry]
 
 
 @dataclass
@@ -48,8 +84,23 @@ class LoadedIndex:
         return int(self.manifest["dimension"])
 
 
-def expected_parameters(settings: Settings) -> dict:
-    """What the index must have been built with to serve these settings."""
+def passage_chars(settings: Settings, manifest: dict | None = None) -> int:
+    """The passage size to build or check with: the setting if given, else the index's own.
+
+    `build --max-passage-chars N` records N in the manifest; later runs that do not ask for a
+    size keep it (a rebuild after a corpus change too), so the size sticks until changed.
+    """
+    if settings.max_passage_chars is not None:
+        return settings.max_passage_chars
+    chunking = manifest.get("chunking") if isinstance(manifest, dict) else None
+    recorded = chunking.get("max_passage_chars") if isinstance(chunking, dict) else None
+    if isinstance(recorded, int) and MIN_PASSAGE_CHARS <= recorded <= MAX_PASSAGE_CHARS:
+        return recorded
+    return DEFAULT_PASSAGE_CHARS
+
+
+def expected_parameters(settings: Settings, manifest: dict | None = None) -> dict:
+    """What the index must have been built with to serve these settings (`manifest`: the current one)."""
     return {
         "format": INDEX_FORMAT,
         "model": settings.embedding_model,
@@ -57,7 +108,7 @@ def expected_parameters(settings: Settings) -> dict:
         "chunking": {
             "splitter": "pysbd",
             "chunker_version": CHUNKER_VERSION,
-            "max_passage_chars": settings.max_passage_chars,
+            "max_passage_chars": passage_chars(settings, manifest),
         },
         "corpus_sha256": corpus_fingerprint(settings.corpus_path),
     }
@@ -65,7 +116,7 @@ def expected_parameters(settings: Settings) -> dict:
 
 def staleness(manifest: dict, settings: Settings) -> str | None:
     """Why an index no longer fits the corpus and settings, or None if it fits."""
-    expected = expected_parameters(settings)
+    expected = expected_parameters(settings, manifest)
     reasons = {
         "format": "it was written by another version of the index format",
         "model": "the embedding model changed",
@@ -103,39 +154,87 @@ def _faiss_bytes(vectors: np.ndarray) -> bytes:
 @contextlib.contextmanager
 def _build_lock(index_dir: Path) -> Iterator[None]:
     # Two processes rebuilding at once must not delete each other's fresh files.
-    with open(index_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with _writing(index_dir), open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _LOGGER.warning("Another process is building the index in %s; waiting for it.", index_dir)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _writing(index_dir: Path) -> Iterator[None]:
+    """Turn a failed write into one line naming the folder and the fix (exit code 2)."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise IndexUnwritable(
+            f"{index_dir}: cannot write the index there ({reason}); point --index or "
+            "DEAL_ASSISTANT_INDEX_DIR at a writable folder"
+        ) from None
+
+
+def _prepare(settings: Settings) -> Path:
+    """The index folder, made only once the corpus is known to exist (a bad path creates nothing)."""
+    from assistant.corpus.clean import corpus_files
+
+    corpus_files(settings.corpus_path)  # raises for a missing corpus folder before anything is made
+    index_dir = settings.index_path
+    with _writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+    return index_dir
+
+
 def build_index(settings: Settings, embedder: SentenceTransformerEmbedder | None = None) -> dict:
     """Clean, chunk and embed the corpus, then commit the new index by replacing its manifest."""
-    started = time.perf_counter()
-    index_dir = settings.index_path
-    index_dir.mkdir(parents=True, exist_ok=True)
+    index_dir = _prepare(settings)
     with _build_lock(index_dir):
-        parameters = expected_parameters(settings)
-        articles, problems = load_corpus(settings.corpus_path)
-        passages = chunk_articles(articles, settings.max_passage_chars)
-        embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
-        passage_vectors = embedder.encode([p.text for p in passages])
-        sentence_vectors = embedder.encode([s.text for p in passages for s in p.sentences])
+        return _build_locked(settings, index_dir, embedder)
 
-        bm25 = BM25Index.build([p.text for p in passages], Lexicon.from_texts([p.text for p in passages]))
-        payloads = {
-            "passages": "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in passages).encode(),
-            "passage_vectors": _faiss_bytes(passage_vectors),
-            "sentence_vectors": _faiss_bytes(sentence_vectors),
-            "bm25": json.dumps(bm25.to_json(), separators=(",", ":")).encode(),
-        }
-        suffix = {"passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss", "bm25": "json"}
-        files = {}
+
+def _current_manifest(index_dir: Path) -> dict | None:
+    try:
+        return read_manifest(index_dir)
+    except (IndexMissing, IndexCorrupt):
+        return None
+
+
+def _build_locked(settings: Settings, index_dir: Path, embedder: SentenceTransformerEmbedder | None) -> dict:
+    started = time.perf_counter()
+    parameters = expected_parameters(settings, _current_manifest(index_dir))
+    max_chars = parameters["chunking"]["max_passage_chars"]
+    articles, problems = load_corpus(settings.corpus_path)
+    for problem in problems:
+        _LOGGER.warning("Skipped %s", problem)
+    passages = chunk_articles(articles, max_chars)
+    sentences = [s.text for p in passages for s in p.sentences]
+    long_build = len(passages) + len(sentences) > _LONG_BUILD_TEXTS
+    if long_build:
+        _LOGGER.warning(
+            "Indexing %d articles: %d passages and %d sentences (chunked in %.1f s); this takes a while.",
+            len(articles), len(passages), len(sentences), time.perf_counter() - started,
+        )
+    embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+    passage_vectors = _embed(embedder, [p.text for p in passages], "passages", long_build)
+    sentence_vectors = _embed(embedder, sentences, "sentences", long_build)
+
+    bm25 = BM25Index.build([p.text for p in passages], Lexicon.from_texts([p.text for p in passages]))
+    payloads = {
+        "passages": "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in passages).encode(),
+        "passage_vectors": _faiss_bytes(passage_vectors),
+        "sentence_vectors": _faiss_bytes(sentence_vectors),
+        "bm25": json.dumps(bm25.to_json(), separators=(",", ":")).encode(),
+    }
+    files = {}
+    with _writing(index_dir):
         for name, data in payloads.items():
             digest = hashlib.sha256(data).hexdigest()
-            filename = f"{name}-{digest[:12]}.{suffix[name]}"
+            filename = f"{name}-{digest[:12]}.{_SUFFIX[name]}"
             _write_atomic(index_dir / filename, data)  # new names: the old index stays whole
             files[name] = {"name": filename, "sha256": digest, "bytes": len(data)}
 
@@ -163,6 +262,17 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbedder | None
     return manifest  # no timings inside: a rebuild of the same corpus writes the same bytes
 
 
+def _embed(embedder, texts: list[str], what: str, report: bool) -> np.ndarray:
+    """Vectors of `texts`, in steps that log progress when the build is a long one."""
+    if not report or len(texts) <= _EMBED_STEP:
+        return embedder.encode(texts)
+    parts = []
+    for start in range(0, len(texts), _EMBED_STEP):
+        parts.append(embedder.encode(texts[start : start + _EMBED_STEP]))
+        _LOGGER.warning("Embedded %d/%d %s", min(start + _EMBED_STEP, len(texts)), len(texts), what)
+    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
 def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
     keep = {MANIFEST, ".lock", ".gitattributes"} | {f["name"] for f in manifest["files"].values()}
     for path in index_dir.iterdir():
@@ -171,7 +281,7 @@ def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
 
 
 def read_manifest(index_dir: Path) -> dict:
-    """The manifest, or IndexMissing / IndexCorrupt naming the file."""
+    """The manifest, checked for the types loading relies on; IndexMissing / IndexCorrupt naming the file."""
     path = index_dir / MANIFEST
     if not path.is_file():
         raise IndexMissing(f"{path}: no index built yet; run `assistant build`")
@@ -181,6 +291,15 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexCorrupt(f"{path}: unreadable manifest ({exc}); run `assistant build`") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise IndexCorrupt(f"{path}: manifest lacks its file list; run `assistant build`")
+    try:
+        checked = _Manifest.model_validate(manifest)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise IndexCorrupt(f"{path}: manifest field {where!r} is wrong ({error['msg']}); run `assistant build`") from None
+    missing = [name for name in _DATA_FILES if name not in checked.files]
+    if missing:
+        raise IndexCorrupt(f"{path}: manifest names no {missing[0]} file; run `assistant build`")
     return manifest
 
 
@@ -191,9 +310,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
     manifest = read_manifest(index_dir)
     paths = {}
     for name in _DATA_FILES:
-        entry = manifest["files"].get(name)
-        path = index_dir / entry["name"] if entry else index_dir / f"{name}.?"
-        if not entry or not path.is_file():
+        entry = manifest["files"][name]
+        path = index_dir / entry["name"]  # a plain name (checked): it cannot leave index/
+        if path.is_symlink() or not path.is_file():
             raise IndexCorrupt(f"{path}: missing; run `assistant build`")
         if _sha256(path) != entry["sha256"]:
             raise IndexCorrupt(f"{path}: checksum mismatch (truncated or edited); run `assistant build`")
@@ -204,7 +323,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentence_index = faiss.read_index(str(paths["sentence_vectors"]))
         sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
         bm25 = BM25Index.from_json(json.loads(paths["bm25"].read_text("utf-8")))
-    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+    except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
     if passage_index.ntotal != len(passages) or len(owner) != sentence_vectors.shape[0]:
@@ -212,18 +331,35 @@ def load_index(index_dir: Path) -> LoadedIndex:
     return LoadedIndex(manifest, passages, passage_index, np.ascontiguousarray(sentence_vectors), owner, bm25)
 
 
-def ensure_index(settings: Settings) -> LoadedIndex:
-    """Load the index, rebuilding first when it is missing, stale or corrupt (said in one line)."""
+def _usable(settings: Settings) -> tuple[LoadedIndex | None, str]:
+    """The index if it fits the settings and verifies, else None and what to say about it."""
     index_dir = settings.index_path
     try:
-        manifest = read_manifest(index_dir)
-        reason = staleness(manifest, settings)
+        reason = staleness(read_manifest(index_dir), settings)
         if reason is None:
-            return load_index(index_dir)
-        _LOGGER.warning("Rebuilding the index in %s: %s.", index_dir, reason)
+            return load_index(index_dir), ""
+        return None, f"Rebuilding the index in {index_dir}: {reason}."
     except IndexMissing:
-        _LOGGER.warning("Building the index in %s (first run).", index_dir)
+        return None, f"Building the index in {index_dir} (first run)."
     except IndexCorrupt as exc:
-        _LOGGER.warning("Index is damaged (%s); rebuilding it.", str(exc).split("; run")[0])
-    build_index(settings)
+        return None, f"Index is damaged ({str(exc).split('; run')[0]}); rebuilding it."
+
+
+def ensure_index(settings: Settings) -> LoadedIndex:
+    """Load the index, rebuilding first when it is missing, stale or corrupt (said in one line).
+
+    Many processes may find the index stale at once: each takes the build lock, then looks
+    again, so only the first rebuilds and the others load what it built.
+    """
+    loaded, _ = _usable(settings)
+    if loaded is not None:
+        return loaded
+    index_dir = _prepare(settings)
+    with _build_lock(index_dir):
+        loaded, message = _usable(settings)
+        if loaded is not None:
+            _LOGGER.info("another process rebuilt %s meanwhile", index_dir)
+            return loaded
+        _LOGGER.warning("%s", message)
+        _build_locked(settings, index_dir, None)
     return load_index(index_dir)

@@ -1,0 +1,148 @@
+"""Settings: defaults, then DEAL_ASSISTANT_* variables, then flags; a bad value is one exit-2 line, early."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from assistant.cli import main
+from assistant.config import Settings, load_settings
+from assistant.errors import BadSetting
+
+
+def run(argv, capsys):
+    code = main(argv, stdin=io.StringIO(""), stdout=io.StringIO())
+    return code, capsys.readouterr().err
+
+
+def test_defaults_then_environment_then_flags(monkeypatch):
+    assert load_settings().retriever == "hybrid"
+    monkeypatch.setenv("DEAL_ASSISTANT_RETRIEVER", "bm25")
+    monkeypatch.setenv("DEAL_ASSISTANT_TOP_K", "5")
+    assert load_settings().retriever == "bm25" and load_settings().top_k == 5
+    settings = load_settings(overrides={"retriever": "dense"})
+    assert settings.retriever == "dense" and settings.top_k == 5
+    assert settings.replace(top_k=3, retriever=None).top_k == 3  # None keeps the value
+    assert settings.replace(top_k=3).retriever == "dense"
+    with pytest.raises(TypeError, match="unknown setting"):
+        load_settings(overrides={"no_such_setting": 1})
+
+
+def test_settings_are_frozen():
+    with pytest.raises(Exception):
+        Settings().retriever = "bm25"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fragments"),
+    [
+        ("DEAL_ASSISTANT_RETRIEVER", "foo", ["DEAL_ASSISTANT_RETRIEVER='foo'", "hybrid, dense, bm25"]),
+        ("DEAL_ASSISTANT_QUERY_ENCODER", "tflite", ["DEAL_ASSISTANT_QUERY_ENCODER", "onnx, sentence-transformers"]),
+        ("DEAL_ASSISTANT_STT_ENGINE", "kaldi", ["DEAL_ASSISTANT_STT_ENGINE", "faster-whisper, pocketsphinx"]),
+        ("DEAL_ASSISTANT_TOP_K", "many", ["DEAL_ASSISTANT_TOP_K='many'", "whole number"]),
+        ("DEAL_ASSISTANT_MAX_PASSAGE_CHARS", "0", ["DEAL_ASSISTANT_MAX_PASSAGE_CHARS='0'", "at least 50"]),
+        ("DEAL_ASSISTANT_STT_BIAS", "maybe", ["DEAL_ASSISTANT_STT_BIAS", "true or false"]),
+        ("DEAL_ASSISTANT_HOME", "/nonexistent/deal", ["DEAL_ASSISTANT_HOME", "no such folder"]),
+    ],
+)
+def test_bad_variable_is_one_clear_line_before_any_work(monkeypatch, capsys, tmp_path, variable, value, fragments):
+    (tmp_path / "corpus").mkdir()  # a home with no index: a bad setting must not build one
+    monkeypatch.setenv(variable, value)
+    code, err = run(["--home", str(tmp_path), "ask", "How much does the Invoke cost?"] if variable != "DEAL_ASSISTANT_HOME"
+                    else ["ask", "How much does the Invoke cost?"], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: bad setting"), err
+    for fragment in fragments:
+        assert fragment in err
+    assert "internal error" not in err and not (tmp_path / "index").exists()
+
+
+def test_bad_choice_from_the_library_is_a_bad_setting():
+    with pytest.raises(BadSetting, match="faster-whisper, pocketsphinx") as caught:
+        Settings(stt_engine="kaldi")
+    assert caught.value.exit_code == 2
+
+
+def test_nonexistent_home_creates_nothing(tmp_path, capsys):
+    home = tmp_path / "nonexistent"
+    for argv in (["ask", "Who is Wang Xiang?"], ["build"], ["chat"], ["import", str(REPO / "README.md")]):
+        code, err = run(["--home", str(home), *argv], capsys)
+        assert code == 2 and "--home" in err and "no such folder" in err and "internal error" not in err
+    assert not home.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_home_without_a_corpus_creates_nothing(tmp_path, capsys):
+    code, err = run(["--home", str(tmp_path), "ask", "Who is Wang Xiang?"], capsys)
+    assert code == 2 and "no such folder" in err and "--corpus" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["file", "inside_file"])
+def test_index_that_is_a_file_is_a_bad_setting(tmp_path, capsys, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    index = blocker if where == "file" else blocker / "index"
+    code, err = run(["--home", str(REPO), "--index", str(index), "ask", "Who is Wang Xiang?"], capsys)
+    assert code == 2 and "--index" in err and "internal error" not in err
+    assert ("is a file" if where == "file" else "which is a file") in err
+    assert blocker.read_text() == "not a folder"
+
+
+def test_unwritable_index_is_a_clear_line(tmp_path, capsys):
+    # /proc refuses new folders even to root (chmod cannot make a folder unwritable for root).
+    code, err = run(["--home", str(REPO), "--index", "/proc/deal-assistant-test-index", "build"], capsys)
+    assert code == 2 and "cannot write the index" in err and "DEAL_ASSISTANT_INDEX_DIR" in err
+    assert "internal error" not in err and err.count("\n") == 1
+
+
+def test_cache_dir_that_is_a_file(tmp_path, capsys, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.write_text("x")
+    monkeypatch.setenv("DEAL_ASSISTANT_CACHE_DIR", str(cache))
+    code, err = run(["--home", str(REPO), "ask", "Who is Wang Xiang?"], capsys)
+    assert code == 2 and "DEAL_ASSISTANT_CACHE_DIR" in err and "is a file" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "10", "100000"])
+def test_passage_size_out_of_range_is_rejected(tmp_path, capsys, value):
+    code, err = run(["--home", str(REPO), "build", "--max-passage-chars", value], capsys)
+    assert code == 2 and f"--max-passage-chars {value}" in err and "internal error" not in err
+
+
+def test_help_does_not_load_settings_machinery():
+    code = (
+        "import sys, io; from assistant.cli import main; main(['--help'], stdout=io.StringIO()); "
+        "print(sorted(m for m in ('pydantic', 'pydantic_settings', 'numpy', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_user_settings_never_reach_the_tests():
+    import os
+
+    assert not [n for n in os.environ if n.startswith("DEAL_ASSISTANT_") and n != "DEAL_ASSISTANT_CACHE_DIR"]
+    assert Path(os.environ["DEAL_ASSISTANT_CACHE_DIR"]).is_relative_to(REPO)
+    assert Settings().cache_dir.is_relative_to(REPO)
+
+
+@pytest.mark.engine
+def test_unwritable_cache_is_a_clear_line(capsys, monkeypatch):
+    monkeypatch.setenv("DEAL_ASSISTANT_CACHE_DIR", "/proc/deal-assistant-test-cache")
+    code, err = run(["--home", str(REPO), "ask", "Who is Wang Xiang?"], capsys)
+    assert code == 2 and "cannot write the query encoder" in err and "DEAL_ASSISTANT_CACHE_DIR" in err
+    assert "internal error" not in err
+
+
+@pytest.mark.parametrize(("flag", "where"), [("--json-out", "inside_file"), ("--report", "folder")])
+def test_eval_outputs_that_cannot_be_written_fail_before_the_run(tmp_path, capsys, flag, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    target = blocker / "out.json" if where == "inside_file" else tmp_path
+    code, err = run(["--home", str(REPO), "eval", "--no-progress", flag, str(target)], capsys)
+    assert code == 2 and f"bad setting {flag}" in err and "internal error" not in err
