@@ -51,8 +51,7 @@ class Assistant:
         lookup = SentenceLookup(index)
         table = SentenceTable(lookup, self.lexicon)
         # Word-piece vectors of every sentence, when the index holds them, for late interaction.
-        tokens = getattr(index, "sentence_tokens", None)
-        interaction = LateInteraction(tokens) if tokens is not None else None
+        interaction = LateInteraction(index.sentence_tokens) if index.sentence_tokens is not None else None
         self.reader = make_reader(settings.reader, lookup, table, self.lexicon, embedder, interaction)
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
 

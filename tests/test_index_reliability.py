@@ -161,6 +161,11 @@ class _FakeEmbedder:
         vectors = np.array(rows, dtype=np.float32).reshape(len(texts), 8)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
+    def encode_tokens(self, texts):
+        from assistant.index.embed import TokenVectors
+
+        return [TokenVectors(tuple(t.lower().split()), np.eye(len(t.split()), 8, dtype=np.float32)) for t in texts]
+
 
 def test_long_builds_report_progress(home, caplog, monkeypatch):
     monkeypatch.setattr(store, "_LONG_BUILD_TEXTS", 10)

@@ -93,6 +93,21 @@ class SentenceTransformerEmbedder:
         vectors = self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """Each text's word pieces with their unit vectors in context, special tokens left out."""
+        states = self.model.encode(list(texts), output_value="token_embeddings", convert_to_numpy=False)
+        tokenizer = self.model.tokenizer
+        special = set(tokenizer.all_special_tokens)
+        out = []
+        for text, vectors in zip(texts, states):
+            ids = tokenizer(text, truncation=True, max_length=self.model.max_seq_length)["input_ids"]
+            pieces = tokenizer.convert_ids_to_tokens(ids)
+            keep = [i for i, piece in enumerate(pieces) if piece not in special]
+            chosen = vectors.float().cpu().numpy()[keep]
+            chosen = chosen / np.clip(np.linalg.norm(chosen, axis=1, keepdims=True), 1e-12, None)
+            out.append(TokenVectors(tuple(pieces[i] for i in keep), np.ascontiguousarray(chosen, np.float32)))
+        return out
+
 
 class OnnxEmbedder:
     """The exported transformer under onnxruntime with pooling in numpy: no torch import."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import logging
 import os
@@ -27,16 +28,23 @@ from assistant.corpus.chunk import CHUNKER_VERSION, chunk_articles
 from assistant.corpus.clean import corpus_fingerprint, load_corpus
 from assistant.errors import IndexCorrupt, IndexMissing, IndexUnwritable
 from assistant.index.bm25 import BM25Index
-from assistant.index.embed import SentenceTransformerEmbedder, model_fingerprint
+from assistant.index.embed import (
+    SentenceTransformerEmbedder,
+    TokenVectors,
+    model_fingerprint,
+)
 from assistant.text import Lexicon
 from assistant.types import Passage
 
 _LOGGER = logging.getLogger(__name__)
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: word-piece vectors of every sentence (sentence_tokens, token_vectors)
 MANIFEST = "manifest.json"
-_DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25")
-_SUFFIX = {"passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss", "bm25": "json"}
+_DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25", "sentence_tokens", "token_vectors")
+_SUFFIX = {
+    "passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss", "bm25": "json",
+    "sentence_tokens": "json", "token_vectors": "npy",
+}
 # Builds this large say what they are doing, stage by stage, and embed in steps that report.
 _LONG_BUILD_TEXTS = 2000
 _EMBED_STEP = 1024
@@ -48,7 +56,10 @@ class _FileEntry(BaseModel):
     model_config = ConfigDict(strict=True)
 
     # A plain file name as build_index writes it: never a path, never hidden, never "..".
-    name: str = Field(pattern=r"^(passages|passage_vectors|sentence_vectors|bm25)-[0-9a-f]{12}\.(jsonl|faiss|json)$")
+    name: str = Field(
+        pattern=r"^(passages|passage_vectors|sentence_vectors|bm25|sentence_tokens|token_vectors)-[0-9a-f]{12}"
+        r"\.(jsonl|faiss|json|npy)$"
+    )
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     bytes: int = Field(ge=0)
 
@@ -78,6 +89,7 @@ class LoadedIndex:
     sentence_vectors: np.ndarray  # one row per sentence, in passage order
     sentence_owner: np.ndarray  # passage id of each sentence row
     bm25: BM25Index
+    sentence_tokens: list[TokenVectors] | None = None  # word pieces of each sentence row, in context
 
     @property
     def dimension(self) -> int:
@@ -141,6 +153,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _faiss_bytes(vectors: np.ndarray) -> bytes:
@@ -222,6 +240,7 @@ def _build_locked(settings: Settings, index_dir: Path, embedder: SentenceTransfo
     embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
     passage_vectors = _embed(embedder, [p.text for p in passages], "passages", long_build)
     sentence_vectors = _embed(embedder, sentences, "sentences", long_build)
+    tokens = _embed_tokens(embedder, sentences, long_build)  # for late interaction at question time
 
     bm25 = BM25Index.build([p.text for p in passages], Lexicon.from_texts([p.text for p in passages]))
     payloads = {
@@ -229,6 +248,8 @@ def _build_locked(settings: Settings, index_dir: Path, embedder: SentenceTransfo
         "passage_vectors": _faiss_bytes(passage_vectors),
         "sentence_vectors": _faiss_bytes(sentence_vectors),
         "bm25": json.dumps(bm25.to_json(), separators=(",", ":")).encode(),
+        "sentence_tokens": json.dumps([list(t.tokens) for t in tokens], ensure_ascii=False, separators=(",", ":")).encode(),
+        "token_vectors": _npy_bytes(np.concatenate([t.vectors for t in tokens]).astype(np.float16)),
     }
     files = {}
     with _writing(index_dir):
@@ -271,6 +292,16 @@ def _embed(embedder, texts: list[str], what: str, report: bool) -> np.ndarray:
         parts.append(embedder.encode(texts[start : start + _EMBED_STEP]))
         _LOGGER.warning("Embedded %d/%d %s", min(start + _EMBED_STEP, len(texts)), len(texts), what)
     return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
+def _embed_tokens(embedder, texts: list[str], report: bool) -> list[TokenVectors]:
+    """Word-piece vectors of `texts`, in steps (and logged) like `_embed`."""
+    out: list[TokenVectors] = []
+    for start in range(0, len(texts), _EMBED_STEP):
+        out.extend(embedder.encode_tokens(texts[start : start + _EMBED_STEP]))
+        if report:
+            _LOGGER.warning("Word pieces of %d/%d sentences embedded", len(out), len(texts))
+    return out
 
 
 def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
@@ -323,12 +354,22 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentence_index = faiss.read_index(str(paths["sentence_vectors"]))
         sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
         bm25 = BM25Index.from_json(json.loads(paths["bm25"].read_text("utf-8")))
+        pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
+        # Memory-mapped: only the rows a question looks at are read.
+        token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
-    if passage_index.ntotal != len(passages) or len(owner) != sentence_vectors.shape[0]:
+    if (
+        passage_index.ntotal != len(passages)
+        or len(owner) != sentence_vectors.shape[0]
+        or len(pieces) != len(owner)
+        or sum(len(p) for p in pieces) != token_vectors.shape[0]
+    ):
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
-    return LoadedIndex(manifest, passages, passage_index, np.ascontiguousarray(sentence_vectors), owner, bm25)
+    ends = np.cumsum([len(p) for p in pieces])
+    tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
+    return LoadedIndex(manifest, passages, passage_index, np.ascontiguousarray(sentence_vectors), owner, bm25, tokens)
 
 
 def _usable(settings: Settings) -> tuple[LoadedIndex | None, str]:
