@@ -58,9 +58,13 @@ case "$mode" in
   chat) exec "$VENV/bin/assistant" chat "$@" ;;
   test)
     "$VENV/bin/python" -m pytest "$@"
-    # The answer-quality gate: the typed suite must meet the bar in eval/gate.txt.
+    # The answer-quality gates: the shipped suite must meet eval/gate.txt, and the blind test set
+    # (looked at in totals only) must not fall below eval/gate-blind.txt.
     mapfile -t gate < <(grep -v '^#' eval/gate.txt)
-    exec "$VENV/bin/assistant" eval --no-progress --report reports/eval.md --json-out reports/eval.json "${gate[@]}" ;;
+    "$VENV/bin/assistant" eval --no-progress --report reports/eval.md --json-out reports/eval.json "${gate[@]}"
+    mapfile -t blind < <(grep -v '^#' eval/gate-blind.txt)
+    exec "$VENV/bin/assistant" eval --suite eval/blind.yaml --no-progress --totals-only \
+      --json-out reports/eval-blind.json "${blind[@]}" ;;
   eval) exec "$VENV/bin/assistant" eval "$@" ;;
   install) echo "Installed. Start with: $VENV/bin/assistant chat" ;;
 esac
