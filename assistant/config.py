@@ -97,7 +97,10 @@ class Settings(BaseSettings):
     def _usable_folder(cls, path: Path | None) -> Path | None:
         if path is None:
             return None
-        path = path.expanduser()
+        try:
+            path = path.expanduser()
+        except RuntimeError:  # "~someone" with no such user
+            raise ValueError("starts with ~ but names no known user's home folder") from None
         problem = folder_problem(path)
         if problem:
             raise ValueError(problem)

@@ -146,3 +146,10 @@ def test_eval_outputs_that_cannot_be_written_fail_before_the_run(tmp_path, capsy
     target = blocker / "out.json" if where == "inside_file" else tmp_path
     code, err = run(["--home", str(REPO), "eval", "--no-progress", flag, str(target)], capsys)
     assert code == 2 and f"bad setting {flag}" in err and "internal error" not in err
+
+
+def test_tilde_of_an_unknown_user_is_a_bad_setting(monkeypatch):
+    # Found by test_fuzz: Path("~nobody-here").expanduser() raises RuntimeError.
+    monkeypatch.setenv("DEAL_ASSISTANT_INDEX_DIR", "~no-such-user-here/index")
+    with pytest.raises(BadSetting, match="DEAL_ASSISTANT_INDEX_DIR.*no known user"):
+        load_settings()
