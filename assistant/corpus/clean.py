@@ -233,7 +233,7 @@ def _scan(corpus_dir: Path) -> tuple[list[Path], list[str]]:
             # A link may point anywhere (/etc/passwd); only links that stay inside are articles.
             target = Path(os.path.realpath(path))
             if not target.is_relative_to(root) or not target.is_file():
-                problems.append(f"{path}: a link to {target}, outside the corpus folder; skipped")
+                problems.append(f"{path}: a link to {target}, outside the corpus folder")
                 continue
         if path.is_file():
             files.append(path)
@@ -270,7 +270,7 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[str]]:
             problems.append(str(exc))
             continue
         if article.id in seen:
-            problems.append(f"{path}: article id {article.id!r} is already used by {seen[article.id].name}; skipped")
+            problems.append(f"{path}: article id {article.id!r} is already used by {seen[article.id].name}")
             continue
         seen[article.id] = path
         articles.append(article)
