@@ -25,6 +25,7 @@ LEXICON = Lexicon.from_texts(
         ("?!?", "no words"),
         ("x" * 100_000, "100,000 characters"),
         ("what\x00is\x07this", "control characters"),
+        ("who is \udc80 wang", "control characters"),  # a lone surrogate (undecodable bytes)
         (b"\xff\xfe\x00", "not UTF-8"),
     ],
 )

@@ -49,7 +49,7 @@ _BENEFICIARY = re.compile(
 _KIND_OF_HEAD = re.compile(r"\bwhat (?:kinds?|sorts?|types?) of (?P<head>[a-z][\w-]*)", re.I)
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")  # lone surrogates too
 
 
 @dataclass(frozen=True)
