@@ -26,7 +26,8 @@ LATENCY_QUESTION = "How many smartphones did Xiaomi sell in 2017?"  # about 3 s 
 
 
 def _configurations(vocabulary, text):
-    from assistant.voice.stt import SphinxTranscriber, WhisperTranscriber
+    from assistant.voice.stt.sphinx import SphinxTranscriber
+    from assistant.voice.stt.whisper import WhisperTranscriber
 
     # (label, factory); the first row is the baseline that ratios are measured against.
     return [

@@ -42,7 +42,7 @@ def _wer(transcripts) -> float:
 
 @pytest.mark.voice
 def test_whisper_hears_the_questions(corpus, captured):
-    from assistant.voice.stt import WhisperTranscriber
+    from assistant.voice.stt.whisper import WhisperTranscriber
 
     vocabulary, text = corpus
     transcriber = WhisperTranscriber(vocabulary, text)
@@ -55,7 +55,7 @@ def test_whisper_hears_the_questions(corpus, captured):
 
 @pytest.mark.voice
 def test_pocketsphinx_bias_beats_its_default(corpus, captured):
-    from assistant.voice.stt import SphinxTranscriber
+    from assistant.voice.stt.sphinx import SphinxTranscriber
 
     vocabulary, text = corpus
     biased = [SphinxTranscriber(vocabulary, text).transcribe(a) for a in captured]
@@ -68,7 +68,7 @@ def test_pocketsphinx_bias_beats_its_default(corpus, captured):
 
 
 def test_transcribe_accepts_a_path(tmp_path, corpus):
-    from assistant.voice.stt import SphinxTranscriber
+    from assistant.voice.stt.sphinx import SphinxTranscriber
 
     path = synthesize("Microsoft and Xiaomi signed a memorandum of understanding.", tmp_path / "s.wav")
     transcript = SphinxTranscriber(*corpus).transcribe(path)
@@ -110,5 +110,5 @@ def test_unknown_engine_names_the_choices():
     from assistant.errors import AssistantError
     from assistant.voice.stt import make_transcriber
 
-    with pytest.raises(AssistantError, match="faster-whisper, pocketsphinx"):
+    with pytest.raises(AssistantError, match="faster-whisper, whisper-tiny, whisper-base, pocketsphinx"):
         make_transcriber(Settings(stt_engine="kaldi"))

@@ -26,7 +26,7 @@ def _answer(question: str):
 
 @pytest.fixture(scope="module")
 def whisper():
-    from assistant.voice.stt import WhisperTranscriber
+    from assistant.voice.stt.whisper import WhisperTranscriber
 
     texts = corpus_texts()
     return WhisperTranscriber(corpus_vocabulary(texts), "\n".join(texts))

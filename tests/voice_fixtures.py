@@ -11,7 +11,6 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # shared/ sits beside the checkout
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 
 # (question, keyword the transcript should contain, keyword the answer should contain)
@@ -38,8 +37,12 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z][A-Za-z]{1,})\b")
 
 
 def corpus_texts() -> list[str]:
-    """The article texts from the shared seeds (the engine's corpus/ holds the same articles)."""
-    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    """The article texts of the repository's corpus/, front matter removed (the tests read nothing outside)."""
+    texts = [re.sub(r"\A---\n.*?\n---\n", "", p.read_text(encoding="utf-8"), flags=re.S)
+             for p in sorted(CORPUS_DIR.glob("*.md"))]
+    if not texts:
+        raise RuntimeError(f"no articles in {CORPUS_DIR}")
+    return texts
 
 
 def corpus_vocabulary(texts: list[str] | None = None) -> list[str]:

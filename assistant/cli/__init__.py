@@ -12,6 +12,7 @@ from assistant import __version__
 from assistant.cli.codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
+from assistant.voice import STT_ENGINES
 
 _LOGGER = logging.getLogger("assistant")
 
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stt", dest="stt_engine", choices=("faster-whisper", "pocketsphinx"), help="speech-to-text engine")
+    parser.add_argument("--stt", dest="stt_engine", choices=STT_ENGINES, help="speech-to-text engine")
     parser.add_argument("--no-bias", action="store_true", help="do not bias speech recognition towards the corpus")
     parser.add_argument("--save-audio", type=Path, dest="save_audio_dir", metavar="DIR", help="write each spoken answer as a WAV")
     parser.add_argument("--tts-voice", dest="tts_voice", help="text-to-speech voice id or name")

@@ -22,6 +22,7 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
 from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
+from assistant.voice import STT_ENGINES, TEST_VOICES
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "transcript; adds word error rate and voice accuracy",
     )
     parser.add_argument(
-        "--stt", dest="eval_stt_engine", choices=("faster-whisper", "pocketsphinx"),
+        "--stt", dest="eval_stt_engine", choices=STT_ENGINES,
         help="speech-to-text engine for --voice (default: the configured one)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",

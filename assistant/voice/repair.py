@@ -11,28 +11,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from assistant.errors import DeviceUnavailable
+from assistant.voice.data import voice_data
 
 _LOGGER = logging.getLogger(__name__)
-
-# espeak-ng's English reading of these names is far from how people say them ("Xiaomi" comes
-# out as "zai-a-ro-mi"), so each gets the usual English pronunciation in CMU phones; the espeak
-# reading is kept as a second variant because synthesised test speech uses it.
-NAME_PHONES: dict[str, tuple[str, ...]] = {
-    "xiaomi": ("SH AW M IY", "SH IY AW M IY", "Z AY R OW M IY"),
-    "xiaoice": ("SH AW AY S",),
-    "mi": ("M IY",),
-    "cortana": ("K AO R T AE N AH", "K AO R T AA N AH"),
-    "dueros": ("D UW ER OW EH S", "D UW ER AO S"),
-    "swiftkey": ("S W IH F T K IY",),
-    "kardon": ("K AA R D AH N", "K AA R D AA N"),
-    "baidu": ("B AY D UW",),
-    "huawei": ("HH W AA W EY",),
-    "xiang": ("SH IY AA NG", "SH AA NG"),
-    "tencent": ("T EH N S EH N T",),
-    "azure": ("AE ZH ER",),
-    "shum": ("SH AH M",),
-    "shun": ("SH AH N",),
-}
 
 # Longest symbols first so "aI@" is read before "aI" and "a".
 _ESPEAK_TO_CMU: dict[str, str] = {
@@ -161,12 +142,15 @@ class TranscriptRepairer:
         self._known = {w.lower() for w in known_words} | {w.lower() for t in terms for w in t.split()}
         self._names = {t.lower() for t in terms}
         readings = espeak_phones(terms)
+        # espeak's reading of a name is kept (synthesised test speech uses it), and the usual
+        # human pronunciations from the data file are added beside it.
+        name_phones = voice_data().name_phones
         self._terms: list[tuple[str, tuple[str, ...]]] = []
         for term, reading in zip(terms, readings):
             variants = {reading}
             words = term.lower().split()
-            if all(w in NAME_PHONES for w in words):
-                for combo in _combinations([NAME_PHONES[w] for w in words]):
+            if all(w in name_phones for w in words):
+                for combo in _combinations([name_phones[w] for w in words]):
                     variants.add(tuple(combo.split()))
             for variant in variants:
                 if len(variant) >= 3:
@@ -226,16 +210,21 @@ class TranscriptRepairer:
             chosen.append((words[i].start(), words[j - 1].end(), Repair(heard, term, round(score, 3))))
         return sorted(chosen, key=lambda c: c[0])
 
-    def repair(self, text: str) -> str:
-        """The text with each chosen span replaced by its corpus term."""
-        out, last = [], 0
+    def apply(self, text: str) -> tuple[str, list[Repair]]:
+        """The text with each chosen span replaced by its corpus term, and the repairs made (one espeak call)."""
+        out, last, fixes = [], 0, []
         for start, end, fix in self.find(text):
             _LOGGER.debug("repair %r -> %r (%.2f)", fix.heard, fix.term, fix.score)
             out.append(text[last:start])
             out.append(fix.term)
             last = end
+            fixes.append(fix)
         out.append(text[last:])
-        return "".join(out)
+        return "".join(out), fixes
+
+    def repair(self, text: str) -> str:
+        """The text with each chosen span replaced by its corpus term."""
+        return self.apply(text)[0]
 
 
 def _combinations(options: list[tuple[str, ...]]) -> list[str]:

@@ -8,7 +8,8 @@ from typing import Any, Callable
 
 from assistant.errors import AssistantError, ModelUnavailable
 from assistant.voice.audio import SAMPLE_RATE
-from assistant.voice.stt import add_pronunciations, normalize_words
+from assistant.voice.stt.base import normalize_words
+from assistant.voice.stt.sphinx import add_pronunciations
 
 _LOGGER = logging.getLogger(__name__)
 
