@@ -35,7 +35,7 @@ def test_missing_audio_file_is_named_and_the_others_still_answered(tmp_path, cap
     good = synthesize("How much does the Invoke cost?", tmp_path / "good.wav")
     code, out = run(["ask", "--audio-file", str(tmp_path / "missing.wav"), "--audio-file", str(good)])
     err = capsys.readouterr().err
-    assert code == 1 and "missing.wav" in err and "Traceback" not in err
+    assert code == 2 and "missing.wav" in err and "Traceback" not in err
     assert "$150" in out
 
 

@@ -31,7 +31,7 @@ class VoiceTurn:
     transcript: Transcript | None
     answer: Answer | None
     heard_nothing: str | None = None  # why, for the screen; never searched or spoken
-    latency_seconds: float = 0.0  # end of capture to answer text: STT + ask
+    latency_seconds: float = 0.0  # end of speech to answer text: endpointing + STT + ask (typed: ask)
     typed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,9 +42,12 @@ class VoiceTurn:
         return out
 
 
-def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any) -> VoiceTurn:
-    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing'."""
-    start = time.perf_counter()
+def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any, since: float | None = None) -> VoiceTurn:
+    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing'.
+
+    Latency counts from `since` (the end of speech, when the listener knows it), else from now.
+    """
+    start = time.perf_counter() if since is None else since
     transcript = transcriber.transcribe(audio)
     if not transcript.text.strip():
         return VoiceTurn(transcript, None, "Heard no words.", time.perf_counter() - start)
@@ -70,7 +73,8 @@ def answer_audio_files(
             audio = listen_file(listener, path)
         except HeardNothing as exc:
             raise HeardNothing(f"{path}: {exc} Record the question again, closer to the microphone.") from None
-        turn = answer_transcript(ask, transcriber, audio)
+        endpoint = listener.last_endpoint
+        turn = answer_transcript(ask, transcriber, audio, since=endpoint.decided_at if endpoint else None)
         if turn.answer is None or turn.transcript is None:
             raise HeardNothing(f"{path}: no words recognised. Record the question again, more clearly.")
         results.append((turn.transcript, turn.answer))
@@ -202,7 +206,9 @@ class VoiceLoop:
         except HeardNothing as exc:
             turn = VoiceTurn(None, None, str(exc))
         else:
-            turn = answer_transcript(self.ask, self.transcriber, audio)
+            endpoint = self.listener.last_endpoint
+            since = endpoint.end_of_speech if endpoint is not None else None
+            turn = answer_transcript(self.ask, self.transcriber, audio, since=since)
         return self._finish(turn)
 
     def _typed_line(self, line: str) -> LoopEnd | None:
