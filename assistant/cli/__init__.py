@@ -12,7 +12,7 @@ from assistant import __version__
 from assistant.cli.codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
-from assistant.voice import STT_ENGINES
+from assistant.voice import STT_ENGINES, TTS_ENGINES
 
 _LOGGER = logging.getLogger("assistant")
 
@@ -68,6 +68,7 @@ def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stt", dest="stt_engine", choices=STT_ENGINES, help="speech-to-text engine")
     parser.add_argument("--no-bias", action="store_true", help="do not bias speech recognition towards the corpus")
     parser.add_argument("--save-audio", type=Path, dest="save_audio_dir", metavar="DIR", help="write each spoken answer as a WAV")
+    parser.add_argument("--tts", dest="tts_engine", choices=TTS_ENGINES, help="speech output (piper needs the [voice-test] extra)")
     parser.add_argument("--tts-voice", dest="tts_voice", help="text-to-speech voice id or name")
     parser.add_argument("--rate", type=int, dest="tts_rate", help="speech rate, words per minute")
     parser.add_argument("--volume", type=float, dest="tts_volume", help="speech volume, 0.0 to 1.0")
@@ -76,7 +77,7 @@ def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
 def _settings(args: argparse.Namespace) -> Settings:
     names = (
         "home", "corpus_dir", "index_dir", "embedding_model", "retriever", "stt_engine", "save_audio_dir",
-        "tts_voice", "tts_rate", "tts_volume", "wake_phrase", "max_passage_chars",
+        "tts_engine", "tts_voice", "tts_rate", "tts_volume", "wake_phrase", "max_passage_chars",
     )
     overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     if getattr(args, "no_bias", False):
