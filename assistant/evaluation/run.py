@@ -104,7 +104,7 @@ class RunResult:
 
     suite_name: str
     retriever: str
-    mode: str  # "typed" or "voice"
+    mode: str  # "typed", or "voice-<test voice>" (voice-espeak, voice-piper)
     items: tuple[ItemResult, ...]
 
     @property
