@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from assistant.errors import DeviceUnavailable
 from assistant.voice.data import voice_data
@@ -31,18 +31,13 @@ _ESPEAK_TO_CMU: dict[str, str] = {
 _ESPEAK_SYMBOL = re.compile("|".join(re.escape(s) for s in sorted(_ESPEAK_TO_CMU, key=len, reverse=True)))
 _VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 
-# Words a question may use that are not names; never candidates for repair on their own.
-_COMMON_WORDS = frozenset(
-    """a an the and or but if of to in on at by for with from about as into over after before
-    what which who whom whose when where why how much many does do did is are was were be been
-    will would can could should shall may might must has have had not no yes it its it's this
-    that these those there their they them he she his her him i me my we our us you your
-    than then so very more most less some any all each other get gets got give say said tell
-    know think make made use used cost costs price sell sold buy deal partner partnership
-    company companies speaker speakers smart phone phones year years million billion dollars
-    number first second third one two three four five six seven eight nine ten hundred
-    thousand new old big small good great part plan plans work working with without""".split()
-)
+# How rare a word must be in general English (wordfreq's Zipf scale: 3 is once per million
+# words) before repair may treat it as a misheard name on its own. Whisper's mishearings of names
+# are mostly real words ("Nairobi", "my room", "people"), and those are left alone unless the
+# transcript is plainly about the corpus and the sound is a near match (_IN_CONTEXT_SCORE).
+_FOREIGN_ZIPF = 2.0
+_IN_CONTEXT_SCORE = 0.8
+_EVERYDAY_ZIPF = 4.4
 # Substituting within a group (voicing pairs, nasals, sibilants, lips) costs half: these are the
 # confusions a recogniser makes on an unfamiliar name.
 _NEAR_GROUPS = (
@@ -94,6 +89,16 @@ def _parse_espeak(line: str) -> tuple[str, ...]:
     return tuple(phones)
 
 
+def _english_frequency() -> Callable[[str], float]:
+    """wordfreq's Zipf frequency of an English word; without wordfreq every word counts as ordinary."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        _LOGGER.warning("wordfreq is not installed, so transcript repair is off: pip install wordfreq")
+        return lambda word: 99.0
+    return functools.lru_cache(maxsize=4096)(lambda word: zipf_frequency(word, "en"))
+
+
 @dataclass(frozen=True)
 class Repair:
     """One replacement: what was heard, what it became, and how alike they sound (0-1)."""
@@ -141,6 +146,13 @@ class TranscriptRepairer:
         self._prior = {t: 1.0 - rank / max(1, len(terms)) for rank, t in enumerate(terms)}
         self._known = {w.lower() for w in known_words} | {w.lower() for t in terms for w in t.split()}
         self._names = {t.lower() for t in terms}
+        self._english = _english_frequency()
+        # Words of corpus names that mark a transcript as being about the corpus ("Cortana",
+        # "Wang"), leaving out everyday words that names also use ("Apple", "Office").
+        self._context_words = {w for t in terms for w in t.lower().split() if self._english(w) < _EVERYDAY_ZIPF}
+        self._distinctive = {
+            t for t in terms if len(t) > 3 and not t.isupper() and all(w in self._context_words for w in t.lower().split())
+        }
         readings = espeak_phones(terms)
         # espeak's reading of a name is kept (synthesised test speech uses it), and the usual
         # human pronunciations from the data file are added beside it.
@@ -156,21 +168,35 @@ class TranscriptRepairer:
                 if len(variant) >= 3:
                     self._terms.append((term, variant))
 
-    def _is_known(self, word: str) -> bool:
+    def _in_corpus(self, word: str) -> bool:
         w = word.lower().replace("’", "'")
-        if w in self._known or w in _COMMON_WORDS:
-            return True
-        stems = {w.removesuffix("'s"), w.removesuffix("s"), w.removesuffix("es"), w.removesuffix("ed"),
+        stems = {w, w.removesuffix("'s"), w.removesuffix("s"), w.removesuffix("es"), w.removesuffix("ed"),
                  w.removesuffix("ing"), w + "s", w + "es", w + "ed"}
-        return any(s in self._known or s in _COMMON_WORDS for s in stems)
+        return any(s in self._known for s in stems)
+
+    def _kinds(self, words: list[str]) -> list[str]:
+        """Each word: "corpus" (the articles use it), "english" (ordinary English) or "foreign" (neither)."""
+        kinds = []
+        for word in words:
+            if self._in_corpus(word):
+                kinds.append("corpus")
+            elif self._english(word.lower().replace("’", "'")) >= _FOREIGN_ZIPF:
+                kinds.append("english")
+            else:
+                kinds.append("foreign")
+        return kinds
 
     def find(self, text: str) -> list[tuple[int, int, Repair]]:
         """Non-overlapping (start, end, Repair) character spans worth replacing, left to right."""
         words = list(_WORD.finditer(text))
-        unknown = [not self._is_known(m.group()) for m in words]
-        # A span must hold a word foreign to the corpus, must not already hold a name, and may
-        # only reach past unknown words into short function words ("my room" for "Xiaomi"):
-        # "will my robot" must not become "Microsoft".
+        kinds = self._kinds([m.group() for m in words])
+        # Ordinary English words the corpus never uses are suspects only in a transcript that
+        # names a corpus term: "Will my room put Cortana..." but never "Play music in my room".
+        named = [m.group().lower() in self._names for m in words]
+        in_context = any(m.group().lower() in self._context_words for m in words)
+        unknown = [k == "foreign" or (k == "english" and in_context) for k in kinds]
+        # A span must hold such a word, must not already hold a name, and may only reach past
+        # them into short function words: "will my robot" must not become "Microsoft".
         edge_ok = [u or len(m.group()) <= 3 for u, m in zip(unknown, words)]
         spans: list[tuple[int, int]] = [
             (i, j)
@@ -179,7 +205,7 @@ class TranscriptRepairer:
             if any(unknown[i:j])
             and edge_ok[i]
             and edge_ok[j - 1]
-            and not any(m.group().lower() in self._names for m in words[i:j])
+            and not any(named[i:j])
         ]
         if not spans or not self._terms:
             return []
@@ -187,7 +213,13 @@ class TranscriptRepairer:
         scored: list[tuple[float, int, int, str]] = []
         for (i, j), heard in zip(spans, phones):
             best_term, best = "", 0.0
+            # Without a foreign word the span is ordinary English: it may only become a
+            # distinctive name ("my room" -> Xiaomi), never an everyday word or an acronym
+            # ("take" is not "Tech", "CEO say" is not "CES"), and only on a near-identical sound.
+            ordinary = "foreign" not in kinds[i:j]
             for term, variant in self._terms:
+                if ordinary and term not in self._distinctive:
+                    continue
                 if abs(len(variant) - len(heard)) > max(2, len(variant) // 2):
                     continue
                 score = phone_similarity(heard, variant)
@@ -198,7 +230,8 @@ class TranscriptRepairer:
                 if score > best:
                     best_term, best = term, score
             _LOGGER.debug("span %r best %r %.2f", " ".join(m.group() for m in words[i:j]), best_term, best)
-            if best >= self.threshold:
+            needed = max(self.threshold, _IN_CONTEXT_SCORE) if ordinary else self.threshold
+            if best >= needed:
                 scored.append((best, i, j, best_term))
         chosen: list[tuple[int, int, Repair]] = []
         taken: set[int] = set()

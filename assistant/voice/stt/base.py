@@ -82,11 +82,26 @@ def rank_vocabulary(vocabulary: Iterable[str], corpus_text: str = "") -> list[st
     return sorted(terms, key=lambda t: -counts[t])
 
 
+def name_phrases(vocabulary: Iterable[str], corpus_text: str) -> list[str]:
+    """Two corpus names the articles write side by side ("Harry Shum", "Harman Kardon"), most frequent first.
+
+    Derived from the corpus at run time, so imported articles bring their own full names.
+    """
+    names = {v for v in vocabulary if v and " " not in v}
+    counts: dict[str, int] = {}
+    for first, second in re.findall(r"\b([A-Z][\w]+)\s+(?=([A-Z][\w]+)\b)", corpus_text):
+        if first in names and second in names:
+            counts[f"{first} {second}"] = counts.get(f"{first} {second}", 0) + 1
+    return sorted(counts, key=lambda p: -counts[p])
+
+
 def make_repairer(vocabulary: list[str], corpus_text: str) -> "TranscriptRepairer | None":
-    """The corpus repairer, or None when there is no vocabulary to repair towards."""
+    """The corpus repairer (names and the full names they form), or None when there is no vocabulary."""
     from assistant.voice.repair import TranscriptRepairer
 
-    return TranscriptRepairer(vocabulary, corpus_words(corpus_text)) if vocabulary else None
+    if not vocabulary:
+        return None
+    return TranscriptRepairer(list(vocabulary) + name_phrases(vocabulary, corpus_text), corpus_words(corpus_text))
 
 
 # -- words as a recogniser says them --------------------------------------------------------
