@@ -17,7 +17,7 @@ sys.path[:0] = [str(ROOT)]
 # About 3.5 s as Piper says it: the "3-4 s question".
 LATENCY_QUESTION = "How many smartphones did Xiaomi sell in China in 2017?"
 ENGINES = ("whisper-tiny", "whisper-base")
-VOICES = ("espeak", "piper")
+VOICES = ("espeak", "piper")  # every engine hears the same WAVs; Piper's voice varies a little per synthesis
 
 
 def _compare_engines(assistant, settings, suite, rounds: int) -> None:
@@ -58,7 +58,9 @@ def _compare_engines(assistant, settings, suite, rounds: int) -> None:
                 repairs = _repair_summary(suite, {voice: heard})["test_voices"][voice]
                 print(f"{voice:7} {engine:13} {load:6.2f} {wer:6.3f} {repairs['wer_before_repair']:7.3f} "
                       f"{accuracy:7.3f} {accuracy - typed:+6.3f} {rtf:6.3f} {statistics.median(turns):6.3f}  "
-                      f"{repairs['repairs']} {repairs['helped']}/{repairs['hurt']}")
+                      f"{repairs['repairs']} {repairs['helped']}/{repairs['hurt']}", flush=True)
+                for example in repairs["hurt_examples"]:
+                    print(f"    hurt: {example}")
     print("turn s: end of capture -> answer text (STT + answer), median; bars: WER <= 0.08 piper, <= 0.15 espeak;"
           " spoken within 0.05 (piper) / 0.12 (espeak) of typed")
 

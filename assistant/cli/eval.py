@@ -180,6 +180,8 @@ def run_eval(
     for name, stats in evaluation.settings.get("test_voices", {}).items():
         console.print(f"{name} voice: WER {stats['wer_before_repair']} before repair; {stats['repairs']} repairs "
                       f"helped {stats['helped']}, hurt {stats['hurt']}, changed nothing {stats['neutral']}", markup=False)
+        for example in stats["hurt_examples"]:
+            console.print(f"  hurt: {example}", markup=False)
     if json_out is not None:
         from assistant.evaluation.report import write_json
 
@@ -311,6 +313,7 @@ def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str,
     summary: dict[str, Any] = {}
     for test_voice, transcripts in heard.items():
         helped = hurt = neutral = repairs = 0
+        hurt_examples: list[str] = []
         for item_id, t in transcripts.items():
             if not t.repairs:
                 continue
@@ -318,10 +321,12 @@ def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str,
             before = word_error_rate([questions[item_id]], [t.raw_text]) or 0.0
             after = word_error_rate([questions[item_id]], [t.text]) or 0.0
             helped, hurt, neutral = helped + (after < before), hurt + (after > before), neutral + (after == before)
+            if after > before:
+                hurt_examples.append(f"{t.raw_text!r} -> {t.text!r}")
         ids = list(transcripts)
         wer = word_error_rate([questions[i] for i in ids], [transcripts[i].raw_text for i in ids])
         summary[test_voice] = {"wer_before_repair": round(wer or 0.0, 3), "repairs": repairs,
-                               "helped": helped, "hurt": hurt, "neutral": neutral}
+                               "helped": helped, "hurt": hurt, "neutral": neutral, "hurt_examples": hurt_examples}
     return {"test_voices": summary}
 
 
