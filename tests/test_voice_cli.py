@@ -55,3 +55,13 @@ def test_speak_without_sound_device_is_one_line(capsys, tmp_path):
     assert err.count("\n") <= 1 and "Traceback" not in err
     saved = list(tmp_path.glob("*.wav"))
     assert len(saved) == 1 and saved[0].stat().st_size > 10_000  # the spoken answer was still written
+
+
+def test_bad_audio_input_exits_2_naming_the_problem(tmp_path, capsys):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF not really audio")
+    code, out = run(["ask", "--audio-file", str(folder), "--audio-file", str(junk)])
+    err = capsys.readouterr().err
+    assert code == 2 and "is a directory" in err and "junk.wav" in err and "Traceback" not in err

@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Protocol
 
 from assistant.errors import BadQuestion, DeviceUnavailable, HeardNothing, ModelUnavailable
+from assistant.voice.vad import FRAME
 
 if TYPE_CHECKING:  # numpy and the audio libraries are imported lazily so `assistant --help` stays instant
     import numpy as np
 
+    from assistant.voice.vad import SileroVAD
+
 _LOGGER = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000  # what the recognisers and the VAD want; asking the device for it avoids resampling
-FRAME = 512  # 32 ms: Silero VAD's frame at 16 kHz
 NO_MICROPHONE = "No microphone found ({why}). Connect one or use typed questions."
 _MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or a cough
 _PRE_ROLL_SECONDS = 0.3  # audio kept from before the VAD fired, so the first consonant is not cut
@@ -235,58 +237,7 @@ def audio_file(path: str | Path, realtime: bool = False) -> Iterator[FileSource]
 SourceFactory = Callable[[], ContextManager[AudioSource]]
 
 
-# -- voice activity -------------------------------------------------------------------------
-
-
-def _silero_path() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("faster_whisper")  # find the asset without importing ctranslate2
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable("Silero VAD ships with faster-whisper, which is not installed: pip install faster-whisper.")
-    path = Path(next(iter(spec.submodule_search_locations))) / "assets" / "silero_vad_v6.onnx"
-    if not path.is_file():
-        raise ModelUnavailable(f"Silero VAD model missing at {path}. Reinstall faster-whisper.")
-    return path
-
-
-class SileroVAD:
-    """Silero VAD v6 (the ONNX file bundled with faster-whisper), fed one 32 ms frame at a time."""
-
-    _CONTEXT = 64  # samples of the previous frame the model sees at 16 kHz
-
-    def __init__(self) -> None:
-        import numpy as np
-        import onnxruntime
-
-        if hasattr(onnxruntime, "disable_telemetry_events"):
-            onnxruntime.disable_telemetry_events()
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = options.intra_op_num_threads = 1
-        options.log_severity_level = 4
-        self._session = onnxruntime.InferenceSession(
-            str(_silero_path()), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-        self._np = np
-        self.reset()
-
-    def reset(self) -> None:
-        np = self._np
-        self._h = np.zeros((1, 1, 128), dtype=np.float32)
-        self._c = np.zeros((1, 1, 128), dtype=np.float32)
-        self._context = np.zeros((1, self._CONTEXT), dtype=np.float32)
-
-    def __call__(self, frame: "np.ndarray") -> float:
-        """Probability that this 512-sample frame is speech."""
-        np = self._np
-        frame = frame.reshape(1, -1)
-        if frame.shape[1] < FRAME:
-            frame = np.pad(frame, ((0, 0), (0, FRAME - frame.shape[1])))
-        out, self._h, self._c = self._session.run(
-            None, {"input": np.concatenate([self._context, frame], axis=1), "h": self._h, "c": self._c}
-        )
-        self._context = frame[:, -self._CONTEXT :]
-        return float(np.ravel(out)[0])
+# -- end of speech --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -318,7 +269,7 @@ class Listener:
         phrase_time_limit: float = 12.0,
         end_silence: float = 0.35,
         threshold: float = 0.5,
-        vad: SileroVAD | None = None,
+        vad: "SileroVAD | None" = None,
     ) -> None:
         if not 0.1 <= end_silence <= 2.0:
             raise BadQuestion(f"End-of-speech pause {end_silence} s is out of range: use 0.1 to 2.0 seconds.")
@@ -338,8 +289,10 @@ class Listener:
         )
 
     @property
-    def vad(self) -> SileroVAD:
+    def vad(self) -> "SileroVAD":
         if self._vad is None:
+            from assistant.voice.vad import SileroVAD
+
             try:
                 self._vad = SileroVAD()
             except ImportError:
