@@ -100,7 +100,7 @@ def _fixed_pause_capture(samples):
     """The old listening: SpeechRecognition's energy threshold and 0.8 s pause, on a paced stream."""
     import speech_recognition as sr
 
-    from assistant.voice.audio import SAMPLE_RATE, FileSource, to_samples
+    from assistant.voice.audio import FileSource, to_samples
 
     source = FileSource(samples, realtime=True)
 

@@ -117,7 +117,7 @@ def test_other_pcm_widths_rates_and_channels_are_read_whole(tmp_path, width, rat
     """8-bit unsigned, 24- and 32-bit, stereo and other rates: converted, and every second read."""
     import subprocess
 
-    from assistant.voice.audio import audio_seconds, listen_file, read_audio, Listener
+    from assistant.voice.audio import Listener, audio_seconds, listen_file, read_audio
 
     clean = synthesize("How much does the Invoke cost?", tmp_path / "clean.wav")
     path = tmp_path / f"q{width}.wav"

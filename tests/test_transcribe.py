@@ -95,7 +95,7 @@ def test_transcribe_accepts_a_path(tmp_path, corpus):
 
 
 def test_repair_reaches_names_and_leaves_english_alone(corpus):
-    from assistant.voice.stt import corpus_words, rank_vocabulary
+    from assistant.voice.stt import rank_vocabulary
     from assistant.voice.stt.base import make_repairer
 
     vocabulary, text = corpus
