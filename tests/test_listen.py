@@ -157,3 +157,43 @@ def test_endpointing_ends_a_phrase_about_a_third_of_a_second_after_speech(tmp_pa
         endpoint = listener.last_endpoint
         assert endpoint is not None and 0.3 <= endpoint.lag_seconds <= 0.5
         assert source.position < len(source.samples) - 2 * 16000  # it did not read on to the end
+
+
+class _Counting:
+    """A stand-in engine (this tests the listener's timing, not recognition): reports what it was given."""
+
+    name = "counting"
+
+    def __init__(self):
+        self.lengths = []
+
+    def transcribe(self, audio):
+        from assistant.voice.stt import Transcript
+
+        self.lengths.append(len(audio))
+        return Transcript(str(len(audio)), self.name, 0.0, len(audio) / 16000)
+
+
+def test_transcription_starts_at_the_pause_and_is_reused(tmp_path):
+    import subprocess
+
+    from assistant.voice.audio import Listener, audio_file
+    from assistant.voice.loop import EarlyTranscriber
+
+    first = synthesize("How much does the Invoke cost?", tmp_path / "a.wav")
+    second = synthesize("And the Mi AI speaker?", tmp_path / "b.wav")
+    # Back to back, espeak's own lead-out and lead-in make a breath shorter than the 0.35 s end of
+    # speech: one question with a pause inside, then silence.
+    joined = tmp_path / "joined.wav"
+    subprocess.run(["sox", str(first), str(second), str(joined), "pad", "0.3", "2"], check=True, timeout=30)
+    engine = _Counting()
+    early = EarlyTranscriber(engine, Listener(end_silence=0.35))
+    with audio_file(joined) as source:
+        audio = early.listen(source)
+    transcript = early.transcribe(audio)
+    endpoint = early.listener.last_endpoint
+    # Any guess made at the breath was dropped; the one made when the question ended was used as is.
+    assert int(transcript.text) == endpoint.paused_samples and endpoint.paused_samples < len(audio)
+    assert engine.lengths[-1] == endpoint.paused_samples and engine.lengths.count(endpoint.paused_samples) == 1
+    assert int(transcript.text) > 16000 * 3, engine.lengths  # both halves of the question
+    assert len(engine.lengths) >= 2  # a guess was made at the breath, then dropped

@@ -84,6 +84,8 @@ class EarlyTranscriber:
         endpoint = self.listener.last_endpoint
         if pending is not None and endpoint is not None and endpoint.paused_samples == pending[0]:
             return pending[1].result()
+        if self._pool is not None:  # behind any stale guess still running: engines are not thread-safe
+            return self._pool.submit(self.transcriber.transcribe, audio).result()
         return self.transcriber.transcribe(audio)
 
     def listen(self, source: Any) -> Any:
