@@ -144,7 +144,10 @@ class TranscriptRepairer:
         # Vocabulary comes most frequent first; that order is a prior, as in any recogniser.
         terms = list(dict.fromkeys(t.strip() for t in vocabulary if t and t.strip()))
         self._prior = {t: 1.0 - rank / max(1, len(terms)) for rank, t in enumerate(terms)}
+        # Known: the corpus's words, its names, and the names the data file says how to pronounce
+        # (the articles write "Harry Shun"; people say "Shum").
         self._known = {w.lower() for w in known_words} | {w.lower() for t in terms for w in t.split()}
+        self._known |= set(voice_data().name_phones)
         self._names = {t.lower() for t in terms}
         self._english = _english_frequency()
         # Words of corpus names that mark a transcript as being about the corpus ("Cortana",
