@@ -115,20 +115,27 @@ class WhisperTranscriber:
             from faster_whisper import WhisperModel
         except ImportError:
             raise ModelUnavailable("faster-whisper is not installed: pip install faster-whisper.") from None
+        from concurrent.futures import ThreadPoolExecutor
+
         path = whisper_model_path(model, cache_dir)
-        try:
-            self._model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
-        except Exception as exc:  # ctranslate2 and the hub raise many kinds; all mean "no model here"
-            raise ModelUnavailable(
-                f"Cannot load whisper model {model!r} ({exc}). Use `--stt pocketsphinx` or point "
-                "DEAL_ASSISTANT_WHISPER_MODEL at a CTranslate2 model folder."
-            ) from None
-        self.model = model
         vocabulary = rank_vocabulary(vocabulary, corpus_text)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The repairer (espeak readings of every name, the English word list) takes about as
+            # long as the model; ctranslate2 loads without the GIL, so the two overlap.
+            wanted = bias if repair is None else repair
+            repairer = pool.submit(make_repairer, vocabulary, corpus_text) if wanted else None
+            try:
+                self._model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+            except Exception as exc:  # ctranslate2 and the hub raise many kinds; all mean "no model here"
+                raise ModelUnavailable(
+                    f"Cannot load whisper model {model!r} ({exc}). Use `--stt pocketsphinx` or point "
+                    "DEAL_ASSISTANT_WHISPER_MODEL at a CTranslate2 model folder."
+                ) from None
+            self.repairer = repairer.result() if repairer is not None else None
+        self.model = model
         self.beam_size = beam_size
         self.prompt = whisper_prompt(vocabulary) if bias else None
         self.hotwords = ", ".join(list(dict.fromkeys(vocabulary))[:_PROMPT_TERMS]) if bias and hotwords else None
-        self.repairer = make_repairer(vocabulary, corpus_text) if (bias if repair is None else repair) else None
 
     def _decode(self, samples: Any) -> str:
         segments, _info = self._model.transcribe(
