@@ -57,7 +57,7 @@ class Settings:
     save_audio_dir: Path | None = None
     # Voice, added with issue 11 (carry over as one block): speech output engine, end of speech.
     tts_engine: str = "pyttsx3"  # or "piper" (the [voice-test] extra); see assistant.voice.TTS_ENGINES
-    end_silence: float = 0.35  # seconds of non-speech after speech (Silero VAD) that end a question
+    end_silence: float = 0.3  # seconds of non-speech after speech (Silero VAD) that end a question
 
     @property
     def corpus_path(self) -> Path:

@@ -25,7 +25,7 @@ SAMPLE_RATE = 16000  # what the recognisers and the VAD want; asking the device 
 NO_MICROPHONE = "No microphone found ({why}). Connect one or use typed questions."
 _MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or a cough
 _PRE_ROLL_SECONDS = 0.3  # audio kept from before the VAD fired, so the first consonant is not cut
-_PAUSE_SECONDS = 0.1  # non-speech after which transcription may start early (see Listener.listen)
+_PAUSE_SECONDS = 0.06  # non-speech after which transcription may start early (see Listener.listen)
 _READABLE = "Pass a WAV, FLAC or AIFF file"
 
 AudioInput = Any  # float32 16 kHz samples, a path to an audio file, or sr.AudioData
@@ -267,7 +267,7 @@ class Listener:
         self,
         timeout: float = 6.0,
         phrase_time_limit: float = 12.0,
-        end_silence: float = 0.35,
+        end_silence: float = 0.3,
         threshold: float = 0.5,
         vad: "SileroVAD | None" = None,
     ) -> None:
@@ -285,7 +285,7 @@ class Listener:
         return cls(
             timeout=settings.listen_timeout,
             phrase_time_limit=settings.phrase_time_limit,
-            end_silence=getattr(settings, "end_silence", 0.35),
+            end_silence=getattr(settings, "end_silence", 0.3),
         )
 
     @property
