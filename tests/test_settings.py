@@ -43,7 +43,7 @@ def test_settings_are_frozen():
     [
         ("DEAL_ASSISTANT_RETRIEVER", "foo", ["DEAL_ASSISTANT_RETRIEVER='foo'", "hybrid, dense, bm25"]),
         ("DEAL_ASSISTANT_QUERY_ENCODER", "tflite", ["DEAL_ASSISTANT_QUERY_ENCODER", "onnx, sentence-transformers"]),
-        ("DEAL_ASSISTANT_STT_ENGINE", "kaldi", ["DEAL_ASSISTANT_STT_ENGINE", "faster-whisper, pocketsphinx"]),
+        ("DEAL_ASSISTANT_STT_ENGINE", "kaldi", ["DEAL_ASSISTANT_STT_ENGINE", "faster-whisper, whisper-tiny, whisper-base, pocketsphinx"]),
         ("DEAL_ASSISTANT_TOP_K", "many", ["DEAL_ASSISTANT_TOP_K='many'", "whole number"]),
         ("DEAL_ASSISTANT_MAX_PASSAGE_CHARS", "0", ["DEAL_ASSISTANT_MAX_PASSAGE_CHARS='0'", "at least 50"]),
         ("DEAL_ASSISTANT_STT_BIAS", "maybe", ["DEAL_ASSISTANT_STT_BIAS", "true or false"]),
@@ -63,7 +63,7 @@ def test_bad_variable_is_one_clear_line_before_any_work(monkeypatch, capsys, tmp
 
 
 def test_bad_choice_from_the_library_is_a_bad_setting():
-    with pytest.raises(BadSetting, match="faster-whisper, pocketsphinx") as caught:
+    with pytest.raises(BadSetting, match="faster-whisper, whisper-tiny, whisper-base, pocketsphinx") as caught:
         Settings(stt_engine="kaldi")
     assert caught.value.exit_code == 2
 

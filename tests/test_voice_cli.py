@@ -35,7 +35,7 @@ def test_missing_audio_file_is_named_and_the_others_still_answered(tmp_path, cap
     good = synthesize("How much does the Invoke cost?", tmp_path / "good.wav")
     code, out = run(["ask", "--audio-file", str(tmp_path / "missing.wav"), "--audio-file", str(good)])
     err = capsys.readouterr().err
-    assert code == 1 and "missing.wav" in err and "Traceback" not in err
+    assert code == 2 and "missing.wav" in err and "Traceback" not in err
     assert "$150" in out
 
 
@@ -55,3 +55,13 @@ def test_speak_without_sound_device_is_one_line(capsys, tmp_path):
     assert err.count("\n") <= 1 and "Traceback" not in err
     saved = list(tmp_path.glob("*.wav"))
     assert len(saved) == 1 and saved[0].stat().st_size > 10_000  # the spoken answer was still written
+
+
+def test_bad_audio_input_exits_2_naming_the_problem(tmp_path, capsys):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF not really audio")
+    code, out = run(["ask", "--audio-file", str(folder), "--audio-file", str(junk)])
+    err = capsys.readouterr().err
+    assert code == 2 and "is a directory" in err and "junk.wav" in err and "Traceback" not in err

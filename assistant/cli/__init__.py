@@ -16,6 +16,7 @@ from assistant.reading import READERS
 
 if TYPE_CHECKING:  # pydantic-settings loads in ~0.2 s: only once a command runs, never for --help
     from assistant.config import Settings
+from assistant.voice import STT_ENGINES, TTS_ENGINES
 
 _LOGGER = logging.getLogger("assistant")
 
@@ -76,9 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stt", dest="stt_engine", choices=("faster-whisper", "pocketsphinx"), help="speech-to-text engine")
+    parser.add_argument("--stt", dest="stt_engine", choices=STT_ENGINES, help="speech-to-text engine")
     parser.add_argument("--no-bias", action="store_true", help="do not bias speech recognition towards the corpus")
     parser.add_argument("--save-audio", type=Path, dest="save_audio_dir", metavar="DIR", help="write each spoken answer as a WAV")
+    parser.add_argument("--tts", dest="tts_engine", choices=TTS_ENGINES, help="speech output (piper needs the [voice-test] extra)")
     parser.add_argument("--tts-voice", dest="tts_voice", help="text-to-speech voice id or name")
     parser.add_argument("--rate", type=int, dest="tts_rate", help="speech rate, words per minute")
     parser.add_argument("--volume", type=float, dest="tts_volume", help="speech volume, 0.0 to 1.0")
@@ -87,7 +89,7 @@ def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
 # Setting -> the flag that sets it, so a bad value is reported as the user typed it.
 _FLAGS = {
     "home": "--home", "corpus_dir": "--corpus", "index_dir": "--index", "embedding_model": "--model",
-    "retriever": "--retriever", "reader": "--reader", "stt_engine": "--stt", "save_audio_dir": "--save-audio",
+    "retriever": "--retriever", "reader": "--reader", "stt_engine": "--stt", "tts_engine": "--tts", "save_audio_dir": "--save-audio",
     "tts_voice": "--tts-voice", "tts_rate": "--rate", "tts_volume": "--volume", "wake_phrase": "--wake-phrase",
     "max_passage_chars": "--max-passage-chars",
 }

@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import TextIO
 
-from assistant.cli.codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from assistant.cli.codes import EXIT_OK, EXIT_USAGE
 from assistant.cli.lines import check_text, numbered_lines, printable
 from assistant.config import Settings
 from assistant.errors import BadQuestion
@@ -102,7 +102,7 @@ def _speaker(settings: Settings):
 
 
 def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, speak: bool) -> int:
-    """One answer per recorded question, in order; a file that fails is named and skipped."""
+    """One answer per recorded question, in order; a file that fails is named and skipped (exit 2: bad input)."""
     from assistant.cli.render import answer_json, answer_text
     from assistant.errors import HeardNothing
     from assistant.pipeline import Assistant
@@ -131,4 +131,4 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
         stdout.flush()
         if say is not None:
             say(answer.spoken)
-    return EXIT_ERROR if failures else EXIT_OK
+    return EXIT_USAGE if failures else EXIT_OK

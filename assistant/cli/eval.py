@@ -22,6 +22,7 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
 from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
+from assistant.voice import STT_ENGINES, TEST_VOICES
 
 if TYPE_CHECKING:  # settings load pydantic; `assistant --help` builds this parser and must stay instant
     from assistant.config import Settings
@@ -39,6 +40,7 @@ _OPTIONS = {
     "eval_reader": "reader",
     "eval_voice": "voice",
     "eval_stt_engine": "stt_engine",
+    "eval_test_voice": "test_voices",
     "eval_json_out": "json_out",
     "eval_report": "report",
     "eval_fail_under": "fail_under",
@@ -82,8 +84,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "transcript; adds word error rate and voice accuracy",
     )
     parser.add_argument(
-        "--stt", dest="eval_stt_engine", choices=("faster-whisper", "pocketsphinx"),
+        "--stt", dest="eval_stt_engine", choices=STT_ENGINES,
         help="speech-to-text engine for --voice (default: the configured one)",
+    )
+    parser.add_argument(
+        "--test-voice", dest="eval_test_voice", action="append", choices=(*TEST_VOICES, "all"),
+        help="with --voice: the synthetic speaker of the questions (repeatable; 'all' for every one; default espeak)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
                         help="write every answer and metric as JSON")
@@ -153,6 +159,7 @@ def run_eval(
     reader: str | None = None,
     voice: bool = False,
     stt_engine: str | None = None,
+    test_voices: Sequence[str] | None = None,
     json_out: str | Path | None = None,
     report: str | Path | None = None,
     fail_under: Iterable[Threshold | str] = (),
@@ -186,11 +193,17 @@ def run_eval(
 
     readers = list(READERS) if reader == "all" else [reader or settings.reader]
 
+    voices = list(TEST_VOICES) if "all" in (test_voices or ()) else list(dict.fromkeys(test_voices or ("espeak",)))
     evaluation = evaluate(
         loaded, settings, retrievers=retrievers, readers=readers, voice=voice, thresholds=thresholds,
-        load_assistant=load_assistant, show_progress=progress,
+        load_assistant=load_assistant, show_progress=progress, test_voices=voices,
     )
     console.print(render(evaluation, items=items))
+    for name, stats in evaluation.settings.get("test_voices", {}).items():
+        console.print(f"{name} voice: WER {stats['wer_before_repair']} before repair; {stats['repairs']} repairs "
+                      f"helped {stats['helped']}, hurt {stats['hurt']}, changed nothing {stats['neutral']}", markup=False)
+        for example in stats["hurt_examples"] if items else ():
+            console.print(f"  hurt: {example}", markup=False)
     if json_out is not None:
         from assistant.evaluation.report import write_json
 
@@ -247,8 +260,10 @@ def evaluate(
     thresholds: Sequence[Threshold] = (),
     load_assistant: Callable[[Settings], AssistantLike] = _load_assistant,
     show_progress: bool = True,
+    test_voices: Sequence[str] = ("espeak",),
 ) -> Evaluation:
-    """Run `suite` with each reader and retriever (typed, and by voice if asked), summarise, check the gates."""
+    """Run `suite` with each reader and retriever (typed, and by each test voice if asked), summarise,
+    check the gates."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -262,23 +277,27 @@ def evaluate(
     n = len(suite.items)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not show_progress, transient=False) as bar:
-        heard: dict[str, str] | None = None
+        heard: dict[str, dict[str, Any]] = {}  # test voice -> item id -> Transcript
         readers = list(readers) or [settings.reader]
         for reader, name in [(reader, name) for reader in readers for name in retrievers]:
             shown_reader = reader if len(readers) > 1 else None
             assistant = load_assistant(settings.replace(retriever=name, reader=reader))
-            if voice and heard is None:
-                task = bar.add_task("speaking + transcribing", total=n)
-                heard = transcribe_suite(suite, settings, assistant, lambda _id, task=task: bar.advance(task))
-            for mode in ("typed", "voice") if voice else ("typed",):
+            for test_voice in test_voices if voice else ():
+                if test_voice not in heard:
+                    task = bar.add_task(f"{test_voice}: speaking + transcribing", total=n)
+                    heard[test_voice] = transcribe_suite(
+                        suite, settings, assistant, lambda _id, task=task: bar.advance(task), test_voice=test_voice
+                    )
+            modes = ["typed"] + [f"voice-{v}" for v in heard]
+            for mode in modes:
                 task = bar.add_task("/".join(p for p in (shown_reader, name, mode) if p), total=n)
 
                 def advance(_result: ItemResult, task: Any = task) -> None:
                     bar.advance(task)
 
+                asked = {i: t.text for i, t in heard[mode[6:]].items()} if mode != "typed" else None
                 runs.append(run_suite(
-                    suite, assistant, retriever=name, mode=mode, reader=shown_reader,
-                    asked=heard if mode == "voice" else None, progress=advance,
+                    suite, assistant, retriever=name, mode=mode, reader=shown_reader, asked=asked, progress=advance,
                 ))
     metrics = [summarise(run) for run in runs]
     primary_retriever = settings.retriever if settings.retriever in retrievers else retrievers[-1]
@@ -289,7 +308,7 @@ def evaluate(
     )
     voice_metrics: Metrics | None = next(
         (m for r, m in zip(runs, metrics)
-         if r.retriever == primary_retriever and r.mode == "voice" and r.reader == primary_reader), None
+         if r.retriever == primary_retriever and r.mode.startswith("voice") and r.reader == primary_reader), None
     )
     failures = check_thresholds(metrics[primary], thresholds, voice=voice_metrics)
     return Evaluation(
@@ -299,37 +318,76 @@ def evaluate(
         primary=primary,
         thresholds=tuple(thresholds),
         failures=tuple(failures),
-        settings=_settings_summary(settings, voice),
+        settings={**_settings_summary(settings, voice), **_repair_summary(suite, heard)},
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
 
 def transcribe_suite(
-    suite: Suite, settings: Settings, assistant: AssistantLike, advance: Callable[[str], None] | None = None
-) -> dict[str, str]:
-    """Speak every question to a WAV with the TTS, transcribe it with the STT engine: {item id: transcript}.
+    suite: Suite,
+    settings: Settings,
+    assistant: AssistantLike,
+    advance: Callable[[str], None] | None = None,
+    test_voice: str = "espeak",
+) -> dict[str, Any]:
+    """Speak every question to a WAV with a test voice, transcribe it with the STT engine: {item id: Transcript}.
 
     The only place evaluation touches the voice layer, so typed runs never import it. WAVs go to
-    `<save_audio_dir>/eval/` when `settings.save_audio_dir` is set, else to a temporary folder.
+    `<save_audio_dir>/eval/<voice>/` when `settings.save_audio_dir` is set, else to a temporary folder.
     """
     import tempfile
 
     from assistant.voice.stt import make_transcriber
-    from assistant.voice.tts import Pyttsx3Speaker
 
-    speaker = Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
+    speaker = _test_speaker(settings, test_voice)
     transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), getattr(assistant, "corpus_text", ""))
-    heard: dict[str, str] = {}
+    heard: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="deal-assistant-eval-") as scratch:
-        folder = settings.save_audio_dir / "eval" if settings.save_audio_dir else Path(scratch)
+        folder = settings.save_audio_dir / "eval" / test_voice if settings.save_audio_dir else Path(scratch)
         for item in suite.items:
             wav = _synthesize(speaker, item.question, folder / f"{item.id}.wav")
             transcript = transcriber.transcribe(wav)
-            heard[item.id] = transcript.text
+            heard[item.id] = transcript
             _LOGGER.info("%s: said %r, heard %r", item.id, item.question, transcript.text)
             if advance is not None:
                 advance(item.id)
     return heard
+
+
+def _test_speaker(settings: Settings, test_voice: str) -> Any:
+    """The synthetic speaker of the questions: espeak-ng (through pyttsx3) or Piper's natural voice."""
+    from assistant.voice.tts import PiperSpeaker, Pyttsx3Speaker
+
+    if test_voice == "piper":
+        return PiperSpeaker(play=False)
+    return Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
+
+
+def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per test voice: WER before repair, and how many repaired transcripts got closer to the question or further."""
+    from assistant.evaluation.metrics import word_error_rate
+
+    if not heard:
+        return {}
+    questions = {item.id: item.question for item in suite.items}
+    summary: dict[str, Any] = {}
+    for test_voice, transcripts in heard.items():
+        helped = hurt = neutral = repairs = 0
+        hurt_examples: list[str] = []
+        for item_id, t in transcripts.items():
+            if not t.repairs:
+                continue
+            repairs += len(t.repairs)
+            before = word_error_rate([questions[item_id]], [t.raw_text]) or 0.0
+            after = word_error_rate([questions[item_id]], [t.text]) or 0.0
+            helped, hurt, neutral = helped + (after < before), hurt + (after > before), neutral + (after == before)
+            if after > before:
+                hurt_examples.append(f"{t.raw_text!r} -> {t.text!r}")
+        ids = list(transcripts)
+        wer = word_error_rate([questions[i] for i in ids], [transcripts[i].raw_text for i in ids])
+        summary[test_voice] = {"wer_before_repair": round(wer or 0.0, 3), "repairs": repairs,
+                               "helped": helped, "hurt": hurt, "neutral": neutral, "hurt_examples": hurt_examples}
+    return {"test_voices": summary}
 
 
 def _synthesize(speaker: Any, text: str, path: Path, attempts: int = 2) -> Path:

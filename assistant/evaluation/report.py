@@ -90,7 +90,7 @@ def _wrong_runs(evaluation: Evaluation) -> list[RunResult]:
     """The primary run and any voice run with the same retriever: the ones whose misses we list."""
     primary = evaluation.runs[evaluation.primary]
     return [primary] + [
-        r for r in evaluation.runs if r is not primary and r.retriever == primary.retriever and r.mode == "voice"
+        r for r in evaluation.runs if r is not primary and r.retriever == primary.retriever and r.mode.startswith("voice")
     ]
 
 

@@ -110,7 +110,7 @@ class RunResult:
 
     suite_name: str
     retriever: str
-    mode: str  # "typed" or "voice"
+    mode: str  # "typed", or "voice-<test voice>" (voice-espeak, voice-piper)
     items: tuple[ItemResult, ...]
     reader: str | None = None  # named in the label when readers are compared
 

