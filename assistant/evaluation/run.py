@@ -48,7 +48,7 @@ def judge(item: SuiteItem, answer: Answer) -> Judgement:
     if item.abstain:
         return Judgement(right=answer.abstained, supported=None, source_rank=rank)
     # Recall before reading: could the reader have found it among the retrieved passages?
-    retrieved = [straighten(text) for text in getattr(answer, "retrieved", ())]
+    retrieved = [straighten(text) for text in answer.retrieved]
     evidence = next((k for k in range(1, len(retrieved) + 1) if _supported(item, retrieved[:k])), None)
     if answer.abstained:
         return Judgement(right=False, supported=None, source_rank=rank, evidence_rank=evidence)
@@ -176,13 +176,12 @@ def _item_result(
 ) -> ItemResult:
     if answer is None:
         judgement = Judgement(right=False, supported=None, source_rank=None)
-        answer_text, abstained, cited, resolved = "", False, (), None
+        answer_text, abstained, cited, resolved, check = "", False, (), None, None
     else:
         judgement = judge(item, answer)
         answer_text, abstained = answer.text, answer.abstained
         cited = tuple(c.article_id for c in sorted(answer.citations, key=lambda c: c.n))
-        resolved = answer.resolved_question
-    check = getattr(answer, "abstention_check", None) if answer is not None else None
+        resolved, check = answer.resolved_question, answer.abstention_check
     return ItemResult(
         id=item.id,
         question=item.question,
