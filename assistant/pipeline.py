@@ -52,7 +52,9 @@ class Assistant:
         table = SentenceTable(lookup, self.lexicon)
         # Word-piece vectors of every sentence, when the index holds them, for late interaction.
         interaction = LateInteraction(index.sentence_tokens) if index.sentence_tokens is not None else None
-        self.reader = make_reader(settings.reader, lookup, table, self.lexicon, embedder, interaction)
+        self.reader = make_reader(
+            settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words
+        )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
 
     @classmethod

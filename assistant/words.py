@@ -23,6 +23,8 @@ class Words:
     title_words: frozenset[str]
     idioms: tuple[tuple[re.Pattern[str], str], ...]
     wrappers: tuple[re.Pattern[str], ...]
+    broad_questions: tuple[re.Pattern[str], ...]
+    story_words: frozenset[str]
     place_words: frozenset[str]
     value_stems: frozenset[str]
 
@@ -45,6 +47,7 @@ def words() -> Words:
         groups = tuple(tuple(str(w).lower() for w in group) for group in data["equivalents"])
         idioms = tuple((re.compile(i["pattern"], re.I), i["plainly"]) for i in data["idioms"])
         wrappers = tuple(re.compile(w, re.I) for w in data["wrappers"])
+        broad = tuple(re.compile(w, re.I) for w in data["broad_questions"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise AssistantError(f"{DATA_FILE}: cannot read the word lists ({exc}); restore it from git.") from None
     return Words(
@@ -55,6 +58,8 @@ def words() -> Words:
         title_words=_words(data.get("title_words"), "title_words"),
         idioms=idioms,
         wrappers=wrappers,
+        broad_questions=broad,
+        story_words=_words(data.get("story_words"), "story_words"),
         place_words=_words(data.get("place_words"), "place_words"),
         value_stems=_words(data.get("value_stems"), "value_stems"),
     )

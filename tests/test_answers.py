@@ -169,3 +169,13 @@ def test_json_shape(assistant):
     citation = record["citations"][0]
     assert set(citation) == {"n", "article_id", "title", "passage", "start", "end", "score"}
     assert record["timings_ms"]["total"] > 0
+
+
+def test_a_broad_question_gets_a_lead_that_says_what_the_story_is(assistant):
+    answer = assistant.ask("Summarise the partnership between Microsoft and Xiaomi for me")
+    assert not answer.abstained
+    text = answer.text.lower()
+    assert "partnership" in text and ("cloud" in text or "artificial intelligence" in text)
+    # Every sentence is verbatim in its first citation's passage.
+    cited = {c.n: c.passage for c in answer.citations}
+    assert all(s.text in cited[s.citations[0]] for s in answer.sentences)

@@ -120,3 +120,19 @@ def test_whose_benefit_is_asked(question, party):
 def test_a_question_about_the_reporting_asks_for_the_article_date():
     assert analyse("On what date was it reported that they would expand?", LEXICON).about_publication
     assert not analyse("When did Microsoft test Windows 10 on Xiaomi phones?", LEXICON).about_publication
+
+
+@pytest.mark.parametrize(
+    "question, broad",
+    [
+        ("Summarise the deal for me", True),
+        ("What is this partnership about?", True),
+        ("What's going on between Microsoft and Xiaomi?", True),
+        ("the Xiaomi agreement", True),  # "tell me about …" taken off; Xiaomi is in every text here
+        ("What about the Mi AI speaker?", False),
+        ("How much does the Invoke cost?", False),
+        ("the Harman Kardon Invoke", False),  # a topic, but not the story as a whole
+    ],
+)
+def test_questions_about_the_whole_story_are_told_apart(question, broad):
+    assert analyse(question, LEXICON).broad is broad

@@ -10,12 +10,14 @@ from typing import Any
 READERS = ("rules", "similarity")
 
 
-def make_reader(name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any, interaction: Any = None):
+def make_reader(
+    name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any, interaction: Any = None, max_words: int = 40
+):
     """The reader called `name` (one of READERS), over the index's sentences."""
     if name == "rules":
         from assistant.reading.rules import RuleReader
 
-        return RuleReader(lookup, table, lexicon, embedder, interaction)
+        return RuleReader(lookup, table, lexicon, embedder, interaction, max_words)
     if name == "similarity":
         from assistant.reading.similar import SimilarityReader
 

@@ -15,6 +15,7 @@ from assistant.reading.thesaurus import (
     plain,
 )
 from assistant.text import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
+from assistant.words import words
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
@@ -65,6 +66,7 @@ class Question:
     heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
     asked_head: str | None = None  # what "What is X's yearly revenue?" asks for: "revenue"
     about_publication: bool = False  # "When was it reported that…": the article's date is asked
+    broad: bool = False  # "Summarise the deal": about the story as a whole
     beneficiary: str | None = None  # "How does Microsoft benefit?": whose gain is asked, as written
 
 
@@ -145,7 +147,24 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text) or _KIND_OF_HEAD.search(text)) else None
         ),
         about_publication=kind == "date" and bool(_PUBLICATION.search(text)),
+        broad=_broad(text, concepts, lexicon),
         beneficiary=(m.group("a") or m.group("b")) if (m := _BENEFICIARY.search(text)) else None,
+    )
+
+
+_QUESTION_START = re.compile(
+    r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|will|would|can|could|"
+    r"should|has|have|had)\b", re.I
+)
+
+
+def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
+    """Whether the question asks about the story as a whole, not one fact in it."""
+    if any(pattern.search(text) for pattern in words().broad_questions):
+        return True
+    story = {stem(w) for w in words().story_words}
+    return bool(concepts) and not _QUESTION_START.match(text) and all(
+        all(lexicon.is_background(t) or t in story for t in concept) for concept in concepts
     )
 
 

@@ -61,11 +61,12 @@ class RuleReader:
 
     def __init__(
         self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, embedder: Embedder,
-        interaction: LateInteraction | None = None,
+        interaction: LateInteraction | None = None, max_words: int = 40,
     ) -> None:
         self.lookup = lookup
         self.table = table
         self.lexicon = lexicon
+        self.max_words = max_words  # a broad answer's lead takes its second sentence within this
         self.interaction = interaction  # word-piece matching, when the index holds token vectors
         self.meaning = WordMeaning(embedder)  # single words and question variants, for the checks
         self.coverage = Coverage(lexicon, len(lookup.passages))
@@ -263,6 +264,8 @@ class RuleReader:
         question = query.question
         if question.about_publication:
             return self._publication_date(query, hits)
+        if question.broad:
+            return self._lead(query, hits)
         ranked = self.candidates(question, query.vector, hits)
         # A question that wants a value is answered by the best sentence holding one.
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
@@ -272,6 +275,26 @@ class RuleReader:
         if verdict:
             return Reading((), 0.0, reason=verdict[1], check=verdict[0])
         return Reading((best.extract(),), 1.0)
+
+    def _lead(self, query: Query, hits: Sequence[Hit]) -> Reading:
+        """A question about the whole story: the lead sentence of the retrieved article closest to it."""
+        lookup = self.lookup
+        articles = dict.fromkeys(p.article_id for hit in hits for p in (hit.passage, *hit.corroborating))
+        rows = [lookup.leads[a] for a in articles if a in lookup.leads] or list(lookup.leads.values())
+        if not rows:
+            return Reading((), 0.0, reason="nothing retrieved", check="nothing-retrieved")
+        similarity = lookup.vectors[rows] @ query.vector
+        best = int(np.argmax(similarity))
+        if similarity[best] < 0.2:
+            return Reading((), 0.0, reason=f"no lead is related (cosine {similarity[best]:.2f})", check="off-topic")
+        row, score = rows[best], float(similarity[best])
+        passage = lookup.passage_of(row)
+        lead = [Extract(row, passage, passage.sentences[0], score)]
+        # A lead paragraph often needs its second sentence to say what the story is:
+        # "…all set to expand their partnership. They will be working together on cloud, AI…".
+        if len(passage.sentences) > 1 and sum(len(s.text.split()) for s in passage.sentences[:2]) <= self.max_words:
+            lead.append(Extract(row + 1, passage, passage.sentences[1], score))
+        return Reading(tuple(lead), 1.0)
 
     def _publication_date(self, query: Query, hits: Sequence[Hit]) -> Reading:
         """ "When was it reported that…": the dateline of an article that reports it, with the report.

@@ -38,6 +38,11 @@ class SentenceLookup:
         # reported, so it answers "when was it reported…" and nothing else.
         self.datelines = {p.article_id: p for p in self.passages if parse_date(p.text)}
         self.dateline_ids = {p.id for p in self.datelines.values()}
+        # Each article's first sentence after its dateline: in news, the lead sums the story up.
+        self.leads: dict[str, int] = {}
+        for passage in self.passages:
+            if passage.id not in self.dateline_ids:
+                self.leads.setdefault(passage.article_id, self.rows[(passage.id, 0)])
 
     def __len__(self) -> int:
         return len(self.position)
