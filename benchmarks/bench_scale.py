@@ -8,11 +8,11 @@ own words over-represented so that text and vectors agree. Each query is a pertu
 vector plus a few words of that passage.
 
 Every backend then runs in its own subprocess, so its peak RSS (the process tree, sampled with
-psutil when it is installed, else ru_maxrss) is its own: bm25s (the lexical half), FAISS
+psutil when it is installed, and VmHWM) is its own: bm25s (the lexical half), FAISS
 IndexFlatIP (exact, the ground truth), FAISS IndexHNSWFlat (M=32, efSearch raised until
-recall@10 >= 0.95 on a tuning half of the queries) and milvus-lite (HNSW with the
-same M and efSearch as FAISS's, plus its built-in BM25 function) when pymilvus and milvus-lite are installed. Latencies are warm,
-one query at a time, on the other half of the queries. Hybrid is reciprocal-rank fusion (k=60)
+recall@10 >= 0.95 on a tuning half of the queries) and milvus-lite (HNSW with the same M and
+efSearch as FAISS's, plus its built-in BM25 function) when pymilvus and milvus-lite are
+installed. Latencies are warm, one query at a time, on the other half of the queries. Hybrid is reciprocal-rank fusion (k=60)
 of dense and BM25 top-50; Milvus does it server-side with its RRFRanker.
 
     .venv/bin/python benchmarks/bench_scale.py                  # 10k and 100k
