@@ -97,10 +97,7 @@ class Assistant:
         # One model call: the question, and the question without each word the articles never
         # use (the reader weighs how much each such word matters).
         ablations = variants(parsed, self.lexicon)
-        if hasattr(self.embedder, "encode_with_tokens"):
-            vectors, tokens = self.embedder.encode_with_tokens([parsed.text, *ablations])
-        else:
-            vectors, tokens = self.embedder.encode([parsed.text, *ablations]), [None]
+        vectors, tokens = self.embedder.encode_with_tokens([parsed.text, *ablations])
         query = Query(parsed, vectors[0], dict(zip(ablations, vectors[1:])), tokens[0])
         timings["embed"] = (time.perf_counter() - mark) * 1000
 

@@ -33,11 +33,15 @@ class TokenVectors:
 
 
 class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 rows, one per text."""
+    """Turns texts into L2-normalised float32 rows, one per text, and into word-piece vectors."""
 
     dimension: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]: ...
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]: ...
 
 
 def resolve_model(name: str) -> str:
@@ -107,6 +111,10 @@ class SentenceTransformerEmbedder:
             chosen = chosen / np.clip(np.linalg.norm(chosen, axis=1, keepdims=True), 1e-12, None)
             out.append(TokenVectors(tuple(pieces[i] for i in keep), np.ascontiguousarray(chosen, np.float32)))
         return out
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Pooled vectors and word pieces (two passes: this encoder builds, it is not on the query path)."""
+        return self.encode(texts), self.encode_tokens(texts)
 
 
 class OnnxEmbedder:
