@@ -19,7 +19,7 @@ from assistant.text import STOPWORDS, raw_tokens
 if TYPE_CHECKING:
     from assistant.reading.rules import Candidate, RuleReader
 
-SOFT_TYPES = {"reason"}  # preferred when present, never a reason to abstain
+SOFT_TYPES = {"reason", "entity"}  # preferred when present, never a reason to abstain
 # A question word the articles never use still counts as answered when the answer sentence has
 # a word this close in meaning (begin ~ started 0.77, pricey ~ price 0.75); unanswerable words
 # stay below it on this corpus (revenue ~ business 0.61, recipe ~ make 0.60, football ~ games 0.60).

@@ -29,6 +29,12 @@ _ANSWER_TYPES = (
     ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\bwhich (country|countries|market|markets|city)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b|\bhow come\b", re.I)),
+    # "Which other apps might…", "What's the name of the service…", "What is it called?": a thing
+    # asked for by its kind, whose answer names it. Soft: preferred when present.
+    ("entity", re.compile(
+        r"^\s*which\s+(?!(?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had|might|may)\b)"
+        r"(?:[\w’'-]+\s+){0,3}?(?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had|might|may)\b"
+        r"|\bwhat(?:['’]s| is| was) the name of\b|\b(?:is|are|was|were) [\w’'\s-]+ called\s*[?.!]*$", re.I)),
 )
 # "What is Microsoft's yearly revenue?", "What was the score of the game?": the noun asked for.
 _WHAT_IS_HEAD = re.compile(

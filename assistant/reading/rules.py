@@ -87,6 +87,9 @@ class RuleReader:
             if said and not set(said.speaker) & set(question.heads):
                 others = others | set(said.speaker)  # "Who said…": the speaker is the name
             return bool(others), others
+        if kind == "entity":
+            others = self.table.names[row] - asked
+            return bool(others), others
         if kind == "quote":
             said = self.table.attribution.get(row)
             wanted = set(question.heads)
@@ -271,7 +274,12 @@ class RuleReader:
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
         if question.answer_type in SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.1:
             best = ranked[0]  # a reason sentence well below the best match is the wrong reason
+        # The runner-up is read too: a paraphrase the best sentence fails ("Does the partnership
+        # cover PCs?") can pass on the next one. The first reason to abstain is the one given.
+        runner_up = next((c for c in ranked if c is not best), None)
         verdict = self._verdict(question, query, best)
+        if verdict and runner_up is not None and not self._verdict(question, query, runner_up):
+            best, verdict = runner_up, None
         if verdict:
             return Reading((), 0.0, reason=verdict[1], check=verdict[0])
         return Reading((best.extract(),), 1.0)
