@@ -146,6 +146,22 @@ def test_when_it_was_reported_comes_from_the_dateline(assistant):
     assert answer.spoken.startswith("Reported on Monday 26 February 2018: Xiaomi and Microsoft")
 
 
+@pytest.mark.parametrize("question", ["When was the partnership announced?", "What date was the deal reported?"])
+def test_the_story_is_dated_by_the_article_that_carries_a_date(assistant, question):
+    # Only one article is dated; the report cited beside its date is that article's own, and
+    # is about the story, not the Tencent-Samsung aside the same article mentions.
+    answer = assistant.ask(question)
+    assert answer.text.startswith(f"{REPORTED_LEAD} Monday 26 February 2018 [1]: ")
+    report = answer.citations[1]
+    assert report.article_id == A002 and "Tencent" not in report.passage
+    assert re.search(r"Microsoft", report.passage)
+
+
+def test_an_announcement_with_its_own_date_keeps_it(assistant):
+    answer = assistant.ask("When did Microsoft announce that Windows 10 would be tested on Xiaomi devices?")
+    assert "2015" in answer.text and not answer.text.startswith(REPORTED_LEAD)
+
+
 def test_an_undated_report_has_no_date_to_give(assistant):
     # Only one article carries a dateline; the Invoke's price is in two others.
     answer = assistant.ask("When was it reported that the Invoke costs $150?")

@@ -44,8 +44,11 @@ _WHAT_IS_HEAD = re.compile(
 )
 # A date question about the reporting itself, not about the event reported.
 _PUBLICATION = re.compile(r"\b(reported|published|posted|written|dated|report|article|story)\b", re.I)
+# "When was the partnership announced?": news reports an announcement on the day it is made, so
+# without a date in the sentence that states it, the reporting article's date answers.
+_ANNOUNCEMENT = re.compile(r"\b(announc\w*|unveil\w*|news|made public|c[oa]me out)\b", re.I)
 # Stems of such a question that ask for the date, not what was reported.
-_PUBLICATION_STEMS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report"}
+_PUBLICATION_STEMS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report", "news"}
 # "How does Microsoft benefit?", "What will Xiaomi gain?" (idioms arrive put plainly).
 _BENEFICIARY = re.compile(
     r"\bhow (?:does|do|did|will|would|could|can) (?P<a>[\w’'-]+) (?:benefit|gain)\b"
@@ -72,6 +75,7 @@ class Question:
     heads: tuple[str, ...] = ()  # stem of the last word of each specific name ("dot" in "Amazon Echo Dot")
     asked_head: str | None = None  # what "What is X's yearly revenue?" asks for: "revenue"
     about_publication: bool = False  # "When was it reported that…": the article's date is asked
+    about_announcement: bool = False  # "When was it announced?": a stated date, else the article's
     broad: bool = False  # "Summarise the deal": about the story as a whole
     beneficiary: str | None = None  # "How does Microsoft benefit?": whose gain is asked, as written
 
@@ -153,6 +157,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             m.group("head").lower() if (m := _WHAT_IS_HEAD.match(text) or _KIND_OF_HEAD.search(text)) else None
         ),
         about_publication=kind == "date" and bool(_PUBLICATION.search(text)),
+        about_announcement=kind == "date" and bool(_ANNOUNCEMENT.search(text)),
         broad=_broad(text, concepts, lexicon),
         beneficiary=(m.group("a") or m.group("b")) if (m := _BENEFICIARY.search(text)) else None,
     )

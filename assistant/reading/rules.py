@@ -34,6 +34,8 @@ from assistant.types import Hit, Passage, Sentence
 
 # Sentences scored closely (the answer-type bonus and more), after a rough pass over all of them.
 _CLOSE_LOOK = 12
+# Candidates searched for one a dated article states, for "when was it reported" questions.
+_DATED_LOOK = 5
 
 
 @dataclass
@@ -216,9 +218,15 @@ class RuleReader:
         missing_head = (
             ~table.local_matrix[rows, table.stem_ids[head]] if head in table.stem_ids else np.zeros(len(rows), dtype=bool)
         )
+        # A "when" that names no party beyond the story's partners asks when the story's event
+        # happened, not an aside's ("When was the partnership announced?" is not Tencent and
+        # Samsung's, reported in passing). Other questions may well ask about other parties.
+        about_others = any(not self.lexicon.is_background(stem(n)) for n in question.names)
+        when = question.answer_type == "date" or question.about_publication or question.about_announcement
+        aside = table.aside[rows] & (when and not about_others)
         rough = (
             dense + 0.45 * coverage + 0.1 * context_coverage
-            - 0.3 * missing_focus - 0.15 * missing_head
+            - 0.3 * missing_focus - 0.15 * missing_head - 0.3 * aside
         )
         keep = np.zeros(len(rows), dtype=bool)
         keep[np.argsort(-rough)[:_CLOSE_LOOK]] = True
@@ -252,6 +260,7 @@ class RuleReader:
                 - 0.08 * overlong
                 - 0.3 * bool(missing_focus[i])
                 - 0.15 * bool(missing_head[i])
+                - 0.3 * bool(aside[i])
             )
             out.append(candidate)
         return sorted(out, key=lambda c: -c.score)
@@ -269,6 +278,18 @@ class RuleReader:
             return self._publication_date(query, hits)
         if question.broad:
             return self._lead(query, hits)
+        reading = self._read_sentence(query, hits)
+        if question.about_announcement and not self._dated(reading):
+            return self._publication_date(query, hits)
+        return reading
+
+    def _dated(self, reading: Reading) -> bool:
+        """Whether the answer states a date of its own ("in 2015"), not only "yesterday"."""
+        dates = [v for e in reading.extracts for v in self.table.values["date"][e.row]]
+        return any(not RELATIVE_DATE.match(v) for v in dates)
+
+    def _read_sentence(self, query: Query, hits: Sequence[Hit]) -> Reading:
+        question = query.question
         ranked = self.candidates(question, query.vector, hits)
         # A question that wants a value is answered by the best sentence holding one.
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
@@ -318,10 +339,16 @@ class RuleReader:
         if verdict:
             return Reading((), 0.0, reason=verdict[1], check=verdict[0])
         lookup = self.lookup
-        # The same fact in other articles, by their own sentence row.
-        elsewhere = {lookup.passage_of(row).article_id: row for row, _ in lookup.restatements(best.row)}
-        dated = next((a for a in [best.passage.article_id, *elsewhere] if a in lookup.datelines), None)
-        if dated is None:
+        # Only a dated article can say when: the best-placed candidate that one of them states
+        # (itself or in its own words) and that still answers the topic.
+        for candidate in ranked[:_DATED_LOOK]:
+            # The same fact in other articles, by their own sentence row.
+            elsewhere = {lookup.passage_of(row).article_id: row for row, _ in lookup.restatements(candidate.row)}
+            dated = next((a for a in [candidate.passage.article_id, *elsewhere] if a in lookup.datelines), None)
+            if dated is not None and (candidate is best or not self._verdict(topic, query, candidate)):
+                best = candidate
+                break
+        else:
             return Reading((), 0.0, reason="the articles that report it carry no date", check="undated")
         dateline = lookup.datelines[dated]
         line = Extract(lookup.rows[(dateline.id, 0)], dateline, dateline.sentences[0], 0.0)

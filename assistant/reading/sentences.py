@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.reading.quotes import attribute
-from assistant.reading.values import VALUE_PATTERNS, typed_values
+from assistant.reading.thesaurus import TITLE_WORDS
+from assistant.reading.values import PLACE_WORDS, VALUE_PATTERNS, typed_values
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon, raw_tokens, stem
 
@@ -39,6 +40,16 @@ class SentenceTable:
             members = lookup.owner == passage.id
             self.passage_matrix[members] = self.local_matrix[members].any(axis=0)
         self.values = {kind: [typed_values(t, kind) for t in texts] for kind in VALUE_PATTERNS}
+        # A sentence about other parties ("Yesterday, Tencent and Samsung announced…"): it, with
+        # the one before it, names someone but none of the story's own partners.
+        self.aside = np.zeros(len(texts), dtype=bool)
+        for row in range(len(texts)):
+            named = self.names[row] | (self.names[row - 1] if lookup.position[row] else set())
+            parties = {  # names of someone: not a title, a place or an acronym like AI or CES
+                n for n in named
+                if n not in TITLE_WORDS and n not in PLACE_WORDS and not lexicon.proper_nouns[n].isupper()
+            }
+            self.aside[row] = bool(parties) and not any(lexicon.is_background(stem(n)) for n in parties)
         self.passage_stems = {
             p.id: set().union(*(self.local_stems(lookup.rows[(p.id, i)]) for i in range(len(p.sentences))))
             for p in lookup.passages
