@@ -195,3 +195,9 @@ def test_a_broad_question_gets_a_lead_that_says_what_the_story_is(assistant):
     # Every sentence is verbatim in its first citation's passage.
     cited = {c.n: c.passage for c in answer.citations}
     assert all(s.text in cited[s.citations[0]] for s in answer.sentences)
+
+
+def test_a_corroborating_citation_names_whom_the_question_names(assistant):
+    # The extend-partnership article says something close to Wang Xiang's quote but never names him.
+    answer = assistant.ask("Who is Wang Xiang?")
+    assert all("Wang" in c.passage for c in answer.citations)

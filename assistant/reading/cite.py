@@ -118,12 +118,22 @@ class Citer:
                 return Extract(row, passage, sentence, 0.0, frozenset(other_years))
         return None
 
-    def _same_fact(self, extract: Extract, kind: str) -> list[tuple[Passage, float]]:
-        # Close sentences in other articles that, for a value, state the same value.
-        values = extract.values
+    def _same_fact(self, extract: Extract, question: Question) -> list[tuple[Passage, float]]:
+        # Close sentences in other articles that, for a value, state the same value, and name
+        # whom the question names ("Who is Wang Xiang?" is not corroborated by a sentence
+        # without him). The story's partners may go by "the company".
+        kind, values = question.answer_type, extract.values
         agrees = (lambda text: bool(typed_values(text, kind) & values)) if values and kind else None
+        named = {n for n in question.names if not self.lexicon.is_background(stem(n))}
+        named &= self._names_near(extract.row)
         return [(self.lookup.passage_of(row), similarity) for row, similarity in
-                self.lookup.restatements(extract.row, agrees)]
+                self.lookup.restatements(extract.row, agrees) if named <= self._names_near(row)]
+
+    def _names_near(self, row: int) -> set[str]:
+        """Names in a sentence, the one before it, and its speaker's."""
+        names = self.table.names[row] | (self.table.names[row - 1] if self.lookup.position[row] else set())
+        said = self.table.attribution.get(row)
+        return names | set(said.speaker) if said else names
 
     def fit(self, text: str, question: Question) -> tuple[str, str]:
         """A sentence short enough to speak: itself, or its most relevant run of clauses.
@@ -190,7 +200,7 @@ class Citer:
                              tuple(citations))
         for extract in chosen:
             marks = [number_for(extract.passage, extract.score)]
-            same = self._same_fact(extract, question.answer_type)
+            same = self._same_fact(extract, question)
             for passage, similarity in [f for f in same if f[0].article_id not in used_articles][:2]:
                 used_articles.add(passage.article_id)
                 marks.append(number_for(passage, similarity))
