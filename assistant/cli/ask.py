@@ -17,8 +17,6 @@ _LOGGER = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    from assistant.cli.render import answer_json, answer_text
-
     if args.audio_file:
         return _ask_audio(args, settings, stdout, _wants_speech(args, settings))
     if args.question is None:
@@ -36,6 +34,8 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
     # Reject bad input before loading models.
     validate(check_text(args.question), settings.max_question_chars)
     start_loading_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
+    # Everything else is imported while the encoder loads.
+    from assistant.cli.render import answer_json, answer_text
     from assistant.pipeline import Assistant
 
     answer = Assistant.load(settings).ask(args.question)
