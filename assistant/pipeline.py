@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Sequence
-
-import numpy as np
 
 from assistant.config import Settings, load_settings
 from assistant.corpus.clean import MONTHS, WEEKDAYS
-from assistant.index.embed import Embedder, load_query_embedder, model_vocabulary
+from assistant.index.embed import Embedder, loading_query_embedder, model_vocabulary
 from assistant.index.store import LoadedIndex, ensure_index
 from assistant.reading import make_reader
 from assistant.reading.base import Query
@@ -27,16 +23,6 @@ from assistant.types import Answer
 _LOGGER = logging.getLogger(__name__)
 
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
-
-
-class _Loading:
-    """The query encoder while it loads on a thread: the first call waits for it."""
-
-    def __init__(self, future: Future) -> None:
-        self._future = future
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._future.result().encode(texts)
 
 
 class Assistant:
@@ -61,13 +47,10 @@ class Assistant:
     def load(cls, settings: Settings | None = None) -> "Assistant":
         """Open (building or rebuilding if needed) the index and the query encoder."""
         settings = settings or load_settings()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # onnxruntime builds its session in C++ without the GIL, so it overlaps the index
-            # load and the reader's tables, which hold it: about 0.2 s off a cold answer.
-            pending = pool.submit(
-                load_query_embedder, settings.embedding_model, settings.query_encoder, settings.cache_dir
-            )
-            assistant = cls(settings, ensure_index(settings), _Loading(pending))
+        # Loading on a thread, it overlaps the index load and the reader's tables: about 0.2 s
+        # off a cold answer.
+        pending = loading_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
+        assistant = cls(settings, ensure_index(settings), pending)
         assistant.embedder = pending.result()
         return assistant
 

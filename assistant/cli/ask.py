@@ -17,23 +17,27 @@ _LOGGER = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    from assistant.cli.render import answer_json, answer_text
-
     if args.audio_file:
         return _ask_audio(args, settings, stdout, _wants_speech(args, settings))
     if args.question is None:
         raise BadQuestion("Give a question, e.g. assistant ask \"How much does the Invoke cost?\", or '-' for stdin.")
-    from assistant.pipeline import Assistant
-
     if args.question == "-":
+        from assistant.pipeline import Assistant
+
         if args.speak or settings.save_audio_dir is not None:
             _LOGGER.warning("ask - does not speak its answers: --speak and --save-audio are ignored.")
         return _ask_batch(Assistant.load(settings), args.json, stdin, stdout)
 
+    from assistant.index.embed import start_loading_query_embedder
     from assistant.reading.query import validate
 
     # Reject bad input before loading models.
     validate(check_text(args.question), settings.max_question_chars)
+    start_loading_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
+    # Everything else is imported while the encoder loads.
+    from assistant.cli.render import answer_json, answer_text
+    from assistant.pipeline import Assistant
+
     answer = Assistant.load(settings).ask(args.question)
     stdout.write((answer_json(answer) if args.json else answer_text(answer)) + "\n")
     if _wants_speech(args, settings):

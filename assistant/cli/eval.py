@@ -10,22 +10,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.evaluation.metrics import (
-    HIGHER_IS_BETTER,
-    LOWER_IS_BETTER,
-    Evaluation,
-    Metrics,
-    Threshold,
-    check_thresholds,
-    parse_threshold,
-    summarise,
-)
-from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
-from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
+from assistant.evaluation import DEFAULT_SUITE, HIGHER_IS_BETTER, LOWER_IS_BETTER
 from assistant.voice import STT_ENGINES, TEST_VOICES
 
-if TYPE_CHECKING:  # settings load pydantic; `assistant --help` builds this parser and must stay instant
+# Every command builds this parser: the suite, run and metrics modules (and the settings, which
+# load pydantic) are imported when `assistant eval` runs, not for `assistant ask` or `--help`.
+if TYPE_CHECKING:
     from assistant.config import Settings
+    from assistant.evaluation.metrics import Evaluation, Metrics, Threshold
+    from assistant.evaluation.run import AssistantLike, ItemResult, RunResult
+    from assistant.evaluation.suite import Suite
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +47,8 @@ _OPTIONS = {
 
 def _threshold_type(upper: bool) -> Callable[[str], Threshold]:
     def parse(spec: str) -> Threshold:
+        from assistant.evaluation.metrics import parse_threshold
+
         try:
             return parse_threshold(spec, upper=upper)
         except ValueError as exc:
@@ -176,6 +172,9 @@ def run_eval(
     """
     from rich.console import Console
 
+    from assistant.evaluation.metrics import Threshold, parse_threshold
+    from assistant.evaluation.suite import load_suite
+
     console = console or Console()
     settings = settings.replace(stt_engine=stt_engine)
     thresholds = [t if isinstance(t, Threshold) else parse_threshold(t) for t in fail_under]
@@ -272,6 +271,9 @@ def evaluate(
         TextColumn,
         TimeElapsedColumn,
     )
+
+    from assistant.evaluation.metrics import Evaluation, check_thresholds, summarise
+    from assistant.evaluation.run import run_suite
 
     runs: list[RunResult] = []
     n = len(suite.items)

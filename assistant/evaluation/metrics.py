@@ -8,22 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assistant.evaluation import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from assistant.evaluation.run import RunResult
 from assistant.evaluation.suite import Suite, straighten
-
-# Metric names a threshold may name, by direction.
-HIGHER_IS_BETTER = (
-    "accuracy",
-    "citation_support",
-    "hit_at_1",
-    "hit_at_3",
-    "mrr",
-    "abstention_precision",
-    "abstention_recall",
-    "voice_accuracy",
-)
-LOWER_IS_BETTER = ("false_abstentions", "latency_p50_ms", "latency_p95_ms", "wer")
-
 
 # --------------------------------------------------------------------------------------------
 # Metrics

@@ -14,7 +14,6 @@ from assistant.errors import SuiteError
 _LOGGER = logging.getLogger(__name__)
 
 SUITE_VERSION = 1
-DEFAULT_SUITE = Path("eval") / "suite.yaml"  # relative to Settings.home
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
@@ -280,6 +281,47 @@ def load_query_embedder(model: str, kind: str, cache_dir: Path) -> Embedder:
         _LOGGER.warning("query encoder in %s is unusable (%s); exporting it again", target, exc)
         _export_into_cache(model, target, cache_dir)
         return OnnxEmbedder(target)
+
+
+class PendingEmbedder:
+    """The query encoder while it loads on a thread: `result()` (or the first `encode`) waits for it.
+
+    onnxruntime builds its session in C++ without the GIL, so the load overlaps the index load
+    and the reader's tables, which hold it.
+    """
+
+    def __init__(self, model: str, kind: str, cache_dir: Path) -> None:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-encoder")
+        self._future = pool.submit(load_query_embedder, model, kind, cache_dir)
+        pool.shutdown(wait=False)  # the thread ends when the load does
+
+    def result(self) -> Embedder:
+        return self._future.result()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.result().encode(texts)
+
+
+# Loads begun by `start_loading_query_embedder` and not yet taken, by (model, kind, cache_dir).
+_STARTED: dict[tuple[str, str, Path], PendingEmbedder] = {}
+
+
+def start_loading_query_embedder(model: str, kind: str, cache_dir: Path) -> None:
+    """Begin loading the query encoder now; the next `loading_query_embedder` with the same
+    arguments takes this load instead of starting another.
+
+    The encoder is the slowest part of a cold answer: `assistant ask` starts it before it
+    imports the rest of the pipeline (~0.1 s of imports that then overlap the load).
+    """
+    key = (model, kind, Path(cache_dir))
+    if key not in _STARTED:
+        _STARTED[key] = PendingEmbedder(*key)
+
+
+def loading_query_embedder(model: str, kind: str, cache_dir: Path) -> PendingEmbedder:
+    """The query encoder loading on a thread: the one already started, or a new load."""
+    key = (model, kind, Path(cache_dir))
+    return _STARTED.pop(key, None) or PendingEmbedder(*key)
 
 
 def model_vocabulary(model: str) -> frozenset[str]:

@@ -16,6 +16,8 @@ import numpy as np
 from assistant.index.embed import TokenVectors
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Rows kept as float32 (the index stores float16, memory-mapped) before the cache starts over.
+_CACHED_ROWS = 4096
 
 
 def _words(tokens: TokenVectors) -> list[tuple[str, list[int]]]:
@@ -35,6 +37,17 @@ class LateInteraction:
 
     def __init__(self, sentences: Sequence[TokenVectors]) -> None:
         self.sentences = list(sentences)
+        self._float32: dict[int, np.ndarray] = {}
+
+    def _vectors(self, row: int) -> np.ndarray:
+        # Converting float16 to float32 costs more than the comparison itself (~0.1 ms a
+        # question): each row is converted once. The same values as converting them together.
+        vectors = self._float32.get(row)
+        if vectors is None:
+            if len(self._float32) >= _CACHED_ROWS:  # a large index must not end up all in memory
+                self._float32.clear()
+            vectors = self._float32[row] = np.asarray(self.sentences[row].vectors, dtype=np.float32)
+        return vectors
 
     def concept_vectors(self, concept_words: Sequence[str], question: TokenVectors) -> list[np.ndarray | None]:
         """For each concept as the asker wrote it, the vectors of its word pieces in the question."""
@@ -48,5 +61,5 @@ class LateInteraction:
 
     def coverage(self, concepts: Sequence[np.ndarray | None], rows: Sequence[int]) -> np.ndarray:
         """Per concept: the mean over its pieces of their best cosine with any piece of `rows`."""
-        text = np.concatenate([self.sentences[r].vectors for r in rows]).astype(np.float32)
+        text = np.concatenate([self._vectors(r) for r in rows])
         return np.array([float((c @ text.T).max(axis=1).mean()) if c is not None else 0.0 for c in concepts])

@@ -169,9 +169,10 @@ class RuleReader:
         stem_ids = self.table.stem_ids
         columns = [[stem_ids[t] for t in concept if t in stem_ids] for concept in question.concepts]
         out = np.zeros((len(rows), len(columns)), dtype=bool)
+        block = rows[:, None]  # indexes the rows x ids block as np.ix_ would, at half the cost
         for j, ids in enumerate(columns):
             if ids:
-                out[:, j] = matrix[np.ix_(rows, ids)].any(axis=1)
+                out[:, j] = matrix[block, ids].any(axis=1)
         return out
 
     def candidates(self, question: Question, query_vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
@@ -202,7 +203,7 @@ class RuleReader:
         context_coverage = (context @ weights[: context.shape[1]]) / total if context.shape[1] else np.zeros(len(rows))
         heads = [table.stem_ids[h] for h in question.heads if h in table.stem_ids]
         missing_focus = (
-            ~table.local_matrix[np.ix_(rows, heads)].all(axis=1) if heads else np.zeros(len(rows), dtype=bool)
+            ~table.local_matrix[rows[:, None], heads].all(axis=1) if heads else np.zeros(len(rows), dtype=bool)
         ) | (len(heads) < len(question.heads))
         dense = lookup.vectors[rows] @ query_vector
         # Score in bulk without the answer-type bonus, then look closely only at the best dozen
@@ -211,7 +212,7 @@ class RuleReader:
         subject_ids = [table.stem_ids[t] for t in subject[0] if t in table.stem_ids] if subject else []
         if subject:  # "how many phones": a count of something else is no answer
             missing_focus = missing_focus | (
-                ~table.local_matrix[np.ix_(rows, subject_ids)].any(axis=1) if subject_ids else True
+                ~table.local_matrix[rows[:, None], subject_ids].any(axis=1) if subject_ids else True
             )
         # The noun a "what is the X" or "what kind of X" question asks for belongs in the answer.
         head = stem(question.asked_head) if question.asked_head else None
