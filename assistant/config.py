@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     # None: whatever the index was built with (480 for a first build). `build --max-passage-chars`
     # is recorded in the index's manifest, so it sticks until another value is asked for.
     max_passage_chars: int | None = Field(None, ge=MIN_PASSAGE_CHARS, le=MAX_PASSAGE_CHARS)
-
+    # Passage vectors: "auto" is FAISS flat below 50,000 passages and HNSW above (docs/scale.md);
+    # the choice is recorded in the manifest and a different one rebuilds from the stored vectors.
+    dense_index: Literal["auto", "flat", "hnsw"] = "auto"
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
     reader: Literal["rules", "similarity"] = "rules"  # assistant.reading.READERS
     top_k: int = Field(8, ge=1, le=100)
