@@ -55,6 +55,12 @@ class IndexUnwritable(AssistantError):
     exit_code = 2
 
 
+class StoreUnavailable(AssistantError):
+    """The passage store (Milvus) cannot be used: pymilvus missing, server unreachable, bad URI."""
+
+    exit_code = 2
+
+
 class ModelUnavailable(AssistantError):
     """A model could not be found or loaded offline."""
 

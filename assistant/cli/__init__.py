@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", dest="embedding_model", help="embedding model name or path")
     parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
     parser.add_argument("--reader", choices=READERS, help="answer reader (default: rules)")
+    parser.add_argument(
+        "--store", help="where passages are searched: faiss (default), milvus-lite, or milvus://host:port"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question (or one per line of stdin with '-')")
@@ -91,7 +94,7 @@ _FLAGS = {
     "home": "--home", "corpus_dir": "--corpus", "index_dir": "--index", "embedding_model": "--model",
     "retriever": "--retriever", "reader": "--reader", "stt_engine": "--stt", "tts_engine": "--tts", "save_audio_dir": "--save-audio",
     "tts_voice": "--tts-voice", "tts_rate": "--rate", "tts_volume": "--volume", "wake_phrase": "--wake-phrase",
-    "max_passage_chars": "--max-passage-chars",
+    "max_passage_chars": "--max-passage-chars", "store": "--store",
 }
 
 

@@ -213,11 +213,16 @@ def _prepare(settings: Settings) -> Path:
 def build_index(settings: Settings, embedder: Embedder | None = None, progress=None) -> dict:
     """Build the index, re-embedding only changed articles, then commit it by replacing its manifest.
 
-    `progress(done, total)` is called as articles are indexed.
+    `progress(done, total)` is called as articles are indexed. With a Milvus store the
+    collection is brought up to date too.
     """
     index_dir = _prepare(settings)
     with _build_lock(index_dir):
         manifest = _build_locked(settings, index_dir, embedder, progress)
+    if settings.store != "faiss":
+        from assistant.index.milvus import attach
+
+        attach(load_index(index_dir), settings)
     return manifest
 
 
@@ -355,6 +360,10 @@ def ensure_index(settings: Settings) -> LoadedIndex:
     loaded, _ = _usable(settings)
     if loaded is None:
         loaded = _rebuilt(settings)
+    if settings.store != "faiss":
+        from assistant.index.milvus import attach
+
+        attach(loaded, settings)  # passage search goes to Milvus (loaded into it first if needed)
     return loaded
 
 
