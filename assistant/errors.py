@@ -35,6 +35,12 @@ class CorpusMissing(CorpusEmpty):
     exit_code = 2
 
 
+class BadImport(AssistantError):
+    """A path or pattern given to `import` names no readable article file."""
+
+    exit_code = 2
+
+
 class ImportConflict(AssistantError):
     """An imported article would overwrite another one; nothing was written."""
 
