@@ -81,8 +81,11 @@ class BM25Index:
         if params.get("method") != "lucene" or not isinstance(vocabulary, dict):
             raise ValueError(f"{folder}: not a bm25s lucene index")
         arrays = [np.load(folder / name, mmap_mode="r", allow_pickle=False) for name in (DATA, INDICES, INDPTR)]
-        if len(arrays[2]) != len(vocabulary) + 1 or len(arrays[0]) != len(arrays[1]):
+        columns = len(arrays[2]) - 1
+        if columns < 0 or len(arrays[0]) != len(arrays[1]) or len(vocabulary) < columns:
             raise ValueError(f"{folder}: bm25 arrays and vocabulary disagree")
+        if len(vocabulary) > columns:  # bm25s may name a term with no column (the empty token)
+            vocabulary = {term: column for term, column in vocabulary.items() if column < columns}
         return cls(vocabulary, *arrays, params["num_docs"])
 
     def scores(self, query_terms: Sequence[str]) -> np.ndarray:
