@@ -149,33 +149,7 @@ def _worker(home: Path, n: int, hashed: bool = False) -> dict:
             "hnsw_ef": spec["ef_search"], "hnsw_build_s": hnsw_build, "queries": len(queries)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="100,300,1000", help="comma-separated numbers of articles (MiniLM)")
-    parser.add_argument("--hash-sizes", default="", help="comma-separated numbers of articles (hash vectors)")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--hashed", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        print("RESULT " + json.dumps(_worker(Path(args.worker), args.n, args.hashed)))
-        return 0
-    results = []
-    runs = [(int(s), False) for s in args.sizes.split(",") if s] + [(int(s), True) for s in args.hash_sizes.split(",") if s]
-    for n, hashed in runs:
-        home = Path(tempfile.mkdtemp(prefix=f"bench-incremental-{n}-"))
-        try:
-            _generate(home / "corpus", n)
-            proc = subprocess.run([sys.executable, __file__, "--worker", str(home), "--n", str(n)]
-                                  + (["--hashed"] if hashed else []), capture_output=True, text=True)
-            line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
-            if line is None:
-                print(f"{n} articles failed: {(proc.stderr.strip().splitlines() or ['no output'])[-1]}", file=sys.stderr)
-                continue
-            results.append(json.loads(line[7:]))
-            print(f"  {n}: {line[7:]}", file=sys.stderr)
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
+def _tables(results: list[dict]) -> None:
     print("| articles | vectors | passages | sentences | build | seconds | reused / embedded articles | ratio to full "
           "| peak RSS MB |")
     print("|---:|---|---:|---:|---|---:|---:|---:|---:|")
@@ -195,6 +169,42 @@ def main(argv: list[str] | None = None) -> int:
               f"{result['hnsw_build_s']:.2f} | {result['hnsw_recall']:.3f} ({result['queries']} queries) |")
     print("\nmodel load excluded (loaded once per size before the first build); peak RSS is the child "
           "process's, model included; ratios are to the full build of the same run.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,300,1000", help="comma-separated numbers of articles (MiniLM)")
+    parser.add_argument("--hash-sizes", default="", help="comma-separated numbers of articles (hash vectors)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--hashed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tables-from", type=Path, metavar="LOG",
+                        help="print the tables from the per-size lines ('  N: {...}') a run wrote to stderr")
+    args = parser.parse_args(argv)
+    if args.tables_from:
+        lines = args.tables_from.read_text().splitlines()
+        _tables([json.loads(x.split(": ", 1)[1]) for x in lines if re.match(r"\s+\d+: \{", x)])
+        return 0
+    if args.worker:
+        print("RESULT " + json.dumps(_worker(Path(args.worker), args.n, args.hashed)))
+        return 0
+    results = []
+    runs = [(int(s), False) for s in args.sizes.split(",") if s] + [(int(s), True) for s in args.hash_sizes.split(",") if s]
+    for n, hashed in runs:
+        home = Path(tempfile.mkdtemp(prefix=f"bench-incremental-{n}-"))
+        try:
+            _generate(home / "corpus", n)
+            proc = subprocess.run([sys.executable, __file__, "--worker", str(home), "--n", str(n)]
+                                  + (["--hashed"] if hashed else []), capture_output=True, text=True)
+            line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+            if line is None:
+                print(f"{n} articles failed: {(proc.stderr.strip().splitlines() or ['no output'])[-1]}", file=sys.stderr)
+                continue
+            results.append(json.loads(line[7:]))
+            print(f"  {n}: {line[7:]}", file=sys.stderr)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+    _tables(results)
     return 0
 
 
