@@ -55,7 +55,7 @@ class Retriever:
         fused = reciprocal_rank_fusion([np.searchsorted(candidates, r) for r in rankings], self.rrf_k, len(candidates))
         order = [int(i) for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
         vectors = passage_vectors(self.index.passage_index, candidates)
-        cosine = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        cosine = np.einsum("ij,j->i", vectors, np.asarray(query_vector, dtype=np.float32).reshape(-1))
         lexical = dict(zip(lexical_ids.tolist(), lexical_scores.tolist())) if lexical_scores is not None else {}
         return [
             Hit(self.passages[candidates[home]], float(fused[home]), float(cosine[home]),
@@ -65,24 +65,26 @@ class Retriever:
 
     def _group(self, order: list[int], k: int, candidates: np.ndarray, vectors: np.ndarray) -> list[tuple[int, list[int]]]:
         # The same fact from several articles becomes one hit with corroborating sources,
-        # so it does not crowd other facts out of the top k. Only candidates can be grouped, so
-        # their similarities are all that is needed (not the corpus's, which grows with its square).
+        # so it does not crowd other facts out of the top k. A passage can only join a group
+        # through the group's first passage, so only those similarities are computed: at most
+        # k per candidate, not the corpus's squared. (einsum, not BLAS: a matrix product this
+        # small waits on BLAS's threads when the cores are busy.)
         article = [self.passages[int(c)].article_id for c in candidates]
-        articles = np.array(article)
-        same_fact = (vectors @ vectors.T >= CORROBORATION_COSINE) & (articles[:, None] != articles[None, :])
-        has_twin = same_fact.any(axis=1)
         groups: list[tuple[int, list[int]]] = []
         for pid in order:
-            if len(groups) >= k and not has_twin[pid]:
-                continue  # the slots are full and nothing it could corroborate
-            home = next(
-                (
-                    group
-                    for group in groups
-                    if same_fact[pid, group[0]] and all(article[i] != article[pid] for i in group[1])
-                ),
-                None,
-            )
+            home = None
+            if groups:
+                similarity = np.einsum("ij,j->i", vectors[[group[0] for group in groups]], vectors[pid])
+                home = next(
+                    (
+                        group
+                        for group, cosine in zip(groups, similarity)
+                        if cosine >= CORROBORATION_COSINE
+                        and article[group[0]] != article[pid]
+                        and all(article[i] != article[pid] for i in group[1])
+                    ),
+                    None,
+                )
             if home is not None:
                 home[1].append(pid)
             elif len(groups) < k:
