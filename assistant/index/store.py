@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import io
 import json
 import logging
 import os
@@ -23,7 +22,7 @@ from assistant.config import (
     MIN_PASSAGE_CHARS,
     Settings,
 )
-from assistant.corpus.chunk import CHUNKER_VERSION, chunk_articles
+from assistant.corpus.chunk import CHUNKER_VERSION
 from assistant.corpus.clean import corpus_fingerprint
 from assistant.errors import IndexCorrupt, IndexMissing, IndexUnwritable
 from assistant.index import dense
