@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import typing
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -41,6 +42,14 @@ def folder_problem(path: Path) -> str | None:
     return None
 
 
+def milvus_address(store: str) -> str | None:
+    """The http URI of a `milvus://host:port` store, or None if `store` is not one."""
+    match = re.fullmatch(r"milvus://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})/?", store)
+    if match is None or not 0 < int(match.group(2)) < 65536:
+        return None
+    return f"http://{match.group(1)}:{int(match.group(2))}"
+
+
 class Settings(BaseSettings):
     """Everything a run can tune; pass this, never an argparse Namespace.
 
@@ -65,6 +74,12 @@ class Settings(BaseSettings):
     # None: whatever the index was built with (480 for a first build). `build --max-passage-chars`
     # is recorded in the index's manifest, so it sticks until another value is asked for.
     max_passage_chars: int | None = Field(None, ge=MIN_PASSAGE_CHARS, le=MAX_PASSAGE_CHARS)
+    # Passage vectors: "auto" is FAISS flat below 50,000 passages and HNSW above (docs/scale.md);
+    # the choice is recorded in the manifest and a different one rebuilds from the stored vectors.
+    dense_index: Literal["auto", "flat", "hnsw"] = "auto"
+    # Where passages are searched: "faiss" (files in index/), "milvus-lite" (an embedded Milvus in
+    # index/milvus.db) or "milvus://host:port" (a Milvus standalone or cluster). Needs [milvus].
+    store: str = Field("faiss", min_length=1)
 
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
     reader: Literal["rules", "similarity"] = "rules"  # assistant.reading.READERS
@@ -107,6 +122,13 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(problem)
         return path
+
+    @field_validator("store", mode="after")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if value in ("faiss", "milvus-lite") or milvus_address(value) is not None:
+            return value
+        raise ValueError("must be faiss, milvus-lite or milvus://host:port (e.g. milvus://localhost:19530)")
 
     @field_validator("home", mode="after")
     @classmethod

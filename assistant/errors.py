@@ -35,6 +35,12 @@ class CorpusMissing(CorpusEmpty):
     exit_code = 2
 
 
+class BadImport(AssistantError):
+    """A path or pattern given to `import` names no readable article file."""
+
+    exit_code = 2
+
+
 class ImportConflict(AssistantError):
     """An imported article would overwrite another one; nothing was written."""
 
@@ -51,6 +57,12 @@ class IndexCorrupt(AssistantError):
 
 class IndexUnwritable(AssistantError):
     """The index folder cannot be written (read-only, not a folder, no space)."""
+
+    exit_code = 2
+
+
+class StoreUnavailable(AssistantError):
+    """The passage store (Milvus) cannot be used: pymilvus missing, server unreachable, bad URI."""
 
     exit_code = 2
 

@@ -12,7 +12,9 @@ psutil when it is installed, and VmHWM) is its own: bm25s (the lexical half), FA
 IndexFlatIP (exact, the ground truth), FAISS IndexHNSWFlat (M=32, efSearch raised until
 recall@10 >= 0.95 on a tuning half of the queries) and milvus-lite (HNSW with the same M and
 efSearch as FAISS's, plus its built-in BM25 function) when pymilvus and milvus-lite are
-installed. Latencies are warm, one query at a time, on the other half of the queries. Hybrid is reciprocal-rank fusion (k=60)
+installed, and the assistant's own query path ("assistant": the dense index `dense_index=auto`
+picks for the size, flat below 50k and HNSW above, and BM25Index scoring bm25s's saved folder
+memory-mapped, top-k in numpy). Latencies are warm, one query at a time, on the other half of the queries. Hybrid is reciprocal-rank fusion (k=60)
 of dense and BM25 top-50; Milvus does it server-side with its RRFRanker.
 
     .venv/bin/python benchmarks/bench_scale.py                  # 10k and 100k
@@ -43,7 +45,7 @@ DEPTH = 50  # candidates per half for the hybrid
 RRF_K = 60
 QUERIES = 400  # first half tunes efSearch, second half is measured
 WARMUP = 20
-BACKENDS = ("bm25s", "flat", "hnsw", "milvus")
+BACKENDS = ("bm25s", "flat", "hnsw", "milvus", "assistant")
 HNSW_EFS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
@@ -301,6 +303,50 @@ def _worker_hnsw(data: Path) -> dict:
     return _faiss_worker(data, "hnsw")
 
 
+def _worker_assistant(data: Path) -> dict:
+    """The assistant's own query path: the dense index `dense_index=auto` picks for this size, and
+    BM25Index reading bm25s's saved folder memory-mapped (no bm25s retrieve, no scipy)."""
+    sys.path.insert(0, str(ROOT))
+    import faiss
+
+    from assistant.index import dense
+    from assistant.index.bm25 import BM25Index
+
+    vectors = np.load(data / "vectors.npy", mmap_mode="r")
+    queries = np.load(data / "queries.npy")[QUERIES // 2 :]
+    texts = (data / "queries.txt").read_text(encoding="utf-8").splitlines()[QUERIES // 2 :]
+    spec = dense.choose("auto", vectors.shape[0])
+    started = time.perf_counter()
+    index = dense.build(vectors, spec)
+    faiss.write_index(index, str(data / "assistant.faiss"))
+    build = time.perf_counter() - started
+    faiss.omp_set_num_threads(1)
+    bm25 = BM25Index.open(data / "bm25s")
+    result: dict = {"build_s": build, "disk": _disk(data / "assistant.faiss") + _disk(data / "bm25s"),
+                    "kind": spec["type"], "ef": spec.get("ef_search")}
+
+    def dense_search(q):
+        return index.search(q[None, :], DEPTH)[1][0]
+
+    def lexical(text):
+        return bm25.top(_bm25_tokens([text])[0], DEPTH)[0]
+
+    found, times = _timed(dense_search, list(queries))
+    result["dense_ms"] = _pcts(times)
+    _, btimes = _timed(lexical, texts)
+    result["bm25_ms"] = _pcts(btimes)
+
+    def hybrid(pair):
+        q, text = pair
+        return _rrf(dense_search(q), lexical(text))
+
+    fused, htimes = _timed(hybrid, list(zip(queries, texts)))
+    result["hybrid_ms"] = _pcts(htimes)
+    result["recall"] = _recall(found, np.load(data / "gt_dense.npy"))
+    result["hybrid_recall"] = _recall(fused, np.load(data / "gt_hybrid.npy"))
+    return result
+
+
 def _worker_milvus(data: Path) -> dict:
     from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, MilvusClient, RRFRanker
 
@@ -463,12 +509,14 @@ def _table(rows: list[tuple[int, str, dict]]) -> str:
         if "error" in r:
             lines.append(f"| {n:,} | {backend} | failed: {r['error']} | | | | | | | |")
             continue
-        base = flats.get(n) if backend in ("hnsw", "milvus") else None
+        base = flats.get(n) if backend in ("hnsw", "milvus", "assistant") else None
         name = {
             "flat": "FAISS flat (baseline)",
             "hnsw": f"FAISS HNSW M=32 ef={r.get('ef')}",
             "bm25s": "bm25s (BM25 half of both FAISS rows)",
             "milvus": f"milvus-lite, HNSW M=32 ef={r.get('ef')} asked, + BM25 function",
+            "assistant": f"assistant: auto = {r.get('kind')}" + (f" ef={r.get('ef')}" if r.get("ef") else "")
+            + " + BM25 memmap",
         }[backend]
         lines.append(_row(n, name, r, base))
     return "\n".join(lines)

@@ -43,5 +43,5 @@ def home(tmp_path, repo_settings):
     from assistant.config import Settings
 
     shutil.copytree(REPO / "corpus", tmp_path / "corpus")
-    shutil.copytree(REPO / "index", tmp_path / "index", ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(REPO / "index", tmp_path / "index", ignore=shutil.ignore_patterns(".lock", "milvus.db"))
     return Settings(home=tmp_path, cache_dir=repo_settings.cache_dir)

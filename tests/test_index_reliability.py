@@ -168,9 +168,11 @@ class _FakeEmbedder:
 
 
 def test_long_builds_report_progress(home, caplog, monkeypatch):
-    monkeypatch.setattr(store, "_LONG_BUILD_TEXTS", 10)
-    monkeypatch.setattr(store, "_EMBED_STEP", 16)
-    embedder = _FakeEmbedder()
+    from assistant.index import build
+
+    monkeypatch.setattr(build, "_LONG_BUILD_TEXTS", 10)
+    monkeypatch.setattr(build, "_EMBED_STEP", 16)
+    embedder = _FakeEmbedder()  # another dimension than the index's: nothing is reused
     manifest = build_index(home, embedder)
     progress = [m for m in caplog.messages if m.startswith("Embedded")]
     assert caplog.messages[0].startswith("Indexing 5 articles")

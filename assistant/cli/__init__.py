@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", dest="embedding_model", help="embedding model name or path")
     parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
     parser.add_argument("--reader", choices=READERS, help="answer reader (default: rules)")
+    parser.add_argument(
+        "--store", help="where passages are searched: faiss (default), milvus-lite, or milvus://host:port"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question (or one per line of stdin with '-')")
@@ -62,9 +65,18 @@ def _parser() -> argparse.ArgumentParser:
         "--if-stale", action="store_true",
         help="only rebuild if the corpus or settings changed; also prepare the fast query encoder",
     )
+    build.add_argument(
+        "--dense-index", dest="dense_index", choices=("auto", "flat", "hnsw"),
+        help="passage vector index: auto (flat below 50,000 passages, HNSW above), flat or hnsw",
+    )
+    build.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar on stderr")
 
     importer = commands.add_parser("import", help="clean raw articles into the corpus folder")
-    importer.add_argument("paths", nargs="+", type=Path, help=".txt/.md files to clean and add")
+    importer.add_argument(
+        "paths", nargs="+", metavar="PATH",
+        help=".txt/.md files, folders of them (searched recursively) or quoted glob patterns ('raw/**/*.txt')",
+    )
+    importer.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar on stderr")
     importer.add_argument(
         "--replace", action="store_true",
         help="replace an article already in the corpus with the same id or title (default: refuse)",
@@ -91,7 +103,7 @@ _FLAGS = {
     "home": "--home", "corpus_dir": "--corpus", "index_dir": "--index", "embedding_model": "--model",
     "retriever": "--retriever", "reader": "--reader", "stt_engine": "--stt", "tts_engine": "--tts", "save_audio_dir": "--save-audio",
     "tts_voice": "--tts-voice", "tts_rate": "--rate", "tts_volume": "--volume", "wake_phrase": "--wake-phrase",
-    "max_passage_chars": "--max-passage-chars",
+    "max_passage_chars": "--max-passage-chars", "store": "--store", "dense_index": "--dense-index",
 }
 
 
@@ -141,7 +153,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         if args.command == "build":
             from assistant.cli import build
 
-            return build.run(settings, stdout, args.if_stale)
+            return build.run(settings, stdout, args.if_stale, args.progress)
         if args.command == "import":
             from assistant.cli import build
 

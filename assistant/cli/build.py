@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
-from typing import TextIO
+from typing import Callable, Iterator, TextIO
 
 from assistant.cli.codes import EXIT_OK
 from assistant.config import Settings
 
 
-def run(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
+def run(settings: Settings, stdout: TextIO, if_stale: bool, progress: bool = True) -> int:
     from assistant.index.store import build_index
 
     if if_stale:
@@ -20,24 +21,47 @@ def run(settings: Settings, stdout: TextIO, if_stale: bool) -> int:
         stdout.write(f"Index ready: {len(assistant.index.passages)} passages in {settings.index_path}.\n")
         return EXIT_OK
     started = time.perf_counter()
-    manifest = build_index(settings)
+    with _bar("Indexing articles", progress) as advance:
+        manifest = build_index(settings, progress=advance)
     counts = manifest["counts"]
+    reused = manifest.get("build", {}).get("reused_articles", 0)
     stdout.write(
-        f"Built {settings.index_path}: {counts['articles']} articles, {counts['passages']} passages, "
-        f"{counts['sentences']} sentences in {time.perf_counter() - started:.1f} s.\n"
+        f"Built {settings.index_path}: {counts['articles']} articles ({reused} unchanged, reused), "
+        f"{counts['passages']} passages, {counts['sentences']} sentences, "
+        f"{manifest['dense_index']['type']} dense index, in {time.perf_counter() - started:.1f} s.\n"
     )
     # Skipped articles were named once on stderr as they were met; they are not listed again.
     return EXIT_OK
 
 
 def run_import(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
-    from assistant.corpus.clean import import_articles
+    from assistant.corpus.clean import import_articles, import_sources
 
-    written = import_articles(args.paths, settings.corpus_path, replace=args.replace)
+    sources = import_sources(args.paths)
+    with _bar("Reading articles", args.progress) as advance:
+        written = import_articles(sources, settings.corpus_path, replace=args.replace, progress=advance)
     for path in written:
         stdout.write(f"wrote {path}\n")
     if written:
-        stdout.write("Run `assistant build` (or just ask: the index rebuilds itself).\n")
+        stdout.write(f"Imported {len(written)} of {len(sources)} files. "
+                     "Run `assistant build` (or just ask: the index rebuilds itself).\n")
     else:
         stdout.write("Nothing to write: the corpus already holds these articles unchanged.\n")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _bar(label: str, wanted: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal (and not turned off); yields its update."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not wanted or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import hashlib
 import json
 import logging
@@ -11,8 +12,9 @@ import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import Callable, Sequence
 
-from assistant.errors import ArticleError, CorpusEmpty, CorpusMissing, ImportConflict
+from assistant.errors import ArticleError, BadImport, CorpusEmpty, CorpusMissing, ImportConflict
 from assistant.types import Article
 
 _LOGGER = logging.getLogger(__name__)
@@ -284,14 +286,53 @@ def _title_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
 
-def import_articles(paths: list[Path], corpus_dir: Path, *, replace: bool = False) -> list[Path]:
+_GLOB_MAGIC = re.compile(r"[*?[]")
+
+
+def import_sources(patterns: Sequence[str | Path]) -> list[Path]:
+    """The files named by paths, folders (their .txt/.md files, recursively) and glob patterns.
+
+    In the order given, each file once. A pattern that matches nothing, a missing path or a
+    folder without articles raises BadImport naming it (exit code 2): nothing is imported.
+    """
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        path = Path(pattern).expanduser()
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file())
+            if not files:
+                raise BadImport(f"{path}: no .txt or .md file in this folder; give a folder that holds articles")
+        elif path.is_file():
+            files = [path]
+        elif _GLOB_MAGIC.search(str(pattern)):
+            files = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+            if not files:
+                raise BadImport(f"{pattern}: no file matches this pattern; check it (and quote it, so the shell "
+                                "passes it on unexpanded)")
+        else:
+            raise BadImport(f"{path}: no such file or folder; check the path")
+        for file in files:
+            found.setdefault(file, None)
+    return list(found)
+
+
+def import_articles(paths: list[Path], corpus_dir: Path, *, replace: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Clean raw articles and write them into the corpus folder as `<id>.md`; the files written.
 
     Nothing is written unless every file can be: an article whose id or title is already in the
     corpus raises ImportConflict naming both files (unless `replace`), and so do two files of one
-    import that would become the same article. Re-importing an unchanged article is a no-op.
+    import that would become the same article; an unreadable file raises BadImport naming it.
+    Re-importing an unchanged article is a no-op. `progress(done, total)` follows the files read.
     """
-    articles = [(path, read_article(path)) for path in paths]  # a bad file stops the import here
+    articles = []
+    for done, path in enumerate(paths, 1):
+        try:
+            articles.append((path, read_article(path)))
+        except ArticleError as exc:  # a bad file stops the import here, before anything is written
+            raise BadImport(f"{exc}. Nothing was written.") from None
+        if progress is not None:
+            progress(done, len(paths))
     existing: dict[str, Path] = {}  # id and title key -> corpus file
     if corpus_dir.is_dir():
         for path in corpus_files(corpus_dir):

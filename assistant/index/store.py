@@ -1,15 +1,14 @@
-"""Index: passages, their FAISS vectors and a manifest, written atomically and checked on load."""
+"""Index: passages, their FAISS vectors, BM25 and a manifest, written atomically and checked on load."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import hashlib
-import io
 import json
 import logging
 import os
-import time
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -17,37 +16,34 @@ from typing import Iterator
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant import __version__
 from assistant.config import (
     DEFAULT_PASSAGE_CHARS,
     MAX_PASSAGE_CHARS,
     MIN_PASSAGE_CHARS,
     Settings,
 )
-from assistant.corpus.chunk import CHUNKER_VERSION, chunk_articles
-from assistant.corpus.clean import corpus_fingerprint, load_corpus
+from assistant.corpus.chunk import CHUNKER_VERSION
+from assistant.corpus.clean import corpus_fingerprint
 from assistant.errors import IndexCorrupt, IndexMissing, IndexUnwritable
+from assistant.index import dense
+from assistant.index.bm25 import FILES as BM25_FILES
 from assistant.index.bm25 import BM25Index
-from assistant.index.embed import (
-    SentenceTransformerEmbedder,
-    TokenVectors,
-    model_fingerprint,
-)
-from assistant.text import Lexicon
+from assistant.index.embed import Embedder, TokenVectors, model_fingerprint
+from assistant.index.search import LocalSearch, PassageSearch
 from assistant.types import Passage
 
 _LOGGER = logging.getLogger(__name__)
 
-INDEX_FORMAT = 3  # 3: word-piece vectors of every sentence (sentence_tokens, token_vectors)
+# 3: word-piece vectors of every sentence (sentence_tokens, token_vectors).
+# 4: BM25 in bm25s's own folder format (memory-mapped), sentence vectors as .npy (memory-mapped),
+#    each article's content hash (incremental builds), flat or HNSW passage index by size.
+INDEX_FORMAT = 4
 MANIFEST = "manifest.json"
-_DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25", "sentence_tokens", "token_vectors")
-_SUFFIX = {
-    "passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "faiss", "bm25": "json",
-    "sentence_tokens": "json", "token_vectors": "npy",
-}
-# Builds this large say what they are doing, stage by stage, and embed in steps that report.
-_LONG_BUILD_TEXTS = 2000
-_EMBED_STEP = 1024
+DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25", "sentence_tokens", "token_vectors")
+SUFFIX = {
+    "passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "npy", "sentence_tokens": "json",
+    "token_vectors": "npy",
+}  # bm25 is a folder of bm25s's files
 
 
 class _FileEntry(BaseModel):
@@ -57,11 +53,12 @@ class _FileEntry(BaseModel):
 
     # A plain file name as build_index writes it: never a path, never hidden, never "..".
     name: str = Field(
-        pattern=r"^(passages|passage_vectors|sentence_vectors|bm25|sentence_tokens|token_vectors)-[0-9a-f]{12}"
-        r"\.(jsonl|faiss|json|npy)$"
+        pattern=r"^((passages|passage_vectors|sentence_vectors|sentence_tokens|token_vectors)-[0-9a-f]{12}"
+        r"\.(jsonl|faiss|json|npy)|bm25-[0-9a-f]{12})$"
     )
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     bytes: int = Field(ge=0)
+    parts: dict[str, str] | None = None  # a folder's files (bm25s's names) and their checksums
 
 
 class _Chunking(BaseModel):
@@ -85,11 +82,12 @@ class LoadedIndex:
 
     manifest: dict
     passages: list[Passage]
-    passage_index: object  # faiss.IndexFlatIP over passages
-    sentence_vectors: np.ndarray  # one row per sentence, in passage order
+    passage_index: object  # faiss IndexFlatIP or IndexHNSWFlat over passages (manifest "dense_index")
+    sentence_vectors: np.ndarray  # one row per sentence, in passage order (memory-mapped)
     sentence_owner: np.ndarray  # passage id of each sentence row
     bm25: BM25Index
     sentence_tokens: list[TokenVectors] | None = None  # word pieces of each sentence row, in context
+    search: PassageSearch | None = None  # passage retrieval: these files, or a Milvus collection
 
     @property
     def dimension(self) -> int:
@@ -139,11 +137,28 @@ def staleness(manifest: dict, settings: Settings) -> str | None:
     for key, reason in reasons.items():
         if manifest.get(key) != expected[key]:
             return reason
+    recorded = manifest.get("dense_index")
+    passages = manifest.get("counts", {}).get("passages", 0) if isinstance(manifest.get("counts"), dict) else 0
+    wanted = dense.choose(settings.dense_index, passages if isinstance(passages, int) else 0)
+    shape = ("type", "M", "ef_construction", "ef_search")  # not "requested": auto and flat may agree
+    if not isinstance(recorded, dict) or any(recorded.get(k) != wanted.get(k) for k in shape):
+        return f"the dense index should be {wanted['type']} (dense_index={settings.dense_index})"
     return None
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as handle:  # in blocks: token vectors run to gigabytes at scale
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    return _sha256(path)
+
+
+def folder_digest(parts: dict[str, str]) -> str:
+    """One checksum for a folder: of its files' names and checksums."""
+    return hashlib.sha256("".join(f"{name}:{parts[name]}\n" for name in sorted(parts)).encode()).hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -153,20 +168,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _faiss_bytes(vectors: np.ndarray) -> bytes:
-    import faiss
-
-    index = faiss.IndexFlatIP(vectors.shape[1])  # exact search: the corpus is small, recall is total
-    index.add(vectors)
-    return faiss.serialize_index(index).tobytes()
 
 
 @contextlib.contextmanager
@@ -208,106 +209,52 @@ def _prepare(settings: Settings) -> Path:
     return index_dir
 
 
-def build_index(settings: Settings, embedder: SentenceTransformerEmbedder | None = None) -> dict:
-    """Clean, chunk and embed the corpus, then commit the new index by replacing its manifest."""
+def build_index(settings: Settings, embedder: Embedder | None = None, progress=None) -> dict:
+    """Build the index, re-embedding only changed articles, then commit it by replacing its manifest.
+
+    `progress(done, total)` is called as articles are indexed. With a Milvus store the
+    collection is brought up to date too.
+    """
     index_dir = _prepare(settings)
     with _build_lock(index_dir):
-        return _build_locked(settings, index_dir, embedder)
+        manifest = _build_locked(settings, index_dir, embedder, progress)
+    if settings.store != "faiss":
+        from assistant.index.milvus import attach
+
+        attach(load_index(index_dir), settings)
+    return manifest
 
 
-def _current_manifest(index_dir: Path) -> dict | None:
+def current_manifest(index_dir: Path) -> dict | None:
+    """The manifest in force, or None if there is none or it is unreadable."""
     try:
         return read_manifest(index_dir)
     except (IndexMissing, IndexCorrupt):
         return None
 
 
-def _build_locked(settings: Settings, index_dir: Path, embedder: SentenceTransformerEmbedder | None) -> dict:
-    started = time.perf_counter()
-    parameters = expected_parameters(settings, _current_manifest(index_dir))
-    max_chars = parameters["chunking"]["max_passage_chars"]
-    articles, problems = load_corpus(settings.corpus_path)
-    for problem in problems:
-        _LOGGER.warning("Skipped %s", problem)
-    passages = chunk_articles(articles, max_chars)
-    sentences = [s.text for p in passages for s in p.sentences]
-    long_build = len(passages) + len(sentences) > _LONG_BUILD_TEXTS
-    if long_build:
-        _LOGGER.warning(
-            "Indexing %d articles: %d passages and %d sentences (chunked in %.1f s); this takes a while.",
-            len(articles), len(passages), len(sentences), time.perf_counter() - started,
-        )
-    embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
-    passage_vectors = _embed(embedder, [p.text for p in passages], "passages", long_build)
-    sentence_vectors = _embed(embedder, sentences, "sentences", long_build)
-    tokens = _embed_tokens(embedder, sentences, long_build)  # for late interaction at question time
+def _build_locked(settings: Settings, index_dir: Path, embedder: Embedder | None, progress=None) -> dict:
+    from assistant.index.build import build
 
-    bm25 = BM25Index.build([p.text for p in passages], Lexicon.from_texts([p.text for p in passages]))
-    payloads = {
-        "passages": "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in passages).encode(),
-        "passage_vectors": _faiss_bytes(passage_vectors),
-        "sentence_vectors": _faiss_bytes(sentence_vectors),
-        "bm25": json.dumps(bm25.to_json(), separators=(",", ":")).encode(),
-        "sentence_tokens": json.dumps([list(t.tokens) for t in tokens], ensure_ascii=False, separators=(",", ":")).encode(),
-        "token_vectors": _npy_bytes(np.concatenate([t.vectors for t in tokens]).astype(np.float16)),
-    }
-    files = {}
+    return build(settings, index_dir, embedder, progress)
+
+
+def commit(index_dir: Path, manifest: dict) -> None:
+    """Swap in the new manifest (the commit point), then remove files it no longer names."""
     with _writing(index_dir):
-        for name, data in payloads.items():
-            digest = hashlib.sha256(data).hexdigest()
-            filename = f"{name}-{digest[:12]}.{_SUFFIX[name]}"
-            _write_atomic(index_dir / filename, data)  # new names: the old index stays whole
-            files[name] = {"name": filename, "sha256": digest, "bytes": len(data)}
-
-        manifest = {
-            **parameters,
-            "package_version": __version__,
-            "dimension": embedder.dimension,
-            "normalized": True,
-            "metric": "inner_product",
-            "faiss_index": "IndexFlatIP",
-            "counts": {
-                "articles": len(articles),
-                "passages": len(passages),
-                "sentences": int(sentence_vectors.shape[0]),
-            },
-            "articles": [{"id": a.id, "title": a.title, "date": a.date, "source": a.source} for a in articles],
-            "skipped_articles": problems,
-            "bm25": {"library": "bm25s", "variant": "lucene", "k1": 1.5, "b": 0.75},
-            "files": files,
-        }
-        # The manifest swap is the commit point: a build killed before it leaves the old one in force.
+        # A build killed before this line leaves the old manifest, and its files, in force.
         _write_atomic(index_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
         _remove_unreferenced(index_dir, manifest)
-    _LOGGER.info("built %s: %d passages in %.1f s", index_dir, len(passages), time.perf_counter() - started)
-    return manifest  # no timings inside: a rebuild of the same corpus writes the same bytes
-
-
-def _embed(embedder, texts: list[str], what: str, report: bool) -> np.ndarray:
-    """Vectors of `texts`, in steps that log progress when the build is a long one."""
-    if not report or len(texts) <= _EMBED_STEP:
-        return embedder.encode(texts)
-    parts = []
-    for start in range(0, len(texts), _EMBED_STEP):
-        parts.append(embedder.encode(texts[start : start + _EMBED_STEP]))
-        _LOGGER.warning("Embedded %d/%d %s", min(start + _EMBED_STEP, len(texts)), len(texts), what)
-    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
-
-
-def _embed_tokens(embedder, texts: list[str], report: bool) -> list[TokenVectors]:
-    """Word-piece vectors of `texts`, in steps (and logged) like `_embed`."""
-    out: list[TokenVectors] = []
-    for start in range(0, len(texts), _EMBED_STEP):
-        out.extend(embedder.encode_tokens(texts[start : start + _EMBED_STEP]))
-        if report:
-            _LOGGER.warning("Word pieces of %d/%d sentences embedded", len(out), len(texts))
-    return out
 
 
 def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
     keep = {MANIFEST, ".lock", ".gitattributes"} | {f["name"] for f in manifest["files"].values()}
     for path in index_dir.iterdir():
-        if path.is_file() and path.name not in keep and (path.name.startswith(_DATA_FILES) or path.name.endswith(".tmp")):
+        if path.name in keep or not (path.name.startswith(DATA_FILES) or path.name.endswith(".tmp")):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             path.unlink(missing_ok=True)
 
 
@@ -328,10 +275,32 @@ def read_manifest(index_dir: Path) -> dict:
         error = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in error["loc"])
         raise IndexCorrupt(f"{path}: manifest field {where!r} is wrong ({error['msg']}); run `assistant build`") from None
-    missing = [name for name in _DATA_FILES if name not in checked.files]
+    missing = [name for name in DATA_FILES if name not in checked.files]
     if missing:
         raise IndexCorrupt(f"{path}: manifest names no {missing[0]} file; run `assistant build`")
     return manifest
+
+
+def _verified(index_dir: Path, name: str, entry: dict) -> Path:
+    """The path of one data file (or the bm25s folder), checked against its manifest entry."""
+    path = index_dir / entry["name"]  # a plain name (checked): it cannot leave index/
+    if name == "bm25":
+        parts = entry.get("parts")
+        if not isinstance(parts, dict) or set(parts) != set(BM25_FILES) or folder_digest(parts) != entry["sha256"]:
+            raise IndexCorrupt(f"{path}: manifest lists the wrong bm25 files; run `assistant build`")
+        if path.is_symlink() or not path.is_dir():
+            raise IndexCorrupt(f"{path}: missing; run `assistant build`")
+        for part, digest in parts.items():
+            if (path / part).is_symlink() or not (path / part).is_file():
+                raise IndexCorrupt(f"{path / part}: missing; run `assistant build`")
+            if _sha256(path / part) != digest:
+                raise IndexCorrupt(f"{path / part}: checksum mismatch (truncated or edited); run `assistant build`")
+        return path
+    if path.is_symlink() or not path.is_file():
+        raise IndexCorrupt(f"{path}: missing; run `assistant build`")
+    if _sha256(path) != entry["sha256"]:
+        raise IndexCorrupt(f"{path}: checksum mismatch (truncated or edited); run `assistant build`")
+    return path
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
@@ -339,29 +308,23 @@ def load_index(index_dir: Path) -> LoadedIndex:
     import faiss
 
     manifest = read_manifest(index_dir)
-    paths = {}
-    for name in _DATA_FILES:
-        entry = manifest["files"][name]
-        path = index_dir / entry["name"]  # a plain name (checked): it cannot leave index/
-        if path.is_symlink() or not path.is_file():
-            raise IndexCorrupt(f"{path}: missing; run `assistant build`")
-        if _sha256(path) != entry["sha256"]:
-            raise IndexCorrupt(f"{path}: checksum mismatch (truncated or edited); run `assistant build`")
-        paths[name] = path
+    paths = {name: _verified(index_dir, name, manifest["files"][name]) for name in DATA_FILES}
     try:
         passages = [Passage.from_json(json.loads(line)) for line in paths["passages"].read_text("utf-8").splitlines()]
         passage_index = faiss.read_index(str(paths["passage_vectors"]))
-        sentence_index = faiss.read_index(str(paths["sentence_vectors"]))
-        sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
-        bm25 = BM25Index.from_json(json.loads(paths["bm25"].read_text("utf-8")))
-        pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
+        dense.configure(passage_index, manifest.get("dense_index") or {})
         # Memory-mapped: only the rows a question looks at are read.
+        sentence_vectors = np.load(paths["sentence_vectors"], mmap_mode="r", allow_pickle=False)
+        bm25 = BM25Index.open(paths["bm25"])
+        pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
         token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
     if (
         passage_index.ntotal != len(passages)
+        or bm25.num_docs != len(passages)
+        or sentence_vectors.ndim != 2
         or len(owner) != sentence_vectors.shape[0]
         or len(pieces) != len(owner)
         or sum(len(p) for p in pieces) != token_vectors.shape[0]
@@ -369,7 +332,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
     ends = np.cumsum([len(p) for p in pieces])
     tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
-    return LoadedIndex(manifest, passages, passage_index, np.ascontiguousarray(sentence_vectors), owner, bm25, tokens)
+    return LoadedIndex(manifest, passages, passage_index, sentence_vectors, owner, bm25, tokens,
+                       LocalSearch(passage_index, bm25))
 
 
 def _usable(settings: Settings) -> tuple[LoadedIndex | None, str]:
@@ -393,8 +357,16 @@ def ensure_index(settings: Settings) -> LoadedIndex:
     again, so only the first rebuilds and the others load what it built.
     """
     loaded, _ = _usable(settings)
-    if loaded is not None:
-        return loaded
+    if loaded is None:
+        loaded = _rebuilt(settings)
+    if settings.store != "faiss":
+        from assistant.index.milvus import attach
+
+        attach(loaded, settings)  # passage search goes to Milvus (loaded into it first if needed)
+    return loaded
+
+
+def _rebuilt(settings: Settings) -> LoadedIndex:
     index_dir = _prepare(settings)
     with _build_lock(index_dir):
         loaded, message = _usable(settings)

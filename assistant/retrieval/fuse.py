@@ -1,4 +1,4 @@
-"""Retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank, duplicates grouped."""
+"""Retrieval: dense and BM25 rankings (FAISS files or Milvus) fused by reciprocal rank, duplicates grouped."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from typing import Sequence
 
 import numpy as np
 
+from assistant.index.search import LocalSearch, passage_vectors
 from assistant.index.store import LoadedIndex
 from assistant.types import Hit
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
+# Passages each half of the hybrid hands to the fusion: more than the corpus of five articles
+# holds (49), so there the ranking is exhaustive as before; at scale, ANN territory.
+CANDIDATES = 100
 # Passages from different articles this similar report the same fact in other words.
 CORROBORATION_COSINE = 0.8
 
@@ -24,7 +28,12 @@ def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int, size: int) ->
 
 
 class Retriever:
-    """Ranks passages for a question by meaning, by words, or both."""
+    """Ranks passages for a question by meaning, by words, or both.
+
+    Each half gives its best `CANDIDATES` passages (all of them in a small corpus, so the
+    ranking is the exhaustive one); the index's `search` decides where they come from (FAISS
+    and BM25 files, or Milvus). Fusion and grouping happen here, the same for every store.
+    """
 
     def __init__(self, index: LoadedIndex, mode: str = "hybrid", rrf_k: int = 60) -> None:
         if mode not in RETRIEVERS:
@@ -33,50 +42,49 @@ class Retriever:
         self.passages = index.passages
         self.mode = mode
         self.rrf_k = rrf_k
-        self.bm25 = index.bm25
-        vectors = index.passage_index.reconstruct_n(0, index.passage_index.ntotal)
-        articles = np.array([p.article_id for p in self.passages])
-        # Which passages restate each other across articles, worked out once, not per question.
-        self.same_fact = (vectors @ vectors.T >= CORROBORATION_COSINE) & (articles[:, None] != articles[None, :])
-        self.has_twin = self.same_fact.any(axis=1)
+        self.store = index.search or LocalSearch(index.passage_index, index.bm25)
 
     def search(self, query_vector: np.ndarray, query_terms: Sequence[str], k: int) -> list[Hit]:
-        count = len(self.passages)
-        dense_scores, dense_ids = self.index.passage_index.search(query_vector.reshape(1, -1), count)
-        dense = np.zeros(count, dtype=np.float32)
-        dense[dense_ids[0]] = dense_scores[0]
-        lexical = self.bm25.scores(query_terms)
-        lexical_ranking = np.argsort(-lexical, kind="stable")
-        lexical_ranking = lexical_ranking[lexical[lexical_ranking] > 0]  # no shared term, no rank
-        rankings = {
-            "dense": [dense_ids[0]],
-            "bm25": [lexical_ranking],
-            "hybrid": [dense_ids[0], lexical_ranking],
-        }[self.mode]
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k, count)
+        depth = max(CANDIDATES, k)
+        empty = np.zeros(0, dtype=np.int64)
+        dense_ids = self.store.dense(query_vector, depth)[0] if self.mode != "bm25" else empty
+        lexical_ids, lexical_scores = self.store.lexical(query_terms, depth) if self.mode != "dense" else (empty, None)
+        rankings = {"dense": [dense_ids], "bm25": [lexical_ids], "hybrid": [dense_ids, lexical_ids]}[self.mode]
+        # Fused over the candidates only; ascending ids, so ties still go to the earlier passage.
+        candidates = np.unique(np.concatenate([empty, *rankings]))
+        fused = reciprocal_rank_fusion([np.searchsorted(candidates, r) for r in rankings], self.rrf_k, len(candidates))
         order = [int(i) for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
+        vectors = passage_vectors(self.index.passage_index, candidates)
+        cosine = np.einsum("ij,j->i", vectors, np.asarray(query_vector, dtype=np.float32).reshape(-1))
+        lexical = dict(zip(lexical_ids.tolist(), lexical_scores.tolist())) if lexical_scores is not None else {}
         return [
-            Hit(self.passages[home], float(fused[home]), float(dense[home]), float(lexical[home]),
-                [self.passages[i] for i in attached])
-            for home, attached in self._group(order, k)
+            Hit(self.passages[candidates[home]], float(fused[home]), float(cosine[home]),
+                float(lexical.get(int(candidates[home]), 0.0)), [self.passages[candidates[i]] for i in attached])
+            for home, attached in self._group(order, k, candidates, vectors)
         ]
 
-    def _group(self, order: list[int], k: int) -> list[tuple[int, list[int]]]:
+    def _group(self, order: list[int], k: int, candidates: np.ndarray, vectors: np.ndarray) -> list[tuple[int, list[int]]]:
         # The same fact from several articles becomes one hit with corroborating sources,
-        # so it does not crowd other facts out of the top k.
+        # so it does not crowd other facts out of the top k. A passage can only join a group
+        # through the group's first passage, so only those similarities are computed: at most
+        # k per candidate, not the corpus's squared. (einsum, not BLAS: a matrix product this
+        # small waits on BLAS's threads when the cores are busy.)
+        article = [self.passages[int(c)].article_id for c in candidates]
         groups: list[tuple[int, list[int]]] = []
-        article = [p.article_id for p in self.passages]
         for pid in order:
-            if len(groups) >= k and not self.has_twin[pid]:
-                continue  # the slots are full and nothing it could corroborate
-            home = next(
-                (
-                    group
-                    for group in groups
-                    if self.same_fact[pid, group[0]] and all(article[i] != article[pid] for i in group[1])
-                ),
-                None,
-            )
+            home = None
+            if groups:
+                similarity = np.einsum("ij,j->i", vectors[[group[0] for group in groups]], vectors[pid])
+                home = next(
+                    (
+                        group
+                        for group, cosine in zip(groups, similarity)
+                        if cosine >= CORROBORATION_COSINE
+                        and article[group[0]] != article[pid]
+                        and all(article[i] != article[pid] for i in group[1])
+                    ),
+                    None,
+                )
             if home is not None:
                 home[1].append(pid)
             elif len(groups) < k:

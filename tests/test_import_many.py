@@ -1,0 +1,73 @@
+"""`assistant import` with folders and glob patterns of many files; bad input is one line, exit code 2."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from conftest import SEEDS
+
+from assistant.cli import main
+from assistant.corpus.clean import import_articles, import_sources
+from assistant.errors import BadImport
+
+
+def _seeds(folder):
+    (folder / "a" / "b").mkdir(parents=True)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for i, seed in enumerate(seeds):
+        shutil.copy(seed, folder / ("a" if i % 2 else "a/b") / seed.name)
+    (folder / "a" / "notes.json").write_text("{}")  # not an article: passed over in folders
+    return seeds
+
+
+def _import(home, *args):
+    out = io.StringIO()
+    return main(["--home", str(home), "import", *map(str, args)], stdout=out), out.getvalue()
+
+
+def test_a_folder_is_imported_recursively(tmp_path):
+    _seeds(tmp_path / "raw")
+    (tmp_path / "home" / "corpus").mkdir(parents=True)
+    code, out = _import(tmp_path / "home", tmp_path / "raw")
+    assert code == 0 and "Imported 5 of 5 files" in out
+    assert len(list((tmp_path / "home" / "corpus").glob("*.md"))) == 5
+
+
+def test_glob_patterns_and_files_are_each_read_once(tmp_path):
+    _seeds(tmp_path / "raw")
+    sources = import_sources([f"{tmp_path}/raw/**/*.txt", tmp_path / "raw" / "a", f"{tmp_path}/raw/a/*.txt"])
+    assert len(sources) == 5 and len(set(sources)) == 5
+
+
+def test_progress_follows_the_files(tmp_path):
+    seeds = _seeds(tmp_path / "raw")
+    seen = []
+    import_articles(import_sources([tmp_path / "raw"]), tmp_path / "corpus", progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, len(seeds)) for i in range(1, len(seeds) + 1)]
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("{tmp}/raw/*.html", "no file matches this pattern"),
+        ("{tmp}/missing.txt", "no such file or folder"),
+        ("{tmp}/empty", "no .txt or .md file in this folder"),
+        ("{tmp}/raw/latin1.txt", "not valid UTF-8"),
+    ],
+    ids=["glob-matches-nothing", "missing-path", "empty-folder", "unreadable-file"],
+)
+def test_bad_sources_are_one_line_and_write_nothing(tmp_path, capsys, given, message):
+    _seeds(tmp_path / "raw")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "raw" / "latin1.txt").write_bytes("Caf\xe9 Headline\n\nBody text.".encode("latin-1"))
+    (tmp_path / "home" / "corpus").mkdir(parents=True)
+    code, _ = _import(tmp_path / "home", tmp_path / "raw" / "a", given.format(tmp=tmp_path))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert list((tmp_path / "home" / "corpus").iterdir()) == []
+
+
+def test_bad_import_is_bad_input():
+    assert BadImport("x").exit_code == 2
