@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -9,12 +10,19 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.text import Lexicon
+from assistant.text import STOPWORDS, Lexicon
 
 # bm25s's file names (`bm25s.BM25.save`); `bm25s.BM25.load(folder, mmap=True)` reads them back.
 DATA, INDICES, INDPTR = "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"
 VOCAB, PARAMS = "vocab.index.json", "params.index.json"
 FILES = (DATA, INDICES, INDPTR, VOCAB, PARAMS)
+
+
+def terms_fingerprint() -> str:
+    """A hash of what turns text into BM25 terms besides the corpus: the stopword list and the
+    stemmer. An index built with other word lists has other terms, so it is rebuilt."""
+    recipe = "snowball-english\n" + " ".join(sorted(STOPWORDS))
+    return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 
 def passage_terms(texts: Sequence[str]) -> list[list[str]]:

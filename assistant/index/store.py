@@ -27,7 +27,7 @@ from assistant.corpus.clean import corpus_fingerprint
 from assistant.errors import IndexCorrupt, IndexMissing, IndexUnwritable
 from assistant.index import dense
 from assistant.index.bm25 import FILES as BM25_FILES
-from assistant.index.bm25 import BM25Index
+from assistant.index.bm25 import BM25Index, terms_fingerprint
 from assistant.index.embed import Embedder, TokenVectors, model_fingerprint
 from assistant.index.search import LocalSearch, PassageSearch
 from assistant.types import Passage
@@ -121,6 +121,7 @@ def expected_parameters(settings: Settings, manifest: dict | None = None) -> dic
             "max_passage_chars": passage_chars(settings, manifest),
         },
         "corpus_sha256": corpus_fingerprint(settings.corpus_path),
+        "terms": terms_fingerprint(),
     }
 
 
@@ -133,6 +134,7 @@ def staleness(manifest: dict, settings: Settings) -> str | None:
         "model_fingerprint": "the embedding model's files changed",
         "chunking": "the chunking parameters changed",
         "corpus_sha256": "the articles in the corpus changed",
+        "terms": "the stopword list that makes BM25 terms changed",
     }
     for key, reason in reasons.items():
         if manifest.get(key) != expected[key]:
