@@ -42,6 +42,12 @@ def test_changed_corpus_is_stale_and_rebuilt(home, caplog):
     assert staleness(read_manifest(home.index_path), home) is None
 
 
+def test_an_index_made_with_other_word_lists_is_stale(repo_settings):
+    # Stopwords decide BM25's terms; an index made with another list must be rebuilt.
+    manifest = {**read_manifest(repo_settings.index_path), "terms": "made-with-other-stopwords"}
+    assert staleness(manifest, repo_settings) == "the stopword list that makes BM25 terms changed"
+
+
 def test_changed_parameters_are_stale(home):
     assert staleness(read_manifest(home.index_path), home.replace(max_passage_chars=300)) == (
         "the chunking parameters changed"
