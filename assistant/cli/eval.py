@@ -89,7 +89,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--test-voice", dest="eval_test_voice", action="append", choices=(*TEST_VOICES, "all"),
-        help="with --voice: the synthetic speaker of the questions (repeatable; 'all' for every one; default espeak)",
+        help="with --voice: the synthetic speaker of the questions: espeak (espeak-ng's default voice), espeak-us "
+        "(its American English), piper (natural) (repeatable; 'all' for every one; default espeak)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
                         help="write every answer and metric as JSON")
@@ -355,12 +356,13 @@ def transcribe_suite(
 
 
 def _test_speaker(settings: Settings, test_voice: str) -> Any:
-    """The synthetic speaker of the questions: espeak-ng (through pyttsx3) or Piper's natural voice."""
+    """The synthetic speaker of the questions: espeak-ng (through pyttsx3; its default voice, or American English) or Piper's natural voice."""
     from assistant.voice.tts import PiperSpeaker, Pyttsx3Speaker
 
     if test_voice == "piper":
         return PiperSpeaker(play=False)
-    return Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
+    voice = "gmw/en-US" if test_voice == "espeak-us" else settings.tts_voice
+    return Pyttsx3Speaker(voice=voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
 
 
 def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str, Any]:
