@@ -31,6 +31,7 @@ _LOGGER = logging.getLogger(__name__)
 
 RETRIEVERS = ("bm25", "dense", "hybrid")  # "all" runs them in this order: the baselines first
 _CORPUS_SUFFIXES = (".md", ".txt")
+_TEST_VOICE_RATE = 200  # words a minute: pyttsx3's espeak default, pinned (see _test_speaker)
 
 # argparse dest -> run_eval keyword. Dests carry an eval_ prefix so that a global flag of the same
 # name on the main parser (--retriever) is never overwritten by this subcommand's default.
@@ -362,7 +363,10 @@ def _test_speaker(settings: Settings, test_voice: str) -> Any:
     if test_voice == "piper":
         return PiperSpeaker(play=False)
     voice = "gmw/en-US" if test_voice == "espeak-us" else settings.tts_voice
-    return Pyttsx3Speaker(voice=voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
+    # pyttsx3 sets 200 words a minute at start-up, but espeak sometimes reports its voice's own 175
+    # back, and the speaker takes what is reported: the test voice must not change speed between runs.
+    rate = settings.tts_rate or _TEST_VOICE_RATE
+    return Pyttsx3Speaker(voice=voice, rate=rate, volume=settings.tts_volume, play=False)
 
 
 def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str, Any]:
