@@ -43,8 +43,8 @@ def test_a_truncated_join_is_redone(tmp_path):
 def test_base_hears_short_questions_in_a_short_window(tmp_path):
     """The 10 s window is a third of the encoder's work; real espeak speech is still heard.
 
-    The bound is absolute, not against the 30 s window: int8 decoding on this CPU differs a
-    little from one process to the next (WER 0.08-0.18 on these six, either window).
+    The bound is absolute, not against the 30 s window: on six questions either window's WER
+    moved between 0.08 and 0.18 while the fixture's sox still dithered each WAV differently.
     """
     import jiwer
     from voice_fixtures import QUESTIONS, corpus_texts, corpus_vocabulary, have_tools, synthesize
