@@ -17,7 +17,7 @@ sys.path[:0] = [str(ROOT)]
 # About 3.5 s as Piper says it: the "3-4 s question".
 LATENCY_QUESTION = "How many smartphones did Xiaomi sell in China in 2017?"
 ENGINES = ("whisper-tiny", "whisper-base")
-VOICES = ("espeak", "espeak-us", "piper")  # every engine hears the same WAVs; Piper's voice varies a little per synthesis
+VOICES = ("espeak", "piper")  # every engine hears the same WAVs; Piper's voice varies a little per synthesis
 
 
 def _compare_engines(assistant, settings, suite, rounds: int) -> None:

@@ -22,7 +22,7 @@ from assistant.evaluation.metrics import (
 )
 from assistant.evaluation.run import AssistantLike, ItemResult, RunResult, run_suite
 from assistant.evaluation.suite import DEFAULT_SUITE, Suite, load_suite
-from assistant.voice import STT_ENGINES, TEST_VOICES
+from assistant.voice import ALL_TEST_VOICES, STT_ENGINES, TEST_VOICES
 
 if TYPE_CHECKING:  # settings load pydantic; `assistant --help` builds this parser and must stay instant
     from assistant.config import Settings
@@ -91,7 +91,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test-voice", dest="eval_test_voice", action="append", choices=(*TEST_VOICES, "all"),
         help="with --voice: the synthetic speaker of the questions: espeak (espeak-ng's default voice), espeak-us "
-        "(its American English), piper (natural) (repeatable; 'all' for every one; default espeak)",
+        "(its American English; best alone), piper (natural) (repeatable; 'all' for espeak and piper; default espeak)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
                         help="write every answer and metric as JSON")
@@ -195,7 +195,7 @@ def run_eval(
 
     readers = list(READERS) if reader == "all" else [reader or settings.reader]
 
-    voices = list(TEST_VOICES) if "all" in (test_voices or ()) else list(dict.fromkeys(test_voices or ("espeak",)))
+    voices = list(ALL_TEST_VOICES) if "all" in (test_voices or ()) else list(dict.fromkeys(test_voices or ("espeak",)))
     evaluation = evaluate(
         loaded, settings, retrievers=retrievers, readers=readers, voice=voice, thresholds=thresholds,
         load_assistant=load_assistant, show_progress=progress, test_voices=voices,
