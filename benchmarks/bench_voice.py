@@ -36,7 +36,7 @@ def _compare_engines(assistant, settings, suite, rounds: int) -> None:
             wavs[voice] = {i.id: _synthesize(speaker, i.question, Path(tmp) / voice / f"{i.id}.wav") for i in suite.items}
             wavs[voice]["latency"] = _synthesize(speaker, LATENCY_QUESTION, Path(tmp) / voice / "latency.wav")
         print(f"{len(suite.items)} questions of {suite.path.name}; typed accuracy {typed:.3f}; 2 CPU threads")
-        print(f"{'voice':7} {'engine':13} {'load s':>6} {'WER':>6} {'raw WER':>7} {'spoken':>7} {'gap':>6} "
+        print(f"{'voice':9} {'engine':13} {'load s':>6} {'WER':>6} {'raw WER':>7} {'spoken':>7} {'gap':>6} "
               f"{'RTF':>6} {'turn s':>6}  repairs helped/hurt")
         for engine in ENGINES:
             start = time.perf_counter()
@@ -56,7 +56,7 @@ def _compare_engines(assistant, settings, suite, rounds: int) -> None:
                     assistant.ask(transcriber.transcribe(wavs[voice]["latency"]).text)
                     turns.append(time.perf_counter() - t0)
                 repairs = _repair_summary(suite, {voice: heard})["test_voices"][voice]
-                print(f"{voice:7} {engine:13} {load:6.2f} {wer:6.3f} {repairs['wer_before_repair']:7.3f} "
+                print(f"{voice:9} {engine:13} {load:6.2f} {wer:6.3f} {repairs['wer_before_repair']:7.3f} "
                       f"{accuracy:7.3f} {accuracy - typed:+6.3f} {rtf:6.3f} {statistics.median(turns):6.3f}  "
                       f"{repairs['repairs']} {repairs['helped']}/{repairs['hurt']}", flush=True)
                 for example in repairs["hurt_examples"]:
@@ -161,7 +161,7 @@ def _latency(assistant, settings, rounds: int) -> None:
                     first_audio = speaker.first_audio_at or time.perf_counter()
                 rows[label].append((captured - end_of_speech, answered - end_of_speech, first_audio - end_of_speech))
     print(f"\nlatency on a {question_seconds:.1f} s question (Piper voice, paced at real time), "
-          f"{settings.stt_engine} + pyttsx3 to a null sink, median of {rounds}:")
+          f"{_engine_label(settings)} + pyttsx3 to a null sink, median of {rounds}:")
     print(f"{'listening and speaking':44} {'endpoint s':>10} {'-> text s':>9} {'-> audio s':>10} {'xbase':>6}")
     base = None
     for label, values in rows.items():
@@ -169,6 +169,11 @@ def _latency(assistant, settings, rounds: int) -> None:
         base = base or audio
         print(f"{label:44} {endpoint:10.3f} {text:9.3f} {audio:10.3f} {audio / base:6.2f}")
     print("bars: end of speech -> answer text <= 0.8 s; -> first audio out <= 1.2 s")
+
+
+def _engine_label(settings) -> str:
+    """The STT engine and, for the configurable one, the model it runs."""
+    return f"{settings.stt_engine} ({settings.whisper_model})" if settings.stt_engine == "faster-whisper" else settings.stt_engine
 
 
 def main(argv: list[str] | None = None) -> int:

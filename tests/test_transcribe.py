@@ -136,3 +136,14 @@ def test_unknown_engine_names_the_choices():
 
     with pytest.raises(AssistantError, match="faster-whisper, whisper-tiny, whisper-base, pocketsphinx"):
         make_transcriber(Settings(stt_engine="kaldi"))
+
+
+def test_the_prompt_spells_full_names_and_leaves_everyday_words_out(corpus):
+    from assistant.voice.stt.whisper import whisper_prompt
+
+    vocabulary, text = corpus
+    names = whisper_prompt(vocabulary, text).removeprefix("A question about ").rstrip(".").split(", ")
+    assert {"Wang Xiang", "Mi AI", "Harman Kardon"} <= set(names[:12])  # full names first
+    assert {"Xiaomi", "Cortana", "DuerOS"} <= set(names)
+    assert not {"President", "Senior", "Group", "Head", "Wang", "Xiang"} & set(names), names
+    assert whisper_prompt(vocabulary).startswith("A question about " + vocabulary[0])  # without the corpus: as given

@@ -28,10 +28,12 @@ def _answer(question: str):
 
 @pytest.fixture(scope="module")
 def whisper():
+    """The whisper model the assistant listens with by default (base, in its short window)."""
+    from assistant.config import Settings
     from assistant.voice.stt.whisper import WhisperTranscriber
 
     texts = corpus_texts()
-    return WhisperTranscriber(corpus_vocabulary(texts), "\n".join(texts))
+    return WhisperTranscriber(corpus_vocabulary(texts), "\n".join(texts), model=Settings().whisper_model)
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,8 @@ def synthesize(text: str, path: Path, rate: int = 16000) -> Path:
     if rate == 22050 or sox is None:
         raw.replace(path)
     else:
-        subprocess.run([sox, str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(path)], check=True, timeout=30)
+        # -D: no dither, so the same text gives the same WAV in every run (dither is random noise)
+        subprocess.run([sox, "-D", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(path)], check=True, timeout=30)
         raw.unlink()
     return path
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.evaluation import DEFAULT_SUITE, HIGHER_IS_BETTER, LOWER_IS_BETTER
-from assistant.voice import STT_ENGINES, TEST_VOICES
+from assistant.voice import ALL_TEST_VOICES, STT_ENGINES, TEST_VOICES
 
 # Every command builds this parser: the suite, run and metrics modules (and the settings, which
 # load pydantic) are imported when `assistant eval` runs, not for `assistant ask` or `--help`.
@@ -25,6 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 
 RETRIEVERS = ("bm25", "dense", "hybrid")  # "all" runs them in this order: the baselines first
 _CORPUS_SUFFIXES = (".md", ".txt")
+_TEST_VOICE_RATE = 200  # words a minute: pyttsx3's espeak default, pinned (see _test_speaker)
 
 # argparse dest -> run_eval keyword. Dests carry an eval_ prefix so that a global flag of the same
 # name on the main parser (--retriever) is never overwritten by this subcommand's default.
@@ -85,7 +86,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--test-voice", dest="eval_test_voice", action="append", choices=(*TEST_VOICES, "all"),
-        help="with --voice: the synthetic speaker of the questions (repeatable; 'all' for every one; default espeak)",
+        help="with --voice: the synthetic speaker of the questions: espeak (espeak-ng's default voice), espeak-us "
+        "(its American English; best alone), piper (natural) (repeatable; 'all' for espeak and piper; default espeak)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
                         help="write every answer and metric as JSON")
@@ -192,7 +194,7 @@ def run_eval(
 
     readers = list(READERS) if reader == "all" else [reader or settings.reader]
 
-    voices = list(TEST_VOICES) if "all" in (test_voices or ()) else list(dict.fromkeys(test_voices or ("espeak",)))
+    voices = list(ALL_TEST_VOICES) if "all" in (test_voices or ()) else list(dict.fromkeys(test_voices or ("espeak",)))
     evaluation = evaluate(
         loaded, settings, retrievers=retrievers, readers=readers, voice=voice, thresholds=thresholds,
         load_assistant=load_assistant, show_progress=progress, test_voices=voices,
@@ -357,12 +359,16 @@ def transcribe_suite(
 
 
 def _test_speaker(settings: Settings, test_voice: str) -> Any:
-    """The synthetic speaker of the questions: espeak-ng (through pyttsx3) or Piper's natural voice."""
+    """The synthetic speaker of the questions: espeak-ng (through pyttsx3; its default voice, or American English) or Piper's natural voice."""
     from assistant.voice.tts import PiperSpeaker, Pyttsx3Speaker
 
     if test_voice == "piper":
         return PiperSpeaker(play=False)
-    return Pyttsx3Speaker(voice=settings.tts_voice, rate=settings.tts_rate, volume=settings.tts_volume, play=False)
+    voice = "gmw/en-US" if test_voice == "espeak-us" else settings.tts_voice
+    # pyttsx3 sets 200 words a minute at start-up, but espeak sometimes reports its voice's own 175
+    # back, and the speaker takes what is reported: the test voice must not change speed between runs.
+    rate = settings.tts_rate or _TEST_VOICE_RATE
+    return Pyttsx3Speaker(voice=voice, rate=rate, volume=settings.tts_volume, play=False)
 
 
 def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str, Any]:

