@@ -201,3 +201,15 @@ def test_a_corroborating_citation_names_whom_the_question_names(assistant):
     # The extend-partnership article says something close to Wang Xiang's quote but never names him.
     answer = assistant.ask("Who is Wang Xiang?")
     assert all("Wang" in c.passage for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", [
+    "what year did the microsoft xiaomi partnership begin",
+    "How much does the Invoke cost",
+    "who is wang xiang.",
+])
+def test_the_question_mark_does_not_change_the_answer(assistant, question):
+    # Typed questions often lack it; transcripts have it. The encoder reads the two differently.
+    bare = question.rstrip("?.")
+    answers = {assistant.ask(q).text for q in (bare, bare + "?", bare + ".", bare + " ?!")}
+    assert len(answers) == 1

@@ -36,6 +36,7 @@ _ANSWER_TYPES = (
         r"(?:[\w’'-]+\s+){0,3}?(?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had|might|may)\b"
         r"|\bwhat(?:['’]s| is| was) the name of\b|\b(?:is|are|was|were) [\w’'\s-]+ called\s*[?.!]*$", re.I)),
 )
+_END = re.compile(r"[\s?.!…]*$")
 # "What is Microsoft's yearly revenue?", "What was the score of the game?": the noun asked for.
 _WHAT_IS_HEAD = re.compile(
     r"^\s*what\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.-]+(?:['’]s)?\s+)*?"
@@ -113,7 +114,9 @@ def answer_type(text: str) -> str:
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
     """Terms, key terms, names and expected answer type of a validated question."""
-    text = plain(text)
+    # Typed, spoken and transcribed questions end in "?", "." or nothing; the encoder reads them
+    # a little differently, so every question is read ending in one "?".
+    text = _END.sub("", plain(text)) + "?"
     tokens = raw_tokens(text)
     words = [t for t in tokens if t.lower() not in STOPWORDS]
     key_words = [
