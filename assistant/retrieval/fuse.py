@@ -71,10 +71,17 @@ class Retriever:
         # small waits on BLAS's threads when the cores are busy.)
         article = [self.passages[int(c)].article_id for c in candidates]
         groups: list[tuple[int, list[int]]] = []
-        for pid in order:
+        full: dict[int, np.ndarray] = {}  # once the k groups exist, their heads are fixed
+        for position, pid in enumerate(order):
             home = None
+            if len(groups) == k and not full:  # one product for every passage still to place
+                rest = order[position:]
+                heads = vectors[[group[0] for group in groups]]
+                full = dict(zip(rest, np.einsum("ij,kj->ik", vectors[rest], heads)))
             if groups:
-                similarity = np.einsum("ij,j->i", vectors[[group[0] for group in groups]], vectors[pid])
+                similarity = full[pid] if full else np.einsum(
+                    "ij,j->i", vectors[[group[0] for group in groups]], vectors[pid]
+                )
                 home = next(
                     (
                         group
