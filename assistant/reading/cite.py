@@ -125,15 +125,9 @@ class Citer:
         kind, values = question.answer_type, extract.values
         agrees = (lambda text: bool(typed_values(text, kind) & values)) if values and kind else None
         named = {n for n in question.names if not self.lexicon.is_background(stem(n))}
-        named &= self._names_near(extract.row)
+        named &= self.table.local_names(extract.row)
         return [(self.lookup.passage_of(row), similarity) for row, similarity in
-                self.lookup.restatements(extract.row, agrees) if named <= self._names_near(row)]
-
-    def _names_near(self, row: int) -> set[str]:
-        """Names in a sentence, the one before it, and its speaker's."""
-        names = self.table.names[row] | (self.table.names[row - 1] if self.lookup.position[row] else set())
-        said = self.table.attribution.get(row)
-        return names | set(said.speaker) if said else names
+                self.lookup.restatements(extract.row, agrees) if named <= self.table.local_names(row)]
 
     def fit(self, text: str, question: Question) -> tuple[str, str]:
         """A sentence short enough to speak: itself, or its most relevant run of clauses.

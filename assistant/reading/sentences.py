@@ -44,7 +44,7 @@ class SentenceTable:
         # the one before it, names someone but none of the story's own partners.
         self.aside = np.zeros(len(texts), dtype=bool)
         for row in range(len(texts)):
-            named = self.names[row] | (self.names[row - 1] if lookup.position[row] else set())
+            named = self._with_previous(self.names, row)
             parties = {  # names of someone: not a title, a place or an acronym like AI or CES
                 n for n in named
                 if n not in TITLE_WORDS and n not in PLACE_WORDS and not lexicon.proper_nouns[n].isupper()
@@ -61,6 +61,16 @@ class SentenceTable:
         A fact often spans a sentence and the one before it ("...worked together. In 2015,
         they..."); a quoted sentence names its speaker, if only through the attribution.
         """
-        local = self.stems[row] | (self.stems[row - 1] if self.lookup.position[row] else set())
+        return self._near(self.stems, row)
+
+    def local_names(self, row: int) -> set[str]:
+        """Names of a sentence with the one before it, and its speaker's (as `local_stems`)."""
+        return self._near(self.names, row)
+
+    def _near(self, per_row: list[set[str]], row: int) -> set[str]:
+        local = self._with_previous(per_row, row)
         said = self.attribution.get(row)
         return local | set(said.speaker) if said else local
+
+    def _with_previous(self, per_row: list[set[str]], row: int) -> set[str]:
+        return per_row[row] | (per_row[row - 1] if self.lookup.position[row] else set())
