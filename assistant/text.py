@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -194,20 +195,22 @@ def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:
     for spelling, count in counts.items():
         totals[spelling.lower()] += count
     by_count = sorted(proper, key=lambda w: -totals[w])  # stable: ties keep `proper`'s order
-    rank = {word: i for i, word in enumerate(by_count)}
-    shelves: dict[tuple[str, int], list[str]] = {}
-    for word in by_count:  # each shelf in rank order
+    shelves: dict[tuple[str, int], list[str]] = {}  # each in rank order
+    ranks: dict[tuple[str, int], list[int]] = {}
+    for i, word in enumerate(by_count):
         shelves.setdefault((word[0], len(word)), []).append(word)
+        ranks.setdefault((word[0], len(word)), []).append(i)
     canonical: dict[str, str] = {}
     for i, word in enumerate(by_count):
         if word in canonical or len(word) < 5:
             continue
-        later = [other for size in range(len(word) - 2, len(word) + 3)
-                 for other in shelves.get((word[0], size), ()) if rank[other] > i and other not in canonical]
-        if not later:
-            continue
+        later = []  # the names after this one with its first letter and a length within two
+        for size in range(len(word) - 2, len(word) + 3):
+            key = (word[0], size)
+            if key in shelves:
+                later += shelves[key][bisect.bisect_right(ranks[key], i):]
         edits = _max_edits(word)
         for other, distance, _ in process.extract(word, later, scorer=OSA.distance, score_cutoff=edits, limit=None):
-            if distance <= _max_edits(other):
+            if other not in canonical and distance <= _max_edits(other):
                 canonical[other] = word
     return canonical
