@@ -50,6 +50,7 @@ class BM25Writer:
     """
 
     K1, B = 1.5, 0.75  # bm25s's defaults, which `BM25Index.write` uses
+    _BLOCK = 1 << 22  # postings scored at once
 
     def __init__(self) -> None:
         self.term_ids: dict[str, int] = {}
@@ -75,16 +76,19 @@ class BM25Writer:
         if docs == 0:
             raise ValueError("BM25 needs at least one passage")
         terms = np.frombuffer(self.postings, dtype=np.int32)
-        counts = np.frombuffer(self.counts, dtype=np.int32).astype(np.float32)
+        counts = np.frombuffer(self.counts, dtype=np.int32)
         lengths = np.frombuffer(self.lengths, dtype=np.int64)
         rows = np.repeat(np.arange(docs, dtype=np.int32), np.frombuffer(self.distinct, dtype=np.int32))
         average = lengths.mean()  # float64, as bm25s takes it
         frequency = np.bincount(terms, minlength=len(self.term_ids)).tolist()
         idf = np.array([math.log(1 + (docs - df + 0.5) / (df + 0.5)) for df in frequency], dtype=np.float32)
-        # bm25s, per passage: idf * tf / (k1 * ((1 - b) + b * length / average) + tf), float64, stored float32.
-        denominator = self.K1 * ((1 - self.B) + self.B * lengths[rows] / average) + counts
-        scores = (idf[terms] * (counts / denominator)).astype(np.float32)
-        del denominator, counts, lengths
+        scores = np.empty(len(terms), dtype=np.float32)
+        for start in range(0, len(terms), self._BLOCK):  # float64 temporaries a block at a time
+            block = slice(start, start + self._BLOCK)
+            tf = counts[block].astype(np.float32)
+            # bm25s, per passage: idf * tf / (k1 * ((1 - b) + b * length / average) + tf) in float64, stored float32.
+            denominator = self.K1 * ((1 - self.B) + self.B * lengths[rows[block]] / average) + tf
+            scores[block] = idf[terms[block]] * (tf / denominator)
         # Terms numbered alphabetically (as `BM25Index._model`), passages in order within a term.
         names = list(self.term_ids)
         alphabetical = sorted(range(len(names)), key=names.__getitem__)
