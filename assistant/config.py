@@ -74,6 +74,10 @@ class Settings(BaseModel):
     # Passage vectors: "auto" is FAISS flat below 50,000 passages and HNSW above (docs/scale.md);
     # the choice is recorded in the manifest and a different one rebuilds from the stored vectors.
     dense_index: Literal["auto", "flat", "hnsw"] = "auto"
+    # Word-piece vectors (late interaction) take about 40 KB a passage on disk: an index of more
+    # passages than this leaves them out (recorded in the manifest) and the reader matches
+    # question words by their stems alone. 0 never stores them.
+    word_pieces_max_passages: int = Field(100_000, ge=0)
     # Where passages are searched: "faiss" (files in index/), "milvus-lite" (an embedded Milvus in
     # index/milvus.db) or "milvus://host:port" (a Milvus standalone or cluster). Needs [milvus].
     store: str = Field("faiss", min_length=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -78,38 +79,12 @@ class Lexicon:
         return self.document_frequency.get(term, 0) > self.documents / 3
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str], known_words: Iterable[str] = ()) -> "Lexicon":
+    def from_texts(cls, texts: Iterable[str], known_words: Iterable[str] = ()) -> "Lexicon":
         """The lexicon of a corpus; `known_words` are ordinary words never read as misspelt names."""
-        known_words = frozenset(known_words)
-        vocabulary: set[str] = set()
-        capitalised: Counter = Counter()
-        lower: Counter = Counter()
-        frequency: Counter = Counter()
+        counts = LexiconCounts(known_words)
         for text in texts:
-            stems = set()
-            for token, initial in _tokens_with_position(text):
-                folded = token.lower()
-                vocabulary.add(folded)
-                stems.add(stem(folded))
-                if any(c.isupper() for c in token[1:]):
-                    capitalised[token] += 1  # "DuerOS", "AI": a name wherever it stands
-                elif token[0].isupper():
-                    # A capital that opens a sentence says nothing of an ordinary word ("Hence",
-                    # "Till date"); a word the language does not know ("Xiamio") is a name anyway.
-                    if not initial or folded not in known_words:
-                        capitalised[token] += 1
-                else:
-                    lower[folded] += 1
-            frequency.update(stems)
-        proper = {}
-        for token, count in capitalised.most_common():
-            folded = token.lower()
-            # A word capitalised more often than not is a name.
-            if folded not in STOPWORDS and count > lower[folded] and not folded.isdigit():
-                proper.setdefault(folded, token)
-        lexicon = cls(vocabulary, proper, {}, frequency, len(texts), known_words)
-        lexicon.variants = _variant_map(proper, capitalised)
-        return lexicon
+            counts.add(text)
+        return counts.lexicon()
 
     def canonical(self, word: str) -> str:
         """The corpus's main spelling of a word (Harman -> harmon, Xiamio -> xiaomi)."""
@@ -145,6 +120,48 @@ class Lexicon:
         return float(np.log(1 + passages / (1 + self.document_frequency.get(term, 0))))
 
 
+class LexiconCounts:
+    """What a `Lexicon` is made of, counted one text at a time: memory grows with the corpus's
+    vocabulary, not with its size, so a build can stream its passages through it."""
+
+    def __init__(self, known_words: Iterable[str] = ()) -> None:
+        self.known_words = frozenset(known_words)
+        self.vocabulary: set[str] = set()
+        self.capitalised: Counter = Counter()
+        self.lower: Counter = Counter()
+        self.frequency: Counter = Counter()
+        self.documents = 0
+
+    def add(self, text: str) -> None:
+        stems = set()
+        for token, initial in _tokens_with_position(text):
+            folded = token.lower()
+            self.vocabulary.add(folded)
+            stems.add(stem(folded))
+            if any(c.isupper() for c in token[1:]):
+                self.capitalised[token] += 1  # "DuerOS", "AI": a name wherever it stands
+            elif token[0].isupper():
+                # A capital that opens a sentence says nothing of an ordinary word ("Hence",
+                # "Till date"); a word the language does not know ("Xiamio") is a name anyway.
+                if not initial or folded not in self.known_words:
+                    self.capitalised[token] += 1
+            else:
+                self.lower[folded] += 1
+        self.frequency.update(stems)
+        self.documents += 1
+
+    def lexicon(self) -> Lexicon:
+        proper = {}
+        for token, count in self.capitalised.most_common():
+            folded = token.lower()
+            # A word capitalised more often than not is a name.
+            if folded not in STOPWORDS and count > self.lower[folded] and not folded.isdigit():
+                proper.setdefault(folded, token)
+        lexicon = Lexicon(self.vocabulary, proper, {}, self.frequency, self.documents, self.known_words)
+        lexicon.variants = _variant_map(proper, self.capitalised)
+        return lexicon
+
+
 def _max_edits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
@@ -164,13 +181,36 @@ def nearest_name(word: str, names: Iterable[str]) -> str | None:
 
 
 def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:
-    # Names the articles spell two ways fold onto the commoner spelling.
-    by_count = sorted(proper, key=lambda w: -sum(v for k, v in counts.items() if k.lower() == w))
+    """Names the articles spell two ways fold onto the commoner spelling.
+
+    Each name, commonest first, takes the less common names that `nearest_name` would fold onto
+    it. Only names with its first letter and a length within two can qualify, so each is
+    compared with those alone, in one rapidfuzz call: a newsroom's tens of thousands of names
+    took hours when every pair was tried in Python.
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    totals: Counter = Counter()
+    for spelling, count in counts.items():
+        totals[spelling.lower()] += count
+    by_count = sorted(proper, key=lambda w: -totals[w])  # stable: ties keep `proper`'s order
+    shelves: dict[tuple[str, int], list[str]] = {}  # each in rank order
+    ranks: dict[tuple[str, int], list[int]] = {}
+    for i, word in enumerate(by_count):
+        shelves.setdefault((word[0], len(word)), []).append(word)
+        ranks.setdefault((word[0], len(word)), []).append(i)
     canonical: dict[str, str] = {}
     for i, word in enumerate(by_count):
         if word in canonical or len(word) < 5:
             continue
-        for other in by_count[i + 1 :]:
-            if other not in canonical and nearest_name(other, [word]) == word:
+        later = []  # the names after this one with its first letter and a length within two
+        for size in range(len(word) - 2, len(word) + 3):
+            key = (word[0], size)
+            if key in shelves:
+                later += shelves[key][bisect.bisect_right(ranks[key], i):]
+        edits = _max_edits(word)
+        for other, distance, _ in process.extract(word, later, scorer=OSA.distance, score_cutoff=edits, limit=None):
+            if other not in canonical and distance <= _max_edits(other):
                 canonical[other] = word
     return canonical

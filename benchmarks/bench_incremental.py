@@ -104,6 +104,9 @@ class _HashEmbedder:
             out.append(TokenVectors(tuple(words), self._rows(words)))
         return out
 
+    def encode_with_tokens(self, texts):
+        return self.encode(texts), self.encode_tokens(texts)
+
 
 def _worker(home: Path, n: int, hashed: bool = False) -> dict:
     from assistant.config import Settings

@@ -31,6 +31,24 @@ def test_onnx_matches_sentence_transformers(repo_settings):
     assert np.all(np.sum(reference * vectors, axis=1) >= 0.99999)
 
 
+def test_one_model_run_gives_the_vectors_and_word_pieces_of_two(repo_settings):
+    embedder = SentenceTransformerEmbedder(repo_settings.embedding_model)
+    vectors, tokens = embedder.encode_with_tokens(TEXTS)
+    assert vectors.tobytes() == embedder.encode(TEXTS).tobytes()  # the same bytes: the index does not change
+    states = embedder.model.encode(TEXTS, output_value="token_embeddings", convert_to_numpy=False)
+    tokenizer = embedder.model.tokenizer
+    for text, pieces, state in zip(TEXTS, tokens, states):  # as a separate token run gives them
+        names = tokenizer.convert_ids_to_tokens(tokenizer(text, truncation=True, max_length=256)["input_ids"])
+        keep = [i for i, name in enumerate(names) if name not in tokenizer.all_special_tokens]  # [CLS], [UNK], ...
+        assert pieces.tokens == tuple(names[i] for i in keep)
+        expected = state.numpy()[keep]
+        expected = expected / np.linalg.norm(expected, axis=1, keepdims=True)
+        assert np.array_equal(pieces.vectors, expected.astype(np.float32))
+    assert len(tokens[3].tokens) == 254  # truncated at 256 with [CLS] and [SEP]
+    empty_vectors, empty_tokens = embedder.encode_with_tokens([])
+    assert empty_vectors.shape == (0, 384) and empty_tokens == []
+
+
 def test_damaged_export_is_made_again(tmp_path, repo_settings):
     target = encoder_dir_for(repo_settings.embedding_model, tmp_path)
     first = load_query_embedder(repo_settings.embedding_model, "onnx", tmp_path)

@@ -26,7 +26,12 @@ class _Counting:
         return self.inner.encode(texts)
 
     def encode_tokens(self, texts):
+        self.texts.extend(texts)
         return self.inner.encode_tokens(texts)
+
+    def encode_with_tokens(self, texts):
+        self.texts.extend(texts)
+        return self.inner.encode_with_tokens(texts)
 
 
 @pytest.fixture(scope="module")

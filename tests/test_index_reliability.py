@@ -166,17 +166,21 @@ class _FakeEmbedder:
 
         return [TokenVectors(tuple(t.lower().split()), np.eye(len(t.split()), 8, dtype=np.float32)) for t in texts]
 
+    def encode_with_tokens(self, texts):
+        return self.encode(texts), self.encode_tokens(texts)
+
 
 def test_long_builds_report_progress(home, caplog, monkeypatch):
     from assistant.index import build
 
-    monkeypatch.setattr(build, "_LONG_BUILD_TEXTS", 10)
+    monkeypatch.setattr(build, "_LONG_BUILD_ARTICLES", 2)
     monkeypatch.setattr(build, "_EMBED_STEP", 16)
     embedder = _FakeEmbedder()  # another dimension than the index's: nothing is reused
     manifest = build_index(home, embedder)
     progress = [m for m in caplog.messages if m.startswith("Embedded")]
     assert caplog.messages[0].startswith("Indexing 5 articles")
-    assert progress[-1] == f"Embedded {manifest['counts']['sentences']}/{manifest['counts']['sentences']} sentences"
+    counts = manifest["counts"]
+    assert progress[-1] == f"Embedded 5/5 new articles: {counts['passages']} passages, {counts['sentences']} sentences"
     assert max(embedder.calls) == 16
 
 

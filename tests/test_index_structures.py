@@ -12,7 +12,7 @@ from conftest import REPO
 from assistant.config import Settings
 from assistant.errors import BadSetting
 from assistant.index import dense
-from assistant.index.bm25 import BM25Index
+from assistant.index.bm25 import FILES, BM25Index, BM25Writer, passage_terms
 from assistant.index.store import build_index, ensure_index, load_index, read_manifest, staleness
 
 
@@ -62,6 +62,24 @@ def test_bm25_is_saved_in_bm25s_format_and_scores_the_same(repo_settings):
     ids, scores = ours.top(["invok", "cost"], 3)
     full = ours.scores(["invok", "cost"])
     assert ids.tolist() == np.argsort(-full, kind="stable")[:3].tolist() and np.allclose(scores, full[ids])
+
+
+def test_bm25_written_one_passage_at_a_time_is_byte_identical(repo_settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(BM25Writer, "_BLOCK", 97)  # scored in many blocks, as a large corpus is
+    index = load_index(repo_settings.index_path)
+    # The shipped passages, plus one with no terms at all (bm25s indexes it under "").
+    texts = [p.text for p in index.passages[:7]] + ["... of the !"] + [p.text for p in index.passages[7:]]
+    terms = passage_terms(texts)
+    assert terms[7] == [""]
+    BM25Index.write(terms, tmp_path / "whole")
+    writer = BM25Writer()
+    for passage in terms:
+        writer.add(passage)
+    writer.finish(tmp_path / "streamed")
+    for name in FILES:
+        assert (tmp_path / "streamed" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    with pytest.raises(ValueError, match="at least one passage"):
+        BM25Writer().finish(tmp_path / "empty")
 
 
 def test_asking_imports_neither_torch_nor_scipy_nor_bm25s():

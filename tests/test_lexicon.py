@@ -27,3 +27,48 @@ def test_spelling_variants_of_one_name_fold_together():
     lexicon = Lexicon.from_texts(TEXTS)
     assert lexicon.canonical("Xiamio") == lexicon.canonical("Xiaomi") == "xiaomi"
     assert lexicon.canonical("Harman") == lexicon.canonical("Harmon")
+
+
+def _pairwise_variants(lexicon: Lexicon) -> dict[str, str]:
+    """The variant rule as first written: every later name tried against every earlier one."""
+    from collections import Counter
+
+    from assistant.text import nearest_name
+
+    counts = Counter()
+    for name in lexicon.proper_nouns:
+        counts[name] = sum(text.count(lexicon.proper_nouns[name]) for text in NAMES)
+    by_count = sorted(lexicon.proper_nouns, key=lambda w: -counts[w])
+    canonical: dict[str, str] = {}
+    for i, word in enumerate(by_count):
+        if word in canonical or len(word) < 5:
+            continue
+        for other in by_count[i + 1 :]:
+            if other not in canonical and nearest_name(other, [word]) == word:
+                canonical[other] = word
+    return canonical
+
+
+# Names spelt more than one way, each spelling a known number of times.
+NAMES = (
+    ["Kaoshan met Miravel."] * 5 + ["Kaoshen met Miravell."] * 2 + ["Kaushan and Mirabel."]
+    + ["Tobrek, Tobrak and Tobrekk."] + ["Ulanti with Ulantia."] * 3 + ["Zeph and Zepf went."]
+)
+
+
+def test_spelling_variants_are_found_as_by_trying_every_pair():
+    lexicon = Lexicon.from_texts(NAMES)
+    assert lexicon.variants == _pairwise_variants(lexicon)
+    assert lexicon.variants["kaoshen"] == lexicon.variants["kaushan"] == "kaoshan"
+    assert lexicon.variants["miravell"] == "miravel" and "zepf" not in lexicon.variants  # four letters: too short
+
+
+def test_a_lexicon_counted_one_text_at_a_time_is_the_same():
+    from assistant.text import LexiconCounts
+
+    counts = LexiconCounts({"till", "hence"})
+    for text in TEXTS + NAMES:
+        counts.add(text)
+    streamed, whole = counts.lexicon(), Lexicon.from_texts(TEXTS + NAMES, {"till", "hence"})
+    assert (streamed.vocabulary, streamed.proper_nouns, streamed.variants) == (whole.vocabulary, whole.proper_nouns, whole.variants)
+    assert streamed.document_frequency == whole.document_frequency and streamed.documents == whole.documents == len(TEXTS + NAMES)

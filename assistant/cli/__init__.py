@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
         "--dense-index", dest="dense_index", choices=("auto", "flat", "hnsw"),
         help="passage vector index: auto (flat below 50,000 passages, HNSW above), flat or hnsw",
     )
+    build.add_argument(
+        "--word-pieces-max-passages", type=int, dest="word_pieces_max_passages", metavar="N",
+        help="store word-piece vectors (about 40 KB a passage) only up to N passages (default 100,000; 0: never)",
+    )
     build.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar on stderr")
 
     importer = commands.add_parser("import", help="clean raw articles into the corpus folder")
@@ -104,6 +108,7 @@ _FLAGS = {
     "retriever": "--retriever", "reader": "--reader", "stt_engine": "--stt", "tts_engine": "--tts", "save_audio_dir": "--save-audio",
     "tts_voice": "--tts-voice", "tts_rate": "--rate", "tts_volume": "--volume", "wake_phrase": "--wake-phrase",
     "max_passage_chars": "--max-passage-chars", "store": "--store", "dense_index": "--dense-index",
+    "word_pieces_max_passages": "--word-pieces-max-passages",
 }
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from assistant.errors import ArticleError, BadImport, CorpusEmpty, CorpusMissing, ImportConflict
 from assistant.types import Article
@@ -262,8 +262,15 @@ def corpus_fingerprint(corpus_dir: Path) -> str:
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[str]]:
     """Read every article; a bad file is named in `problems` and skipped so the others still index."""
-    articles: list[Article] = []
-    paths, problems = _scan(corpus_dir)
+    problems: list[str] = []
+    return list(iter_corpus(corpus_dir, problems)), problems
+
+
+def iter_corpus(corpus_dir: Path, problems: list[str]) -> Iterator[Article]:
+    """The articles one at a time, in corpus order (a build holds one, not the corpus); each file
+    that cannot be one is appended to `problems`. CorpusEmpty at the end if none could be read."""
+    paths, scan_problems = _scan(corpus_dir)
+    problems.extend(scan_problems)
     seen: dict[str, Path] = {}
     for path in paths:
         try:
@@ -275,11 +282,10 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[str]]:
             problems.append(f"{path}: article id {article.id!r} is already used by {seen[article.id].name}")
             continue
         seen[article.id] = path
-        articles.append(article)
-    if not articles:
+        yield article
+    if not seen:
         fix = f" or fix: {'; '.join(problems)}" if problems else ""
         raise CorpusEmpty(f"{corpus_dir}: no readable .txt or .md article; add articles{fix}")
-    return articles, problems
 
 
 def _title_key(title: str) -> str:

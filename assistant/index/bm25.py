@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+from array import array
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -28,7 +31,82 @@ def terms_fingerprint() -> str:
 def passage_terms(texts: Sequence[str]) -> list[list[str]]:
     """The canonical stemmed terms BM25 indexes for each passage (the corpus's own lexicon)."""
     lexicon = Lexicon.from_texts(texts)
-    return [lexicon.terms(t) or [""] for t in texts]
+    return [terms_of(lexicon, t) for t in texts]
+
+
+def terms_of(lexicon: Lexicon, text: str) -> list[str]:
+    """One passage's BM25 terms under the corpus's lexicon ("" for a passage with none, as bm25s
+    indexes an empty document)."""
+    return lexicon.terms(text) or [""]
+
+
+class BM25Writer:
+    """BM25 built one passage at a time, for a build that streams its passages.
+
+    Each passage's distinct terms and their counts are kept as compact integer arrays (about 8
+    bytes a posting, not Python lists of strings); `finish` scores them as bm25s's Lucene
+    variant does, in the same float32/float64 steps, and saves them with `bm25s.BM25.save`.
+    The files are byte for byte those `BM25Index.write` makes from the same terms (tested).
+    """
+
+    K1, B = 1.5, 0.75  # bm25s's defaults, which `BM25Index.write` uses
+    _BLOCK = 1 << 22  # postings scored at once
+
+    def __init__(self) -> None:
+        self.term_ids: dict[str, int] = {}
+        self.postings = array("i")  # term id of each (passage, distinct term)
+        self.counts = array("i")  # how often that term occurs in that passage
+        self.distinct = array("i")  # distinct terms of each passage
+        self.lengths = array("q")  # terms of each passage
+
+    def add(self, terms: Sequence[str]) -> None:
+        """The next passage's terms (see `terms_of`)."""
+        counter = Counter(terms)
+        ids = self.term_ids
+        self.postings.extend([ids.setdefault(term, len(ids)) for term in counter])
+        self.counts.extend(counter.values())
+        self.distinct.append(len(counter))
+        self.lengths.append(len(terms))
+
+    def finish(self, folder: Path) -> None:
+        """Score every posting and save the index into `folder`."""
+        import bm25s
+
+        docs = len(self.lengths)
+        if docs == 0:
+            raise ValueError("BM25 needs at least one passage")
+        terms = np.frombuffer(self.postings, dtype=np.int32)
+        counts = np.frombuffer(self.counts, dtype=np.int32)
+        lengths = np.frombuffer(self.lengths, dtype=np.int64)
+        rows = np.repeat(np.arange(docs, dtype=np.int32), np.frombuffer(self.distinct, dtype=np.int32))
+        average = lengths.mean()  # float64, as bm25s takes it
+        frequency = np.bincount(terms, minlength=len(self.term_ids)).tolist()
+        idf = np.array([math.log(1 + (docs - df + 0.5) / (df + 0.5)) for df in frequency], dtype=np.float32)
+        scores = np.empty(len(terms), dtype=np.float32)
+        for start in range(0, len(terms), self._BLOCK):  # float64 temporaries a block at a time
+            block = slice(start, start + self._BLOCK)
+            tf = counts[block].astype(np.float32)
+            # bm25s, per passage: idf * tf / (k1 * ((1 - b) + b * length / average) + tf) in float64, stored float32.
+            denominator = self.K1 * ((1 - self.B) + self.B * lengths[rows[block]] / average) + tf
+            scores[block] = idf[terms[block]] * (tf / denominator)
+        # Terms numbered alphabetically (as `BM25Index._model`), passages in order within a term.
+        names = list(self.term_ids)
+        alphabetical = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), dtype=np.int32)
+        rank[alphabetical] = np.arange(len(names), dtype=np.int32)
+        columns = rank[terms]
+        order = np.argsort(columns, kind="stable")
+        model = bm25s.BM25()
+        model.scores = {
+            "data": scores[order],
+            "indices": rows[order],
+            "indptr": np.concatenate([[0], np.cumsum(np.bincount(columns, minlength=len(names)))]).astype(np.int64),
+            "num_docs": docs,
+        }
+        model.vocab_dict = {names[i]: column for column, i in enumerate(alphabetical)}
+        model.nonoccurrence_array = None  # set by `index`, which this skips (Lucene has none)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        model.save(folder, show_progress=False)
 
 
 class BM25Index:

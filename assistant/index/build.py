@@ -3,10 +3,14 @@
 Each article's content hash is recorded in the manifest. A rebuild takes the passages, passage
 and sentence vectors and word-piece vectors of every article whose hash is unchanged from the
 previous index (which must verify and have the same model and chunking), and embeds only the
-others. Articles are written in corpus order as they come, so memory holds one embedding step
-of new text, not the corpus's vectors; only the FAISS passage index (in memory by nature) and
-the BM25 statistics (corpus-wide) are built whole. Files get content-hashed names and the
-manifest swap commits them (see `store`), so a build killed midway leaves the old index whole.
+others. The corpus is read twice, one article at a time: once for the hashes (what is new),
+once to chunk, embed and write each article in corpus order. Memory holds one embedding step
+of new text and the corpus's vocabulary (the lexicon's counts, BM25's term ids), not its texts
+or vectors: passage vectors go to a temporary file that FAISS reads in steps, BM25's postings
+are compact integer arrays, and word-piece vectors (about 40 KB a passage) are streamed to disk
+or, past `word_pieces_max_passages`, left out. Only the FAISS index is whole in memory, by
+nature. Files get content-hashed names and the manifest swap commits them (see `store`), so a
+build killed midway leaves the old index whole.
 """
 
 from __future__ import annotations
@@ -28,18 +32,19 @@ import numpy as np
 from assistant import __version__
 from assistant.config import Settings
 from assistant.corpus.chunk import chunk_articles
-from assistant.corpus.clean import load_corpus
-from assistant.errors import IndexCorrupt, IndexMissing
+from assistant.corpus.clean import iter_corpus
+from assistant.errors import CorpusEmpty, IndexCorrupt, IndexMissing
 from assistant.index import dense, store
 from assistant.index.bm25 import FILES as BM25_FILES
-from assistant.index.bm25 import BM25Index, passage_terms
-from assistant.index.embed import Embedder, SentenceTransformerEmbedder
+from assistant.index.bm25 import BM25Writer, terms_of
+from assistant.index.embed import Embedder, SentenceTransformerEmbedder, TokenVectors
+from assistant.text import LexiconCounts
 from assistant.types import Article, Passage
 
 _LOGGER = logging.getLogger(__name__)
 
-# Builds with this many new texts say what they are doing, stage by stage, and report each step.
-_LONG_BUILD_TEXTS = 2000
+# Builds with this many new articles (about 20 texts each) say what they are doing, step by step.
+_LONG_BUILD_ARTICLES = 100
 _EMBED_STEP = 1024
 # Keys of the manifest that must match for the previous index's vectors to be reused.
 _REUSE_KEYS = ("format", "model", "model_fingerprint", "chunking")
@@ -64,7 +69,6 @@ class _Old:
 class _Previous:
     index: store.LoadedIndex
     articles: dict[str, tuple[str, _Old]]  # article id -> (content hash, rows)
-    token_rows: np.ndarray  # first word-piece row of every sentence, and one past the last
 
 
 def _previous(index_dir: Path, manifest: dict | None, parameters: dict) -> _Previous | None:
@@ -85,8 +89,7 @@ def _previous(index_dir: Path, manifest: dict | None, parameters: dict) -> _Prev
             entry = articles.setdefault(passage.article_id, (digest, _Old([], row)))[1]
             entry.passages.append(passage)
         row += len(passage.sentences)
-    lengths = [len(t.tokens) for t in loaded.sentence_tokens or ()]
-    return _Previous(loaded, articles, np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]))
+    return _Previous(loaded, articles)
 
 
 class _NpyWriter:
@@ -122,60 +125,95 @@ def _close(handle) -> None:
 class _Output:
     """The new index's files, written under temporary names as articles come."""
 
-    def __init__(self, index_dir: Path, dimension: int, passages: int) -> None:
+    def __init__(self, index_dir: Path, dimension: int, max_pieces: int) -> None:
         tag = f"{os.getpid()}.tmp"
-        self.dir = index_dir
         self.tmp = {
             "passages": index_dir / f".passages.{tag}",
             "sentence_vectors": index_dir / f".sentence_vectors.{tag}",
             "token_vectors": index_dir / f".token_vectors.{tag}",
             "sentence_tokens": index_dir / f".sentence_tokens.{tag}",
+            "passage_rows": index_dir / f".passage_rows.{tag}",  # read by FAISS at the end
             "passage_vectors": index_dir / f".passage_vectors.{tag}",
             "bm25": index_dir / f".bm25.{tag}",
         }
         self.passages: TextIO = open(self.tmp["passages"], "w", encoding="utf-8", newline="\n")
         self.sentence_vectors = _NpyWriter(self.tmp["sentence_vectors"], "float32", dimension)
+        self.passage_rows = _NpyWriter(self.tmp["passage_rows"], "float32", dimension)
+        self.max_pieces = max_pieces
+        self.pieces = True  # word pieces still stored; False once the passages pass max_pieces
         self.token_vectors = _NpyWriter(self.tmp["token_vectors"], "float16", dimension)
         self.sentence_tokens: TextIO = open(self.tmp["sentence_tokens"], "w", encoding="utf-8", newline="\n")
         self.sentence_tokens.write("[")
-        self.passage_vectors = np.empty((passages, dimension), dtype=np.float32)
-        self.texts: list[str] = []  # for BM25, which needs the whole corpus's statistics
-        self.sentences = 0
+        self.lexicon = LexiconCounts()  # BM25's terms need the whole corpus's names and spellings
+        self.count = self.sentences = 0
+
+    def wants_pieces(self, more_passages: int) -> bool:
+        """Whether word pieces are kept with `more_passages` added; past the limit they are dropped."""
+        if self.pieces and self.count + more_passages > self.max_pieces:
+            _LOGGER.info("more than %d passages: word-piece vectors left out", self.max_pieces)
+            self.pieces = False
+            for name, handle in (("token_vectors", self.token_vectors.handle), ("sentence_tokens", self.sentence_tokens)):
+                handle.close()
+                self.tmp[name].unlink(missing_ok=True)
+        return self.pieces
 
     def add(self, passages: list[Passage], passage_vectors: np.ndarray, sentence_vectors: np.ndarray,
-            tokens: list[tuple[tuple[str, ...], np.ndarray]]) -> list[Passage]:
+            tokens: list[TokenVectors] | None) -> list[Passage]:
         """Append one article's rows; its passages renumbered to their place in the index."""
-        first = len(self.texts)
+        first = self.count
         passages = [dataclasses.replace(p, id=first + i) for i, p in enumerate(passages)]
         for passage in passages:
             self.passages.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
-            self.texts.append(passage.text)
-        self.passage_vectors[first : first + len(passages)] = passage_vectors
+            self.lexicon.add(passage.text)
+        self.count += len(passages)
+        self.passage_rows.append(passage_vectors)
         self.sentence_vectors.append(sentence_vectors)
-        for pieces, vectors in tokens:
-            self.sentence_tokens.write(("," if self.sentences else "")
-                                       + json.dumps(list(pieces), ensure_ascii=False, separators=(",", ":")))
-            self.token_vectors.append(vectors)
-            self.sentences += 1
+        if self.pieces:
+            for token in tokens:
+                self.sentence_tokens.write(("," if self.sentences else "")
+                                           + json.dumps(list(token.tokens), ensure_ascii=False, separators=(",", ":")))
+                self.token_vectors.append(token.vectors)
+                self.sentences += 1
+        else:
+            self.sentences += len(sentence_vectors)
         return passages
 
     def finish(self, spec: dict) -> dict:
         """Close every file, build FAISS and BM25, and give each its content-hashed name."""
         _close(self.passages)
-        self.sentence_tokens.write("]")
-        _close(self.sentence_tokens)
         self.sentence_vectors.close()
-        self.token_vectors.close()
+        self.passage_rows.close()
+        if self.pieces:
+            self.sentence_tokens.write("]")
+            _close(self.sentence_tokens)
+            self.token_vectors.close()
         import faiss
 
-        faiss.write_index(dense.build(self.passage_vectors, spec), str(self.tmp["passage_vectors"]))
-        BM25Index.write(passage_terms(self.texts), self.tmp["bm25"])
+        rows = np.load(self.tmp["passage_rows"], mmap_mode="r")
+        faiss.write_index(dense.build(rows, spec), str(self.tmp["passage_vectors"]))
+        del rows
+        self.tmp["passage_rows"].unlink()
+        self._write_bm25()
         files = {}
         for name in store.DATA_FILES:
-            files[name] = _commit_file(self.tmp[name], name)
+            if self.pieces or name not in store.WORD_PIECE_FILES:
+                files[name] = _commit_file(self.tmp[name], name)
         return files
 
+    def _write_bm25(self) -> None:
+        # Second pass over the passages just written: their terms fold spellings by the lexicon
+        # of the whole corpus, which is known only now.
+        lexicon = self.lexicon.lexicon()
+        writer = BM25Writer()
+        with open(self.tmp["passages"], encoding="utf-8") as handle:
+            for line in handle:
+                writer.add(terms_of(lexicon, json.loads(line)["text"]))
+        writer.finish(self.tmp["bm25"])
+
     def discard(self) -> None:
+        for handle in (self.passages, self.sentence_tokens, self.token_vectors.handle, self.sentence_vectors.handle,
+                       self.passage_rows.handle):
+            handle.close()
         for path in self.tmp.values():
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -215,55 +253,51 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
     current = store.current_manifest(index_dir)
     parameters = store.expected_parameters(settings, current)
     max_chars = parameters["chunking"]["max_passage_chars"]
-    articles, problems = load_corpus(settings.corpus_path)
+    problems: list[str] = []
+    # First pass: each article's hash, to know what is new before anything is embedded.
+    hashes = [(article.id, article_digest(article)) for article in iter_corpus(settings.corpus_path, problems)]
     for problem in problems:
         _LOGGER.warning("Skipped %s", problem)
     previous = _previous(index_dir, current, parameters)
     if previous is not None and embedder is not None and embedder.dimension != previous.index.dimension:
         previous = None  # another embedder than the one the index was built with: embed everything
-    digests = [article_digest(a) for a in articles]
-    plan: list[tuple[Article, str, list[Passage], _Old | None]] = []
-    for article, digest in zip(articles, digests):
-        old = previous.articles.get(article.id) if previous else None
-        if old is not None and old[0] == digest:
-            plan.append((article, digest, old[1].passages, old[1]))
-        else:
-            plan.append((article, digest, chunk_articles([article], max_chars), None))
-    new = [(a, p) for a, _, p, old in plan if old is None]
-    new_texts = sum(len(p) + sum(len(x.sentences) for x in p) for _, p in new)
-    long_build = new_texts > _LONG_BUILD_TEXTS
-    if long_build:
-        _LOGGER.warning(
-            "Indexing %d articles (%d unchanged): %d new passages and sentences (chunked in %.1f s); "
-            "this takes a while.", len(articles), len(articles) - len(new), new_texts, time.perf_counter() - started,
-        )
-    if new and embedder is None:
-        embedder = SentenceTransformerEmbedder(settings.embedding_model)
-    dimension = embedder.dimension if embedder is not None else int(current["dimension"])
-    total_passages = sum(len(p) for _, _, p, _ in plan)
-    output = _Output(index_dir, dimension, total_passages)
-    counter = _Counter(new, long_build)
-    entries = []
+    old = previous.articles if previous else {}
+    new = sum(1 for article_id, digest in hashes if old.get(article_id, ("",))[0] != digest)
+    counter = _Counter(new, new >= _LONG_BUILD_ARTICLES)
+    if counter.report:
+        _LOGGER.warning("Indexing %d articles (%d unchanged): %d to chunk and embed; this takes a while.",
+                        len(hashes), len(hashes) - new, new)
+    models = _Models(settings, embedder)
+    if new:
+        models.get()
+    dimension = models.dimension if models.loaded else int(current["dimension"])
+    output = _Output(index_dir, dimension, settings.word_pieces_max_passages)
+    entries: list[dict] = []
     try:
         pending: list[tuple[Article, str, list[Passage]]] = []
-        for done, (article, digest, passages, old) in enumerate(plan, 1):
-            if old is None:
-                pending.append((article, digest, passages))
-                if counter.texts_of(pending) >= _EMBED_STEP:
-                    entries += _embed_and_add(pending, embedder, output, counter)
-                    pending = []
-            else:
+        # Second pass: articles in corpus order, new ones embedded a step at a time.
+        for done, article in enumerate(iter_corpus(settings.corpus_path, []), 1):
+            digest = article_digest(article)
+            reuse = old.get(article.id)
+            if reuse is not None and reuse[0] == digest:
                 if pending:
-                    entries += _embed_and_add(pending, embedder, output, counter)
+                    entries += _embed_and_add(pending, models.get(), output, counter)
                     pending = []
-                entries.append(_reuse(article, digest, old, previous, output))
+                entries.append(_reuse(article, digest, reuse[1], previous, output, models))
+            else:
+                pending.append((article, digest, _chunk(article, max_chars)))
+                if counter.texts_of(pending) >= _EMBED_STEP:
+                    entries += _embed_and_add(pending, models.get(), output, counter)
+                    pending = []
             if progress is not None:
-                progress(done - len(pending), len(plan))
+                progress(done - len(pending), len(hashes))
         if pending:
-            entries += _embed_and_add(pending, embedder, output, counter)
+            entries += _embed_and_add(pending, models.get(), output, counter)
         if progress is not None:
-            progress(len(plan), len(plan))
-        spec = dense.choose(settings.dense_index, total_passages)
+            progress(len(hashes), len(hashes))
+        if output.count == 0:
+            raise CorpusEmpty(f"{settings.corpus_path}: the articles hold no sentences to index; add article text")
+        spec = dense.choose(settings.dense_index, output.count)
         files = output.finish(spec)
     except BaseException:
         output.discard()
@@ -276,17 +310,42 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
         "metric": "inner_product",
         "faiss_index": dense.faiss_name(spec),
         "dense_index": spec,
-        "counts": {"articles": len(articles), "passages": total_passages, "sentences": output.sentences},
+        "word_pieces": {"stored": output.pieces, "max_passages": settings.word_pieces_max_passages},
+        "counts": {"articles": len(entries), "passages": output.count, "sentences": output.sentences},
         "articles": entries,
         "skipped_articles": problems,
         "bm25": {"library": "bm25s", "variant": "lucene", "k1": 1.5, "b": 0.75, "storage": "bm25s.BM25.save folder"},
         "files": files,
     }
     store.commit(index_dir, manifest)
-    reused = len(articles) - len(new)
+    reused = len(entries) - counter.articles
     _LOGGER.info("built %s: %d passages in %.1f s (%d articles reused, %d embedded)",
-                 index_dir, total_passages, time.perf_counter() - started, reused, len(new))
-    return {**manifest, "build": {"reused_articles": reused, "embedded_articles": len(new)}}
+                 index_dir, output.count, time.perf_counter() - started, reused, counter.articles)
+    return {**manifest, "build": {"reused_articles": reused, "embedded_articles": counter.articles}}
+
+
+def _chunk(article: Article, max_chars: int) -> list[Passage]:
+    return chunk_articles([article], max_chars)
+
+
+class _Models:
+    """The embedder, loaded the first time one is needed (an unchanged rebuild loads none)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
+        self.settings, self.embedder = settings, embedder
+
+    @property
+    def loaded(self) -> bool:
+        return self.embedder is not None
+
+    @property
+    def dimension(self) -> int:
+        return self.get().dimension
+
+    def get(self) -> Embedder:
+        if self.embedder is None:
+            self.embedder = SentenceTransformerEmbedder(self.settings.embedding_model)
+        return self.embedder
 
 
 def _entry(article: Article, digest: str, passages: list[Passage]) -> dict:
@@ -294,17 +353,23 @@ def _entry(article: Article, digest: str, passages: list[Passage]) -> dict:
             "sha256": digest, "passages": len(passages)}
 
 
-def _reuse(article: Article, digest: str, old: _Old, previous: _Previous, output: _Output) -> dict:
+def _reuse(article: Article, digest: str, old: _Old, previous: _Previous, output: _Output, models: _Models) -> dict:
     loaded = previous.index
     first, count = old.passages[0].id, len(old.passages)
     rows = sum(len(p.sentences) for p in old.passages)
     start, end = old.first_sentence, old.first_sentence + rows
-    pieces = loaded.sentence_tokens[start:end]
+    tokens = None
+    if output.wants_pieces(count):
+        if loaded.sentence_tokens is not None:
+            tokens = loaded.sentence_tokens[start:end]
+        else:  # the previous index left them out (it was larger): these articles' pieces are made now
+            texts = [s.text for p in old.passages for s in p.sentences]
+            tokens = _encode_tokens(models.get(), texts)
     output.add(
         old.passages,
         dense.vectors_of(loaded.passage_index, np.arange(first, first + count)),
         loaded.sentence_vectors[start:end],
-        [(t.tokens, t.vectors) for t in pieces],
+        tokens,
     )
     return _entry(article, digest, old.passages)
 
@@ -312,47 +377,59 @@ def _reuse(article: Article, digest: str, old: _Old, previous: _Previous, output
 class _Counter:
     """Texts embedded so far, for the log lines of a long build."""
 
-    def __init__(self, new: list[tuple[Article, list[Passage]]], report: bool) -> None:
+    def __init__(self, new_articles: int, report: bool) -> None:
         self.report = report
-        self.total_passages = sum(len(p) for _, p in new)
-        self.total_sentences = sum(len(x.sentences) for _, p in new for x in p)
-        self.passages = self.sentences = 0
+        self.new_articles = new_articles
+        self.articles = self.passages = self.sentences = 0
 
     @staticmethod
     def texts_of(pending) -> int:
         return sum(len(p) + sum(len(x.sentences) for x in p) for _, _, p in pending)
 
-    def step(self, passages: int, sentences: int) -> None:
+    def step(self, articles: int, passages: int, sentences: int) -> None:
+        self.articles += articles
         self.passages += passages
         self.sentences += sentences
         if self.report:
-            _LOGGER.warning("Embedded %d/%d passages", self.passages, self.total_passages)
-            _LOGGER.warning("Embedded %d/%d sentences", self.sentences, self.total_sentences)
+            _LOGGER.warning("Embedded %d/%d new articles: %d passages, %d sentences",
+                            self.articles, self.new_articles, self.passages, self.sentences)
 
 
 def _embed_and_add(pending, embedder: Embedder, output: _Output, counter: _Counter) -> list[dict]:
     """Embed a step's worth of new articles and append them in order."""
     passages = [p for _, _, ps in pending for p in ps]
     sentences = [s.text for p in passages for s in p.sentences]
-    passage_vectors = _encode(embedder.encode, passages and [p.text for p in passages], embedder.dimension)
-    sentence_vectors = _encode(embedder.encode, sentences, embedder.dimension)
-    tokens = []
-    for start in range(0, len(sentences), _EMBED_STEP):
-        tokens.extend(embedder.encode_tokens(sentences[start : start + _EMBED_STEP]))
-    counter.step(len(passages), len(sentences))
+    passage_vectors = _encode(embedder.encode, [p.text for p in passages], embedder.dimension)
+    tokens = None
+    if output.wants_pieces(len(passages)):
+        # One model run per sentence gives its vector and its word pieces.
+        parts = [embedder.encode_with_tokens(sentences[start : start + _EMBED_STEP])
+                 for start in range(0, len(sentences), _EMBED_STEP)]
+        sentence_vectors = _stack([vectors for vectors, _ in parts], embedder.dimension)
+        tokens = [t for _, pieces in parts for t in pieces]
+    else:
+        sentence_vectors = _encode(embedder.encode, sentences, embedder.dimension)
+    counter.step(len(pending), len(passages), len(sentences))
     entries, p, s = [], 0, 0
     for article, digest, article_passages in pending:
         rows = sum(len(x.sentences) for x in article_passages)
         n = len(article_passages)
         output.add(article_passages, passage_vectors[p : p + n], sentence_vectors[s : s + rows],
-                   [(t.tokens, t.vectors) for t in tokens[s : s + rows]])
+                   tokens[s : s + rows] if tokens is not None else None)
         entries.append(_entry(article, digest, article_passages))
         p, s = p + n, s + rows
     return entries
 
 
+def _encode_tokens(embedder: Embedder, texts: list[str]) -> list[TokenVectors]:
+    return [t for start in range(0, len(texts), _EMBED_STEP) for t in embedder.encode_tokens(texts[start : start + _EMBED_STEP])]
+
+
 def _encode(encode, texts: list[str], dimension: int) -> np.ndarray:
-    if not texts:
+    return _stack([encode(texts[start : start + _EMBED_STEP]) for start in range(0, len(texts), _EMBED_STEP)], dimension)
+
+
+def _stack(parts: list[np.ndarray], dimension: int) -> np.ndarray:
+    if not parts:
         return np.zeros((0, dimension), dtype=np.float32)
-    parts = [encode(texts[start : start + _EMBED_STEP]) for start in range(0, len(texts), _EMBED_STEP)]
     return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)

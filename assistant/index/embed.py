@@ -100,22 +100,35 @@ class SentenceTransformerEmbedder:
 
     def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
         """Each text's word pieces with their unit vectors in context, special tokens left out."""
-        states = self.model.encode(list(texts), output_value="token_embeddings", convert_to_numpy=False)
+        return self.encode_with_tokens(texts)[1]
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Pooled unit vectors and word pieces of each text, from one model run.
+
+        Both come out of the same forward pass (`output_value=None`), in the same length-sorted
+        batches as `encode` makes: the pooled rows are the bytes `encode` gives, and a build
+        that needs both runs the model once per sentence instead of twice.
+        """
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        import torch
+
+        outputs = self.model.encode(list(texts), output_value=None, convert_to_numpy=False)
+        pooled = torch.stack([item["sentence_embedding"] for item in outputs])
+        pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)  # as encode(normalize_embeddings=True)
         tokenizer = self.model.tokenizer
         special = set(tokenizer.all_special_tokens)
         out = []
-        for text, vectors in zip(texts, states):
+        for text, item in zip(texts, outputs):
             ids = tokenizer(text, truncation=True, max_length=self.model.max_seq_length)["input_ids"]
             pieces = tokenizer.convert_ids_to_tokens(ids)
             keep = [i for i, piece in enumerate(pieces) if piece not in special]
+            used = torch.nonzero(item["attention_mask"]).flatten()
+            vectors = item["token_embeddings"][: int(used[-1]) + 1 if len(used) else 1]  # padding dropped
             chosen = vectors.float().cpu().numpy()[keep]
             chosen = chosen / np.clip(np.linalg.norm(chosen, axis=1, keepdims=True), 1e-12, None)
             out.append(TokenVectors(tuple(pieces[i] for i in keep), np.ascontiguousarray(chosen, np.float32)))
-        return out
-
-    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
-        """Pooled vectors and word pieces (two passes: this encoder builds, it is not on the query path)."""
-        return self.encode(texts), self.encode_tokens(texts)
+        return np.ascontiguousarray(pooled.cpu().numpy(), dtype=np.float32), out
 
 
 class OnnxEmbedder:

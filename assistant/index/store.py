@@ -40,6 +40,9 @@ _LOGGER = logging.getLogger(__name__)
 INDEX_FORMAT = 4
 MANIFEST = "manifest.json"
 DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25", "sentence_tokens", "token_vectors")
+# Late interaction's word pieces and their vectors: left out of indexes larger than the setting
+# `word_pieces_max_passages` (the manifest's "word_pieces"); the reader then matches stems only.
+WORD_PIECE_FILES = ("sentence_tokens", "token_vectors")
 SUFFIX = {
     "passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "npy", "sentence_tokens": "json",
     "token_vectors": "npy",
@@ -139,6 +142,11 @@ def staleness(manifest: dict, settings: Settings) -> str | None:
     for key, reason in reasons.items():
         if manifest.get(key) != expected[key]:
             return reason
+    pieces = word_pieces_stored(manifest)
+    passages_now = manifest.get("counts", {}).get("passages", 0) if isinstance(manifest.get("counts"), dict) else 0
+    if isinstance(passages_now, int) and pieces != (passages_now <= settings.word_pieces_max_passages):
+        verb = "stored" if not pieces else "left out"
+        return f"word-piece vectors should be {verb} (word_pieces_max_passages={settings.word_pieces_max_passages})"
     recorded = manifest.get("dense_index")
     passages = manifest.get("counts", {}).get("passages", 0) if isinstance(manifest.get("counts"), dict) else 0
     wanted = dense.choose(settings.dense_index, passages if isinstance(passages, int) else 0)
@@ -146,6 +154,19 @@ def staleness(manifest: dict, settings: Settings) -> str | None:
     if not isinstance(recorded, dict) or any(recorded.get(k) != wanted.get(k) for k in shape):
         return f"the dense index should be {wanted['type']} (dense_index={settings.dense_index})"
     return None
+
+
+def word_pieces_stored(manifest: dict) -> bool:
+    """Whether the index holds word-piece vectors (indexes from before the setting always do)."""
+    recorded = manifest.get("word_pieces")
+    return not isinstance(recorded, dict) or recorded.get("stored") is not False
+
+
+def _data_files(manifest: dict) -> tuple[str, ...]:
+    """The data files this manifest must name."""
+    if word_pieces_stored(manifest):
+        return DATA_FILES
+    return tuple(name for name in DATA_FILES if name not in WORD_PIECE_FILES)
 
 
 def _sha256(path: Path) -> str:
@@ -277,7 +298,7 @@ def read_manifest(index_dir: Path) -> dict:
         error = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in error["loc"])
         raise IndexCorrupt(f"{path}: manifest field {where!r} is wrong ({error['msg']}); run `assistant build`") from None
-    missing = [name for name in DATA_FILES if name not in checked.files]
+    missing = [name for name in _data_files(manifest) if name not in checked.files]
     if missing:
         raise IndexCorrupt(f"{path}: manifest names no {missing[0]} file; run `assistant build`")
     return manifest
@@ -310,7 +331,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
     import faiss
 
     manifest = read_manifest(index_dir)
-    paths = {name: _verified(index_dir, name, manifest["files"][name]) for name in DATA_FILES}
+    paths = {name: _verified(index_dir, name, manifest["files"][name]) for name in _data_files(manifest)}
     try:
         passages = [Passage.from_json(json.loads(line)) for line in paths["passages"].read_text("utf-8").splitlines()]
         passage_index = faiss.read_index(str(paths["passage_vectors"]))
@@ -318,8 +339,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
         # Memory-mapped: only the rows a question looks at are read.
         sentence_vectors = np.load(paths["sentence_vectors"], mmap_mode="r", allow_pickle=False)
         bm25 = BM25Index.open(paths["bm25"])
-        pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
-        token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
+        pieces = token_vectors = None
+        if "sentence_tokens" in paths:
+            pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
+            token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
@@ -328,12 +351,13 @@ def load_index(index_dir: Path) -> LoadedIndex:
         or bm25.num_docs != len(passages)
         or sentence_vectors.ndim != 2
         or len(owner) != sentence_vectors.shape[0]
-        or len(pieces) != len(owner)
-        or sum(len(p) for p in pieces) != token_vectors.shape[0]
+        or pieces is not None and (len(pieces) != len(owner) or sum(len(p) for p in pieces) != token_vectors.shape[0])
     ):
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
-    ends = np.cumsum([len(p) for p in pieces])
-    tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
+    tokens = None
+    if pieces is not None:
+        ends = np.cumsum([len(p) for p in pieces])
+        tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
     return LoadedIndex(manifest, passages, passage_index, sentence_vectors, owner, bm25, tokens,
                        LocalSearch(passage_index, bm25))
 
