@@ -94,6 +94,27 @@ class EarlyTranscriber:
         return self.listener.listen(source, on_pause=self.on_pause)
 
 
+def hear_file(transcriber: Transcriber, settings: Any = None) -> Callable[[str | Path], Transcript]:
+    """A function that hears one audio file as a microphone question: Listener endpointing with
+    early transcription, then the transcript. A file with no speech gives an empty transcript.
+
+    Evaluation hears its synthesised questions through it, so endpointing is measured with the rest.
+    """
+    listener = Listener.from_settings(settings) if settings is not None else Listener()
+    early = EarlyTranscriber(transcriber, listener)
+
+    def hear(path: str | Path) -> Transcript:
+        try:
+            with audio_file(path) as source:
+                audio = early.listen(source)
+        except HeardNothing:
+            _LOGGER.info("%s: heard nothing", path)
+            return Transcript("", getattr(transcriber, "name", "stt"), 0.0, 0.0)
+        return early.transcribe(audio)
+
+    return hear
+
+
 def answer_audio_files(
     ask: Ask,
     paths: Sequence[str | Path],
