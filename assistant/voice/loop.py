@@ -95,22 +95,27 @@ class EarlyTranscriber:
 
 
 def hear_file(transcriber: Transcriber, settings: Any = None) -> Callable[[str | Path], Transcript]:
-    """A function that hears one audio file as a microphone question: Listener endpointing with
-    early transcription, then the transcript. A file with no speech gives an empty transcript.
+    """A function that hears one audio file as a microphone question: Listener endpointing, then the
+    transcript. A file with no speech gives an empty transcript.
 
-    Evaluation hears its synthesised questions through it, so endpointing is measured with the rest.
+    It transcribes what `EarlyTranscriber` would have kept: the phrase as it stood when its final
+    pause began (that transcription is reused once the pause proves to be the end), without the
+    guesses at earlier pauses that a live turn throws away. Evaluation hears its synthesised
+    questions through it, so endpointing is measured with the rest.
     """
     listener = Listener.from_settings(settings) if settings is not None else Listener()
-    early = EarlyTranscriber(transcriber, listener)
 
     def hear(path: str | Path) -> Transcript:
         try:
             with audio_file(path) as source:
-                audio = early.listen(source)
+                audio = listener.listen(source, on_pause=lambda _phrase: None)  # marks where each pause began
         except HeardNothing:
             _LOGGER.info("%s: heard nothing", path)
             return Transcript("", getattr(transcriber, "name", "stt"), 0.0, 0.0)
-        return early.transcribe(audio)
+        endpoint = listener.last_endpoint
+        if endpoint is not None and endpoint.paused_samples:
+            audio = audio[: endpoint.paused_samples]
+        return transcriber.transcribe(audio)
 
     return hear
 
