@@ -59,7 +59,7 @@ class EarlyTranscriber:
     """Starts transcribing when a pause begins, on a worker thread, while the listener makes sure the
     speaker has stopped; the phrase reuses that transcript if no speech followed the pause.
 
-    Endpointing waits `end_silence` (0.3 s) of non-speech; transcription takes about as long, so
+    Endpointing waits `end_silence` (0.4 s) of non-speech; transcription takes about as long, so
     the two overlap instead of adding up.
     """
 
