@@ -380,7 +380,7 @@ def transcribe_suite(
     from assistant.voice.loop import hear_file
     from assistant.voice.stt import make_transcriber
 
-    speaker = _test_speaker(settings, test_voice)
+    speaker = _test_speaker(settings, test_voice, seed=take)
     transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), getattr(assistant, "corpus_text", ""))
     heard: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="deal-assistant-eval-") as scratch:
@@ -397,12 +397,16 @@ def transcribe_suite(
     return heard
 
 
-def _test_speaker(settings: Settings, test_voice: str) -> Any:
-    """The synthetic speaker of the questions: espeak-ng (through pyttsx3; its default voice, or American English) or Piper's natural voice."""
+def _test_speaker(settings: Settings, test_voice: str, seed: int = 1) -> Any:
+    """The synthetic speaker of the questions: espeak-ng (through pyttsx3; its default voice, or American English) or Piper's natural voice.
+
+    Piper's voice is sampled with `seed`, so a run can be made again and `--syntheses` takes
+    (seeds 1, 2, 3…) differ; espeak's is the same every time.
+    """
     from assistant.voice.tts import PiperSpeaker, Pyttsx3Speaker
 
     if test_voice in PIPER_LENGTH_SCALES:
-        return PiperSpeaker(play=False, length_scale=PIPER_LENGTH_SCALES[test_voice])
+        return PiperSpeaker(play=False, length_scale=PIPER_LENGTH_SCALES[test_voice], seed=seed)
     voice = "gmw/en-US" if test_voice == "espeak-us" else settings.tts_voice
     # pyttsx3 sets 200 words a minute at start-up, but espeak sometimes reports its voice's own 175
     # back, and the speaker takes what is reported: the test voice must not change speed between runs.
