@@ -217,7 +217,7 @@ class WhisperTranscriber:
         if features.shape[-1] > frames:
             return None
         features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
-        # The whole beam comes back at no extra cost: the rescorer may prefer a reading a little
+        # The whole beam comes back for about 6 ms more: the rescorer may prefer a reading a little
         # less likely to whisper that says the corpus's words ("voice assistants", not "assistance").
         result = self._model.model.generate(
             self._model.encode(features), [prompt], beam_size=self.beam_size, max_length=_MAX_TOKENS,
