@@ -491,3 +491,46 @@ def test_small_suite_by_voice(repo_settings, tmp_path):
     # and a question about a robot rightly gets no answer: the accuracy bar is on the natural voice.
     assert piper.accuracy >= 0.5 and espeak.accuracy >= 0.25
     assert set(evaluation.settings["test_voices"]) == {"espeak", "piper"}
+
+
+def test_each_synthesis_is_a_run_and_their_mean_is_reported(monkeypatch, tmp_path):
+    """`--syntheses 3`: Piper differs per synthesis, so the spread and the mean are reported, not one sample."""
+    import assistant.cli.eval as eval_cli
+    from assistant.config import Settings
+    from assistant.voice.stt.base import Transcript
+
+    suite = parse_suite(TINY)
+    takes = []
+
+    def fake_transcribe(suite, settings, assistant, advance=None, test_voice="espeak", take=1):
+        takes.append((test_voice, take))
+        heard = {item.id: item.question for item in suite.items}
+        if take == 2:  # the second synthesis mishears a question answered right when typed
+            heard["price"] = "How much does the in work cost?"
+        return {i: Transcript(text, "fake", 0.1, 1.0, text) for i, text in heard.items()}
+
+    monkeypatch.setattr(eval_cli, "transcribe_suite", fake_transcribe)
+    answers = tiny_answers()
+    answers["How much does the in work cost?"] = abstention()
+    settings = Settings(home=tmp_path, corpus_dir=tmp_path / "no-corpus")
+    evaluation = evaluate(suite, settings, retrievers=["hybrid"], voice=True, show_progress=False,
+                          test_voices=["piper"], syntheses=3, load_assistant=lambda s: FakeAssistant(answers))
+    assert takes == [("piper", 1), ("piper", 2), ("piper", 3)]
+    assert [r.mode for r in evaluation.runs] == ["typed", "voice-piper", "voice-piper#2", "voice-piper#3"]
+    spread = evaluation.settings["syntheses"]["piper"]
+    typed = evaluation.metrics[0].accuracy
+    assert spread["accuracy"][0] == spread["accuracy"][2] == pytest.approx(typed, abs=1e-4)
+    assert spread["accuracy"][1] < spread["accuracy"][0]
+    assert spread["mean_accuracy"] == pytest.approx(sum(spread["accuracy"]) / 3, abs=1e-4)
+    assert spread["mean_gap"] < 0 and spread["wer"][1] > 0 == spread["wer"][0]
+
+
+def test_syntheses_and_piper_speeds_are_checked_flags():
+    parser = argparse.ArgumentParser()
+    add_eval_arguments(parser)
+    args = parser.parse_args(["--voice", "--test-voice", "piper-slow", "--test-voice", "piper-fast", "--syntheses", "2"])
+    options = eval_options(args)
+    assert options["test_voices"] == ["piper-slow", "piper-fast"] and options["syntheses"] == 2
+    for bad in ("0", "21", "two"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--syntheses", bad])

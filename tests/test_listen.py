@@ -197,3 +197,24 @@ def test_transcription_starts_at_the_pause_and_is_reused(tmp_path):
     assert engine.lengths[-1] == endpoint.paused_samples and engine.lengths.count(endpoint.paused_samples) == 1
     assert int(transcript.text) > 16000 * 3, engine.lengths  # both halves of the question
     assert len(engine.lengths) >= 2  # a guess was made at the breath, then dropped
+
+
+def test_hearing_a_file_transcribes_what_the_early_transcriber_keeps(tmp_path):
+    """Evaluation's `hear_file` gives the transcript a live turn would use, in one transcription."""
+    import subprocess
+
+    from assistant.voice.audio import Listener, audio_file
+    from assistant.voice.loop import EarlyTranscriber, hear_file
+
+    first = synthesize("How much does the Invoke cost?", tmp_path / "a.wav")
+    second = synthesize("And the Mi AI speaker?", tmp_path / "b.wav")
+    joined = tmp_path / "joined.wav"
+    subprocess.run(["sox", str(first), str(second), str(joined), "pad", "0.3", "2"], check=True, timeout=30)
+    live = EarlyTranscriber(_Counting(), Listener(end_silence=0.35))
+    with audio_file(joined) as source:
+        kept = live.transcribe(live.listen(source))
+    engine = _Counting()
+    settings = type("S", (), {"listen_timeout": 6.0, "phrase_time_limit": 12.0, "end_silence": 0.35})()
+    heard = hear_file(engine, settings)(joined)
+    assert heard.text == kept.text and engine.lengths == [int(kept.text)]
+    assert hear_file(_Counting())(_silence(tmp_path / "quiet.wav", seconds=7.0)).text == ""

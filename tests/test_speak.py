@@ -122,6 +122,18 @@ def test_piper_speaks_sentence_by_sentence_into_one_wav(tmp_path):
     assert speaker.first_audio_at is not None and start < speaker.first_audio_at < finished
 
 
+@pytest.mark.skipif(not _have_piper(), reason="needs piper-tts and the joe voice ([voice-test] extra)")
+def test_a_piper_seed_makes_a_synthesis_again_and_another_seed_another(tmp_path):
+    """Evaluation's syntheses: seed 1 twice is the same WAV, seed 2 a different one of about the same length."""
+    from assistant.voice.tts import PiperSpeaker, wav_seconds
+
+    text = "Who is Wang Xiang?"
+    wavs = [PiperSpeaker(play=False, seed=seed).synthesize(text, tmp_path / f"{k}.wav") for k, seed in enumerate((1, 1, 2))]
+    assert wavs[0].read_bytes() == wavs[1].read_bytes()
+    assert wavs[0].read_bytes() != wavs[2].read_bytes()
+    assert abs(wav_seconds(wavs[0]) - wav_seconds(wavs[2])) < 0.5
+
+
 def test_unknown_speech_output_names_the_choices():
     from assistant.config import Settings
     from assistant.errors import BadSetting

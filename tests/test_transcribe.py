@@ -147,3 +147,10 @@ def test_the_prompt_spells_full_names_and_leaves_everyday_words_out(corpus):
     assert {"Xiaomi", "Cortana", "DuerOS"} <= set(names)
     assert not {"President", "Senior", "Group", "Head", "Wang", "Xiang"} & set(names), names
     assert whisper_prompt(vocabulary).startswith("A question about " + vocabulary[0])  # without the corpus: as given
+
+
+def test_pause_commas_are_dropped_and_number_commas_kept():
+    from assistant.voice.stt.base import drop_pause_commas
+
+    assert drop_pause_commas("How many Harmon, Kardon, Invoke speakers?") == "How many Harmon Kardon Invoke speakers?"
+    assert drop_pause_commas("Did Xiaomi ship 92,400 phones?") == "Did Xiaomi ship 92,400 phones?"

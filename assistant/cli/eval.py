@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.evaluation import DEFAULT_SUITE, HIGHER_IS_BETTER, LOWER_IS_BETTER
-from assistant.voice import ALL_TEST_VOICES, STT_ENGINES, TEST_VOICES
+from assistant.voice import ALL_TEST_VOICES, PIPER_LENGTH_SCALES, STT_ENGINES, TEST_VOICES
 
 # Every command builds this parser: the suite, run and metrics modules (and the settings, which
 # load pydantic) are imported when `assistant eval` runs, not for `assistant ask` or `--help`.
@@ -36,6 +36,7 @@ _OPTIONS = {
     "eval_voice": "voice",
     "eval_stt_engine": "stt_engine",
     "eval_test_voice": "test_voices",
+    "eval_syntheses": "syntheses",
     "eval_json_out": "json_out",
     "eval_report": "report",
     "eval_fail_under": "fail_under",
@@ -56,6 +57,16 @@ def _threshold_type(upper: bool) -> Callable[[str], Threshold]:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of syntheses from 1 to 20")
+    return value
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +98,13 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test-voice", dest="eval_test_voice", action="append", choices=(*TEST_VOICES, "all"),
         help="with --voice: the synthetic speaker of the questions: espeak (espeak-ng's default voice), espeak-us "
-        "(its American English; best alone), piper (natural) (repeatable; 'all' for espeak and piper; default espeak)",
+        "(its American English; best alone), piper (natural), piper-slow / piper-fast (the same at 1.2 / 0.85 times "
+        "its phoneme length) (repeatable; 'all' for espeak and piper; default espeak)",
+    )
+    parser.add_argument(
+        "--syntheses", dest="eval_syntheses", type=_positive, default=1, metavar="N",
+        help="with --voice: each test voice speaks the suite N times (Piper's voice differs each time); "
+        "adds a line with each synthesis's spoken accuracy and their mean (default 1)",
     )
     parser.add_argument("--json-out", dest="eval_json_out", type=Path, metavar="PATH",
                         help="write every answer and metric as JSON")
@@ -158,6 +175,7 @@ def run_eval(
     voice: bool = False,
     stt_engine: str | None = None,
     test_voices: Sequence[str] | None = None,
+    syntheses: int = 1,
     json_out: str | Path | None = None,
     report: str | Path | None = None,
     fail_under: Iterable[Threshold | str] = (),
@@ -197,7 +215,7 @@ def run_eval(
     voices = list(ALL_TEST_VOICES) if "all" in (test_voices or ()) else list(dict.fromkeys(test_voices or ("espeak",)))
     evaluation = evaluate(
         loaded, settings, retrievers=retrievers, readers=readers, voice=voice, thresholds=thresholds,
-        load_assistant=load_assistant, show_progress=progress, test_voices=voices,
+        load_assistant=load_assistant, show_progress=progress, test_voices=voices, syntheses=syntheses,
     )
     console.print(render(evaluation, items=items))
     for name, stats in evaluation.settings.get("test_voices", {}).items():
@@ -205,6 +223,11 @@ def run_eval(
                       f"helped {stats['helped']}, hurt {stats['hurt']}, changed nothing {stats['neutral']}", markup=False)
         for example in stats["hurt_examples"] if items else ():
             console.print(f"  hurt: {example}", markup=False)
+    for name, spread in evaluation.settings.get("syntheses", {}).items():
+        console.print(f"{name} voice, {len(spread['accuracy'])} syntheses: spoken accuracy "
+                      f"{' '.join(f'{a:.3f}' for a in spread['accuracy'])}, mean {spread['mean_accuracy']:.3f} "
+                      f"(typed {spread['typed']:.3f}, gap {spread['mean_gap']:+.3f}); WER mean {spread['mean_wer']:.3f}",
+                      markup=False)
     if json_out is not None:
         from assistant.evaluation.report import write_json
 
@@ -262,9 +285,14 @@ def evaluate(
     load_assistant: Callable[[Settings], AssistantLike] = _load_assistant,
     show_progress: bool = True,
     test_voices: Sequence[str] = ("espeak",),
+    syntheses: int = 1,
 ) -> Evaluation:
     """Run `suite` with each reader and retriever (typed, and by each test voice if asked), summarise,
-    check the gates."""
+    check the gates.
+
+    With `syntheses` > 1 each test voice speaks the suite that many times; the runs are
+    `voice-piper`, `voice-piper#2`, ... and the gates read the first.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -287,10 +315,14 @@ def evaluate(
             shown_reader = reader if len(readers) > 1 else None
             assistant = load_assistant(settings.replace(retriever=name, reader=reader))
             for test_voice in test_voices if voice else ():
-                if test_voice not in heard:
-                    task = bar.add_task(f"{test_voice}: speaking + transcribing", total=n)
-                    heard[test_voice] = transcribe_suite(
-                        suite, settings, assistant, lambda _id, task=task: bar.advance(task), test_voice=test_voice
+                for take in range(1, syntheses + 1):
+                    key = test_voice if take == 1 else f"{test_voice}#{take}"
+                    if key in heard:
+                        continue
+                    task = bar.add_task(f"{key}: speaking + transcribing", total=n)
+                    heard[key] = transcribe_suite(
+                        suite, settings, assistant, lambda _id, task=task: bar.advance(task), test_voice=test_voice,
+                        take=take,
                     )
             modes = ["typed"] + [f"voice-{v}" for v in heard]
             for mode in modes:
@@ -322,7 +354,8 @@ def evaluate(
         primary=primary,
         thresholds=tuple(thresholds),
         failures=tuple(failures),
-        settings={**_settings_summary(settings, voice), **_repair_summary(suite, heard)},
+        settings={**_settings_summary(settings, voice), **_repair_summary(suite, heard),
+                  **_synthesis_summary(runs, metrics, primary)},
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
@@ -333,24 +366,30 @@ def transcribe_suite(
     assistant: AssistantLike,
     advance: Callable[[str], None] | None = None,
     test_voice: str = "espeak",
+    take: int = 1,
 ) -> dict[str, Any]:
-    """Speak every question to a WAV with a test voice, transcribe it with the STT engine: {item id: Transcript}.
+    """Speak every question to a WAV with a test voice and hear it as `ask --audio-file` does: {item id: Transcript}.
 
-    The only place evaluation touches the voice layer, so typed runs never import it. WAVs go to
-    `<save_audio_dir>/eval/<voice>/` when `settings.save_audio_dir` is set, else to a temporary folder.
+    Each WAV goes through the microphone's path: Silero VAD endpointing with early transcription,
+    then the STT engine and repair. The only place evaluation touches the voice layer, so typed
+    runs never import it. WAVs go to `<save_audio_dir>/eval/<voice>[-<take>]/` when
+    `settings.save_audio_dir` is set, else to a temporary folder.
     """
     import tempfile
 
+    from assistant.voice.loop import hear_file
     from assistant.voice.stt import make_transcriber
 
-    speaker = _test_speaker(settings, test_voice)
+    speaker = _test_speaker(settings, test_voice, seed=take)
     transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), getattr(assistant, "corpus_text", ""))
     heard: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="deal-assistant-eval-") as scratch:
-        folder = settings.save_audio_dir / "eval" / test_voice if settings.save_audio_dir else Path(scratch)
+        name = test_voice if take == 1 else f"{test_voice}-{take}"
+        folder = settings.save_audio_dir / "eval" / name if settings.save_audio_dir else Path(scratch)
+        hear = hear_file(transcriber, settings)
         for item in suite.items:
             wav = _synthesize(speaker, item.question, folder / f"{item.id}.wav")
-            transcript = transcriber.transcribe(wav)
+            transcript = hear(wav)
             heard[item.id] = transcript
             _LOGGER.info("%s: said %r, heard %r", item.id, item.question, transcript.text)
             if advance is not None:
@@ -358,17 +397,45 @@ def transcribe_suite(
     return heard
 
 
-def _test_speaker(settings: Settings, test_voice: str) -> Any:
-    """The synthetic speaker of the questions: espeak-ng (through pyttsx3; its default voice, or American English) or Piper's natural voice."""
+def _test_speaker(settings: Settings, test_voice: str, seed: int = 1) -> Any:
+    """The synthetic speaker of the questions: espeak-ng (through pyttsx3; its default voice, or American English) or Piper's natural voice.
+
+    Piper's voice is sampled with `seed`, so a run can be made again and `--syntheses` takes
+    (seeds 1, 2, 3…) differ; espeak's is the same every time.
+    """
     from assistant.voice.tts import PiperSpeaker, Pyttsx3Speaker
 
-    if test_voice == "piper":
-        return PiperSpeaker(play=False)
+    if test_voice in PIPER_LENGTH_SCALES:
+        return PiperSpeaker(play=False, length_scale=PIPER_LENGTH_SCALES[test_voice], seed=seed)
     voice = "gmw/en-US" if test_voice == "espeak-us" else settings.tts_voice
     # pyttsx3 sets 200 words a minute at start-up, but espeak sometimes reports its voice's own 175
     # back, and the speaker takes what is reported: the test voice must not change speed between runs.
     rate = settings.tts_rate or _TEST_VOICE_RATE
     return Pyttsx3Speaker(voice=voice, rate=rate, volume=settings.tts_volume, play=False)
+
+
+def _synthesis_summary(runs: Sequence[RunResult], metrics: Sequence[Metrics], primary: int) -> dict[str, Any]:
+    """Per test voice spoken more than once: each synthesis's spoken accuracy and WER, and their means.
+
+    Piper's voice differs from one synthesis to the next, so one run's gap to typed is a sample;
+    the mean over syntheses is the number to hold against a bar.
+    """
+    typed = metrics[primary].accuracy or 0.0
+    takes: dict[str, list[Metrics]] = {}
+    for run, m in zip(runs, metrics):
+        if run.mode.startswith("voice-") and run.retriever == runs[primary].retriever and run.reader == runs[primary].reader:
+            takes.setdefault(run.mode[len("voice-"):].split("#")[0], []).append(m)
+    summary: dict[str, Any] = {}
+    for name, ms in takes.items():
+        if len(ms) < 2:
+            continue
+        accuracy = [m.accuracy or 0.0 for m in ms]
+        wer = [m.wer or 0.0 for m in ms]
+        mean = sum(accuracy) / len(accuracy)
+        summary[name] = {"accuracy": [round(a, 4) for a in accuracy], "wer": [round(w, 4) for w in wer],
+                         "mean_accuracy": round(mean, 4), "mean_wer": round(sum(wer) / len(wer), 4),
+                         "typed": round(typed, 4), "mean_gap": round(mean - typed, 4)}
+    return {"syntheses": summary} if summary else {}
 
 
 def _repair_summary(suite: Suite, heard: dict[str, dict[str, Any]]) -> dict[str, Any]:

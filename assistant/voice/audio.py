@@ -272,7 +272,7 @@ class Listener:
         self,
         timeout: float = 6.0,
         phrase_time_limit: float = 12.0,
-        end_silence: float = 0.3,
+        end_silence: float = 0.4,
         threshold: float = 0.5,
         vad: "SileroVAD | None" = None,
     ) -> None:
@@ -290,7 +290,7 @@ class Listener:
         return cls(
             timeout=settings.listen_timeout,
             phrase_time_limit=settings.phrase_time_limit,
-            end_silence=getattr(settings, "end_silence", 0.3),
+            end_silence=getattr(settings, "end_silence", 0.4),
         )
 
     @property

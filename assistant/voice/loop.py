@@ -59,7 +59,7 @@ class EarlyTranscriber:
     """Starts transcribing when a pause begins, on a worker thread, while the listener makes sure the
     speaker has stopped; the phrase reuses that transcript if no speech followed the pause.
 
-    Endpointing waits `end_silence` (0.3 s) of non-speech; transcription takes about as long, so
+    Endpointing waits `end_silence` (0.4 s) of non-speech; transcription takes about as long, so
     the two overlap instead of adding up.
     """
 
@@ -92,6 +92,32 @@ class EarlyTranscriber:
         """One phrase from `source`, transcription already under way when it returns."""
         self._pending = None
         return self.listener.listen(source, on_pause=self.on_pause)
+
+
+def hear_file(transcriber: Transcriber, settings: Any = None) -> Callable[[str | Path], Transcript]:
+    """A function that hears one audio file as a microphone question: Listener endpointing, then the
+    transcript. A file with no speech gives an empty transcript.
+
+    It transcribes what `EarlyTranscriber` would have kept: the phrase as it stood when its final
+    pause began (that transcription is reused once the pause proves to be the end), without the
+    guesses at earlier pauses that a live turn throws away. Evaluation hears its synthesised
+    questions through it, so endpointing is measured with the rest.
+    """
+    listener = Listener.from_settings(settings) if settings is not None else Listener()
+
+    def hear(path: str | Path) -> Transcript:
+        try:
+            with audio_file(path) as source:
+                audio = listener.listen(source, on_pause=lambda _phrase: None)  # marks where each pause began
+        except HeardNothing:
+            _LOGGER.info("%s: heard nothing", path)
+            return Transcript("", getattr(transcriber, "name", "stt"), 0.0, 0.0)
+        endpoint = listener.last_endpoint
+        if endpoint is not None and endpoint.paused_samples:
+            audio = audio[: endpoint.paused_samples]
+        return transcriber.transcribe(audio)
+
+    return hear
 
 
 def answer_audio_files(

@@ -107,6 +107,12 @@ def everyday_word(word: str) -> bool:
     return frequency is not None and frequency(word.lower()) >= _EVERYDAY_ZIPF
 
 
+def english_zipf(word: str) -> float | None:
+    """wordfreq's Zipf frequency of a lower-case English word (0 when unknown); None without wordfreq."""
+    frequency = _english_frequency_quiet()
+    return None if frequency is None else frequency(word)
+
+
 @functools.lru_cache(maxsize=1)
 def _english_frequency_quiet() -> Callable[[str], float] | None:
     try:

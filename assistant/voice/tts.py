@@ -298,7 +298,15 @@ class PiperSpeaker(SentenceSpeaker):
         length_scale: float = 1.0,
         model: Path | None = None,
         config: Path | None = None,
+        seed: int | None = None,
     ) -> None:
+        """`seed` fixes the voice's sampling noise (onnxruntime's random seed, read when the model loads).
+
+        Piper draws its voice's noise afresh for every sentence from a generator seeded once per
+        process, so without a seed two speakers made in one process say everything alike, and two
+        processes differently. With a seed, a synthesis can be made again, and seeds 1, 2, 3 are
+        three different ones.
+        """
         self.play = play
         self.save_dir = Path(save_dir) if save_dir else None
         if play and shutil.which("aplay") is None:
@@ -319,6 +327,8 @@ class PiperSpeaker(SentenceSpeaker):
 
         if hasattr(onnxruntime, "disable_telemetry_events"):  # no network calls, not even telemetry
             onnxruntime.disable_telemetry_events()
+        if seed is not None:
+            onnxruntime.set_seed(seed)
         try:
             self._voice = PiperVoice.load(str(model), config_path=str(config) if config else None)
         except (OSError, ValueError, RuntimeError) as exc:  # onnxruntime's load errors are RuntimeErrors

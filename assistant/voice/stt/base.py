@@ -63,9 +63,24 @@ def timed_transcript(
     start = time.perf_counter()
     raw = " ".join(decode(data).split())
     text, fixes = repairer.apply(raw) if repairer and raw else (raw, [])
+    text = drop_pause_commas(text)
     seconds = time.perf_counter() - start
     _LOGGER.info("%s heard %r in %.2f s", name, text, seconds)
     return Transcript(text, name, seconds, samples / SAMPLE_RATE, raw, tuple(fixes))
+
+
+def drop_pause_commas(text: str) -> str:
+    """The text without the commas a recogniser writes where the speaker paused.
+
+    whisper puts them between names ("How many Harmon, Kardon, Invoke speakers…", "Which other
+    Microsoft, apps…"), where a typed question has none, and the reader takes such a comma for a
+    list. Commas inside numbers ("92,400") stay. Measured on three Piper syntheses of the suite,
+    held-out and dev questions: 3 more answers right, 0 fewer; espeak-us 1 fewer (a garbled question).
+    """
+    return _PAUSE_COMMA.sub("", text)
+
+
+_PAUSE_COMMA = re.compile(r",(?=\s)")
 
 
 def corpus_words(corpus_text: str) -> set[str]:

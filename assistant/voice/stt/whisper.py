@@ -153,6 +153,7 @@ class WhisperTranscriber:
         repair: bool | None = None,
         cache_dir: Path | None = None,
         window: float | None = None,
+        rescore: bool = True,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a name that is not a local path must not download
         try:
@@ -181,6 +182,11 @@ class WhisperTranscriber:
         self.prompt = whisper_prompt(vocabulary, corpus_text) if bias else None
         self.hotwords = ", ".join(list(dict.fromkeys(vocabulary))[:_PROMPT_TERMS]) if bias and hotwords else None
         self.window = min(_FULL_WINDOW, window if window is not None else window_for(model))
+        self.rescorer = None
+        if bias and rescore and corpus_text:
+            from assistant.voice.stt.rescore import DomainRescorer
+
+            self.rescorer = DomainRescorer(corpus_text, vocabulary)
         self._windowed: tuple[Any, list[int], list[int]] | None = None
 
     def _windowed_setup(self) -> tuple[Any, list[int], list[int]]:
@@ -211,15 +217,23 @@ class WhisperTranscriber:
         if features.shape[-1] > frames:
             return None
         features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
+        # The whole beam comes back for about 6 ms more: the rescorer may prefer a reading a little
+        # less likely to whisper that says the corpus's words ("voice assistants", not "assistance").
         result = self._model.model.generate(
             self._model.encode(features), [prompt], beam_size=self.beam_size, max_length=_MAX_TOKENS,
+            num_hypotheses=self.beam_size if self.rescorer else 1,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=suppressed,
         )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-        text = tokenizer.decode(tokens).strip()
-        mean_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # length_penalty 1, as faster-whisper
+        readings = []
+        for ids, score in zip(result.sequences_ids, result.scores):
+            tokens = [t for t in ids if t < tokenizer.eot]
+            readings.append((tokenizer.decode(tokens).strip(), score, len(tokens)))
+        _text, score, length = readings[0]
+        mean_logprob = score * length / (length + 1)  # length_penalty 1, as faster-whisper
         if result.no_speech_prob > _NO_SPEECH and mean_logprob < _UNSURE:
             return ""
+        pairs = [(t, sc) for t, sc, _ in readings]
+        text = self.rescorer.choose(pairs) if self.rescorer else pairs[0][0]
         if text and get_compression_ratio(text) > _REPEATING:
             _LOGGER.info("windowed decoding looped (%r); decoding the full window", text[:60])
             return None
