@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -184,33 +184,46 @@ def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:
     """Names the articles spell two ways fold onto the commoner spelling.
 
     Each name, commonest first, takes the less common names that `nearest_name` would fold onto
-    it. Only names with its first letter and a length within two can qualify, so each is
-    compared with those alone, in one rapidfuzz call: a newsroom's tens of thousands of names
-    took hours when every pair was tried in Python.
+    it (`later_misspellings`).
     """
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
     totals: Counter = Counter()
     for spelling, count in counts.items():
         totals[spelling.lower()] += count
     by_count = sorted(proper, key=lambda w: -totals[w])  # stable: ties keep `proper`'s order
+    canonical: dict[str, str] = {}
+    for word, others in later_misspellings(by_count, skip=canonical.__contains__):
+        for other in others:
+            if other not in canonical:
+                canonical[other] = word
+    return canonical
+
+
+def later_misspellings(
+    ranked: Sequence[str], skip: Callable[[str], bool] = lambda word: False
+) -> Iterator[tuple[str, list[str]]]:
+    """For each name of five letters or more, in rank order, the names ranked after it that
+    `nearest_name` would fold onto it.
+
+    Only names with its first letter and a length within two can qualify, so each is compared
+    with those alone, in one rapidfuzz call: a newsroom's tens of thousands of names took hours
+    when every pair was tried in Python. `skip` leaves a name out as it comes up (one already
+    folded onto another).
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     shelves: dict[tuple[str, int], list[str]] = {}  # each in rank order
     ranks: dict[tuple[str, int], list[int]] = {}
-    for i, word in enumerate(by_count):
+    for i, word in enumerate(ranked):
         shelves.setdefault((word[0], len(word)), []).append(word)
         ranks.setdefault((word[0], len(word)), []).append(i)
-    canonical: dict[str, str] = {}
-    for i, word in enumerate(by_count):
-        if word in canonical or len(word) < 5:
+    for i, word in enumerate(ranked):
+        if len(word) < 5 or skip(word):
             continue
         later = []  # the names after this one with its first letter and a length within two
         for size in range(len(word) - 2, len(word) + 3):
             key = (word[0], size)
             if key in shelves:
                 later += shelves[key][bisect.bisect_right(ranks[key], i):]
-        edits = _max_edits(word)
-        for other, distance, _ in process.extract(word, later, scorer=OSA.distance, score_cutoff=edits, limit=None):
-            if other not in canonical and distance <= _max_edits(other):
-                canonical[other] = word
-    return canonical
+        matches = process.extract(word, later, scorer=OSA.distance, score_cutoff=_max_edits(word), limit=None)
+        yield word, [other for other, distance, _ in matches if distance <= _max_edits(other)]

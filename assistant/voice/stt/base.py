@@ -85,7 +85,12 @@ _PAUSE_COMMA = re.compile(r",(?=\s)")
 
 def corpus_words(corpus_text: str) -> set[str]:
     """Lower-case words of the corpus: the transcript words repair must leave alone."""
-    return set(re.findall(r"[a-z][a-z']*", corpus_text.lower().replace("’", "'")))
+    return set(corpus_word_list(corpus_text))
+
+
+def corpus_word_list(text: str) -> list[str]:
+    """A text's lower-case words, apostrophes straightened ("Xiaomi’s" -> "xiaomi's"), in order."""
+    return re.findall(r"[a-z][a-z']*", text.lower().replace("’", "'"))
 
 
 def rank_vocabulary(vocabulary: Iterable[str], corpus_text: str = "") -> list[str]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from typing import Iterable, Sequence
 
-from assistant.text import STOPWORDS, nearest_name
+from assistant.text import STOPWORDS, later_misspellings
+from assistant.voice.stt.base import corpus_word_list
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -21,12 +21,7 @@ _DOMAIN_RATIO = 3.0
 # synthesis), not 0.21 behind (another); "legally binding" over "legally bonding", 0.04 behind.
 # Chosen from 1, 2 and 3 (3 helped a little more on Piper and changed one ordinary espeak sentence).
 _WEIGHT = 2.0
-_EVERYDAY_ZIPF = 4.4  # as repair: a word this common says nothing of what a question is about
-_WORD = re.compile(r"[a-z][a-z']*")
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+_words = corpus_word_list
 
 
 class DomainRescorer:
@@ -45,8 +40,9 @@ class DomainRescorer:
         weight: float = _WEIGHT,
         ratio: float = _DOMAIN_RATIO,
     ) -> None:
-        from assistant.voice.repair import english_zipf
+        from assistant.voice.repair import english_zipf, everyday_word
 
+        self._everyday = everyday_word
         self.weight = weight
         self.ratio = ratio
         self._zipf = english_zipf
@@ -81,7 +77,7 @@ class DomainRescorer:
 
     def about_corpus(self, text: str) -> bool:
         """The text holds a distinctive corpus word: the corpus's own and rare in everyday English."""
-        return any(self.domain_word(w) and (self._zipf(w.removesuffix("'s")) or 0.0) < _EVERYDAY_ZIPF for w in _words(text))
+        return any(self.domain_word(w) and not self._everyday(w.removesuffix("'s")) for w in _words(text))
 
     def share(self, text: str) -> float:
         """The share of the text's words that are the corpus's own."""
@@ -104,9 +100,9 @@ class DomainRescorer:
 def _rare_spellings(names: set[str], counts: Counter) -> set[str]:
     """Names the articles also spell another way at least twice as often (xiamio beside xiaomi)."""
     ordered = sorted(names, key=lambda n: -counts.get(n, 0))
-    rare = set()
-    for i, name in enumerate(ordered):
-        for other in ordered[i + 1 :]:
-            if len(name) >= 5 and counts.get(other, 0) * 2 <= counts.get(name, 0) and nearest_name(other, [name]) == name:
-                rare.add(other)
-    return rare
+    return {
+        other
+        for name, others in later_misspellings(ordered)
+        for other in others
+        if counts.get(other, 0) * 2 <= counts.get(name, 0)
+    }
