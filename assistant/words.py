@@ -20,6 +20,7 @@ class Words:
     question_framing: frozenset[str]
     kept_function_words: frozenset[str]
     equivalents: tuple[tuple[str, ...], ...]
+    demonyms: tuple[tuple[str, str], ...]
     title_words: frozenset[str]
     idioms: tuple[tuple[re.Pattern[str], str], ...]
     wrappers: tuple[re.Pattern[str], ...]
@@ -45,16 +46,18 @@ def words() -> Words:
     try:
         data = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         groups = tuple(tuple(str(w).lower() for w in group) for group in data["equivalents"])
+        demonyms = tuple((str(place).lower(), str(adjective).lower()) for place, adjective in data["demonyms"])
         idioms = tuple((re.compile(i["pattern"], re.I), i["plainly"]) for i in data["idioms"])
         wrappers = tuple(re.compile(w, re.I) for w in data["wrappers"])
         broad = tuple(re.compile(w, re.I) for w in data["broad_questions"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
         raise AssistantError(f"{DATA_FILE}: cannot read the word lists ({exc}); restore it from git.") from None
     return Words(
         stopwords=_words(data.get("stopwords"), "stopwords"),
         question_framing=_words(data.get("question_framing"), "question_framing"),
         kept_function_words=_words(data.get("kept_function_words"), "kept_function_words"),
         equivalents=groups,
+        demonyms=demonyms,
         title_words=_words(data.get("title_words"), "title_words"),
         idioms=idioms,
         wrappers=wrappers,

@@ -9,6 +9,13 @@ from assistant.reading.thesaurus import TITLE_WORDS
 from assistant.reading.values import PLACE_WORDS, VALUE_PATTERNS, typed_values
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon, raw_tokens, stem
+from assistant.words import words
+
+# "Chinese" speaks of China and "China" of what is Chinese: each stem brings its partner's.
+_DEMONYMS = {
+    **{stem(place): stem(adjective) for place, adjective in words().demonyms},
+    **{stem(adjective): stem(place) for place, adjective in words().demonyms},
+}
 
 
 class SentenceTable:
@@ -22,7 +29,8 @@ class SentenceTable:
         for passage in lookup.passages:
             for sentence in passage.sentences:
                 tokens = raw_tokens(sentence.text)
-                self.stems.append({stem(lexicon.canonical(t)) for t in tokens})
+                stems = {stem(lexicon.canonical(t)) for t in tokens}
+                self.stems.append(stems | {_DEMONYMS[t] for t in stems if t in _DEMONYMS})
                 self.names.append(
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
