@@ -213,3 +213,18 @@ def test_the_question_mark_does_not_change_the_answer(assistant, question):
     bare = question.rstrip("?.")
     answers = {assistant.ask(q).text for q in (bare, bare + "?", bare + ".", bare + " ?!")}
     assert len(answers) == 1
+
+
+def test_what_someone_said_starts_where_their_quotation_does(assistant):
+    # Wang Xiang is named only at the end of his three-sentence quotation.
+    answer = assistant.ask("What did Wang Xiang say?")
+    assert answer.text.startswith("“Microsoft has been a great partner")
+    # ...unless a later sentence of it is the one about what was asked.
+    answer = assistant.ask("what did wang xiang say about users")
+    assert "reach more users" in answer.text
+
+
+def test_a_place_and_its_adjective_are_one_concept(assistant):
+    # "China" asked, "the Chinese market" answered (and "the Chinese company" asked, "China" said).
+    answer = assistant.ask("What is Microsoft hoping to earn in China?")
+    assert "foothold" in answer.text and not answer.abstained

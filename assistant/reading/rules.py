@@ -182,10 +182,16 @@ class RuleReader:
             for passage in [hit.passage, *hit.corroborating]:
                 if passage.id not in lookup.dateline_ids:
                     passages.setdefault(passage.id, (passage, rank))
-        if question.answer_type == "quote" and question.heads:
-            # A quotation's opening may sit in a passage that never names the speaker.
+        if question.answer_type == "quote":
+            # A quotation's opening may sit in a passage that never names the speaker: every
+            # sentence said by the one asked about, or by a speaker of a retrieved sentence.
+            retrieved = {
+                table.attribution[lookup.rows[(pid, i)]].row
+                for pid, (p, _) in list(passages.items()) for i in range(len(p.sentences))
+                if lookup.rows[(pid, i)] in table.attribution
+            }
             for row, said in table.attribution.items():
-                if set(question.heads) & said.described_by:
+                if set(question.heads) & said.described_by or said.row in retrieved:
                     passage = lookup.passage_of(row)
                     passages.setdefault(passage.id, (passage, len(hits)))
         rows = np.array(
@@ -304,7 +310,31 @@ class RuleReader:
             best, verdict = runner_up, None
         if verdict:
             return Reading((), 0.0, reason=verdict[1], check=verdict[0])
+        if question.answer_type == "quote":
+            return Reading((self._opening(question, best),), 1.0)
         return Reading((best.extract(),), 1.0)
+
+    def _opening(self, question: Question, best: Candidate) -> Extract:
+        """What someone said starts where their quotation does: "What did Wang Xiang say?" is
+        answered by the first sentence he is quoted with, not the one naming him at its end,
+        unless the opening covers less of the question ("What did he say about Azure?")."""
+        said = self.table.attribution.get(best.row)
+        if said is None:
+            return best.extract()
+        lookup = self.lookup
+        article = best.passage.article_id
+        first = min(
+            (row for row, other in self.table.attribution.items()
+             if other.row == said.row and lookup.passage_of(row).article_id == article),
+            key=lambda row: lookup.sentence(row).start,
+        )
+        # Both are read with the attribution clause ("…, according to Wang Xiang, Head of …").
+        clause = set(self.lexicon.terms(lookup.sentence(said.row).text[said.start:]))
+        if lookup.sentence(first).start == best.sentence.start or self.coverage(
+            question, self.table.stems[first] | clause
+        ) < self.coverage(question, self.table.stems[best.row] | clause):
+            return best.extract()
+        return Extract(first, lookup.passage_of(first), lookup.sentence(first), best.score)
 
     def _lead(self, query: Query, hits: Sequence[Hit]) -> Reading:
         """A question about the whole story: the lead sentence of the retrieved article closest to it."""
