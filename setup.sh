@@ -13,6 +13,8 @@ esac
 
 export HF_HUB_OFFLINE=1              # models come from PyPI packages; never reach for a hub
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# Caches stay in the project: pip's wheels, onnxruntime's device id, matplotlib's font list.
+export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$PWD/.cache/libraries}"
 VENV="${DEAL_ASSISTANT_VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 

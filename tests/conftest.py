@@ -20,6 +20,10 @@ for _name in [n for n in os.environ if n.startswith("DEAL_ASSISTANT_")]:
     del os.environ[_name]
 TEST_CACHE = REPO / ".cache" / "tests"
 os.environ["DEAL_ASSISTANT_CACHE_DIR"] = str(TEST_CACHE)
+# Libraries' own caches too (onnxruntime's device id, matplotlib's font list): nothing a test run
+# writes lands outside the checkout.
+os.environ.setdefault("XDG_CACHE_HOME", str(TEST_CACHE / "libraries"))
+os.environ.setdefault("MPLCONFIGDIR", str(TEST_CACHE / "libraries" / "matplotlib"))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,30 @@ def test_tilde_of_an_unknown_user_is_a_bad_setting(monkeypatch):
     monkeypatch.setenv("DEAL_ASSISTANT_INDEX_DIR", "~no-such-user-here/index")
     with pytest.raises(BadSetting, match="DEAL_ASSISTANT_INDEX_DIR.*no known user"):
         load_settings()
+
+
+def test_the_default_cache_lives_in_the_project(tmp_path, monkeypatch):
+    monkeypatch.delenv("DEAL_ASSISTANT_CACHE_DIR")
+    assert Settings(home=tmp_path).cache_dir == tmp_path / ".cache"
+    assert Settings(home=tmp_path, cache_dir=tmp_path / "elsewhere").cache_dir == tmp_path / "elsewhere"
+
+
+@pytest.mark.engine
+def test_a_command_writes_nothing_in_the_users_home(tmp_path):
+    # onnxruntime writes a device id under $XDG_CACHE_HOME (~/.cache) when it opens a model: a
+    # command points that, like the assistant's own cache, into the project.
+    home = tmp_path / "user-home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "MPLCONFIGDIR")}
+    env["HOME"] = str(home)
+    code = (
+        "import os, glob, faster_whisper, onnxruntime\n"
+        "from assistant.cli import main\n"
+        "assert main(['ask', 'How much does the Invoke cost?']) == 0\n"
+        "assets = os.path.join(os.path.dirname(faster_whisper.__file__), 'assets', '*.onnx')\n"
+        "onnxruntime.InferenceSession(glob.glob(assets)[0], providers=['CPUExecutionProvider'])\n"
+        "print(os.environ['XDG_CACHE_HOME'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True)
+    assert Path(result.stdout.strip().splitlines()[-1]).is_relative_to(REPO)
+    assert not list(home.rglob("*"))

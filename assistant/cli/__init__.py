@@ -147,6 +147,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         return EXIT_USAGE
     try:
         settings = _settings(args)
+        from assistant.config import contain_library_caches
+
+        contain_library_caches(settings)
         if args.command == "ask":
             from assistant.cli import ask
 
