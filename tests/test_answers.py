@@ -228,3 +228,9 @@ def test_a_place_and_its_adjective_are_one_concept(assistant):
     # "China" asked, "the Chinese market" answered (and "the Chinese company" asked, "China" said).
     answer = assistant.ask("What is Microsoft hoping to earn in China?")
     assert "foothold" in answer.text and not answer.abstained
+
+
+@pytest.mark.parametrize("question", ["When was the deal announced?", "when did the news come out"])
+def test_a_when_about_the_story_itself_is_dated_with_its_lead(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.text.startswith(f"{REPORTED_LEAD} Monday 26 February 2018 [1]: Xiaomi and Microsoft are all set")

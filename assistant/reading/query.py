@@ -78,6 +78,7 @@ class Question:
     asked_head: str | None = None  # what "What is X's yearly revenue?" asks for: "revenue"
     about_publication: bool = False  # "When was it reported that…": the article's date is asked
     about_announcement: bool = False  # "When was it announced?": a stated date, else the article's
+    about_story: bool = False  # its words are only the story's own ("the partnership", Microsoft)
     broad: bool = False  # "Summarise the deal": about the story as a whole
     beneficiary: str | None = None  # "How does Microsoft benefit?": whose gain is asked, as written
 
@@ -163,6 +164,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         about_publication=kind == "date" and bool(_PUBLICATION.search(text)),
         about_announcement=kind == "date" and bool(_ANNOUNCEMENT.search(text)),
         broad=_broad(text, concepts, lexicon),
+        about_story=_story_only(concepts, lexicon),
         beneficiary=(m.group("a") or m.group("b")) if (m := _BENEFICIARY.search(text)) else None,
     )
 
@@ -181,6 +183,14 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
     return bool(concepts) and not _QUESTION_START.match(text) and all(
         all(lexicon.is_background(t) or t in story for t in concept) for concept in concepts
     )
+
+
+def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
+    """Whether every concept is the story's own: its partners, its words (deal, partnership) or
+    words of announcing and dating it. "When was the partnership announced?" asks when the story
+    broke; "When did Microsoft announce the Windows 10 tests?" asks about one event in it."""
+    story = {stem(w) for w in words().story_words} | _PUBLICATION_STEMS | {"announc", "unveil", "public", "come", "came"}
+    return bool(concepts) and all(all(lexicon.is_background(t) or t in story for t in c) for c in concepts)
 
 
 def reported_topic(question: Question) -> Question:

@@ -281,7 +281,9 @@ class RuleReader:
 
     def read(self, query: Query, hits: Sequence[Hit]) -> Reading:
         question = query.question
-        if question.about_publication:
+        # "When was it reported…", and "When was the partnership announced?": a question about
+        # the story itself is dated by the article that reports it.
+        if question.about_publication or question.about_announcement and question.about_story:
             return self._publication_date(query, hits)
         if question.broad:
             return self._lead(query, hits)
@@ -361,15 +363,26 @@ class RuleReader:
 
         What was reported is found like any other answer, from the question without its
         date words; the date then comes from that article's dateline, or from the dateline of
-        another article stating the same thing. An article without one leaves nothing to cite.
+        another article stating the same thing. An article without one leaves nothing to cite. A
+        question about the story itself ("When was the deal announced?") gets a dated article's lead.
         """
+        lookup = self.lookup
+        if query.question.about_story:
+            # "When was the deal announced?": the story is what was reported, and a dated
+            # article's lead says what it is, in that article's own words.
+            retrieved = dict.fromkeys(p.article_id for h in hits for p in (h.passage, *h.corroborating))
+            reporting = [a for a in [*retrieved, *lookup.datelines] if a in lookup.datelines and a in lookup.leads]
+            if reporting:
+                dateline, row = lookup.datelines[reporting[0]], lookup.leads[reporting[0]]
+                line = Extract(lookup.rows[(dateline.id, 0)], dateline, dateline.sentences[0], 0.0)
+                report = Extract(row, lookup.passage_of(row), lookup.sentence(row), 0.0)
+                return Reading((report,), 1.0, dateline=line)
         topic = reported_topic(query.question)
         ranked = self.candidates(topic, query.vector, hits)
         best = ranked[0] if ranked else None
         verdict = self._verdict(topic, query, best)
         if verdict:
             return Reading((), 0.0, reason=verdict[1], check=verdict[0])
-        lookup = self.lookup
         # Only a dated article can say when: the best-placed candidate that one of them states
         # (itself or in its own words) and that still answers the topic.
         for candidate in ranked[:_DATED_LOOK]:
