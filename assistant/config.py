@@ -90,6 +90,10 @@ class Settings(BaseModel):
     # index/milvus.db) or "milvus://host:port" (a Milvus standalone or cluster). Needs [milvus].
     store: str = Field("faiss", min_length=1)
 
+    # A linear query adapter fitted at build time on corpus/training-questions.jsonl (questions a
+    # local model wrote for the articles' sentences): the reader chooses sentences with it. Off,
+    # the index keeps it (no rebuild) and the reader uses the plain question vector.
+    query_adapter: bool = True
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
     reader: Literal["rules", "similarity"] = "rules"  # assistant.reading.READERS
     top_k: int = Field(8, ge=1, le=100)

@@ -7,6 +7,7 @@ import time
 
 from assistant.config import Settings, load_settings
 from assistant.corpus.clean import MONTHS, WEEKDAYS
+from assistant.index.adapter import QueryAdapter
 from assistant.index.embed import Embedder, loading_query_embedder, model_vocabulary
 from assistant.index.store import LoadedIndex, ensure_index
 from assistant.reading import make_reader
@@ -42,6 +43,10 @@ class Assistant:
             settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words
         )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
+        # Learnt from questions written for the corpus's sentences (assistant/index/adapter.py);
+        # always fitted with the index, used unless the setting turns it off.
+        use = settings.query_adapter and index.query_adapter is not None
+        self.adapter = QueryAdapter(index.query_adapter) if use else None
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
@@ -81,7 +86,8 @@ class Assistant:
         # use (the reader weighs how much each such word matters).
         ablations = variants(parsed, self.lexicon)
         vectors, tokens = self.embedder.encode_with_tokens([parsed.text, *ablations])
-        query = Query(parsed, vectors[0], dict(zip(ablations, vectors[1:])), tokens[0])
+        ranking = self.adapter(vectors[0]) if self.adapter is not None else None
+        query = Query(parsed, vectors[0], dict(zip(ablations, vectors[1:])), tokens[0], ranking)
         timings["embed"] = (time.perf_counter() - mark) * 1000
 
         mark = time.perf_counter()

@@ -33,8 +33,8 @@ from assistant import __version__
 from assistant.config import Settings
 from assistant.corpus.chunk import chunk_articles
 from assistant.corpus.clean import iter_corpus
-from assistant.errors import CorpusEmpty, IndexCorrupt, IndexMissing
-from assistant.index import dense, store
+from assistant.errors import ArticleError, CorpusEmpty, IndexCorrupt, IndexMissing
+from assistant.index import adapter, dense, store
 from assistant.index.bm25 import FILES as BM25_FILES
 from assistant.index.bm25 import BM25Writer, terms_of
 from assistant.index.embed import Embedder, SentenceTransformerEmbedder, TokenVectors
@@ -299,6 +299,10 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
             raise CorpusEmpty(f"{settings.corpus_path}: the articles hold no sentences to index; add article text")
         spec = dense.choose(settings.dense_index, output.count)
         files = output.finish(spec)
+        # The previous questions' vectors are reusable where the previous articles' were.
+        fitted, adapter_file = _query_adapter(settings, index_dir, files, models, current if previous else None)
+        if adapter_file is not None:
+            files[store.ADAPTER_FILE] = adapter_file
     except BaseException:
         output.discard()
         raise
@@ -315,6 +319,7 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
         "articles": entries,
         "skipped_articles": problems,
         "bm25": {"library": "bm25s", "variant": "lucene", "k1": 1.5, "b": 0.75, "storage": "bm25s.BM25.save folder"},
+        "query_adapter": fitted,
         "files": files,
     }
     store.commit(index_dir, manifest)
@@ -322,6 +327,70 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
     _LOGGER.info("built %s: %d passages in %.1f s (%d articles reused, %d embedded)",
                  index_dir, output.count, time.perf_counter() - started, reused, counter.articles)
     return {**manifest, "build": {"reused_articles": reused, "embedded_articles": counter.articles}}
+
+
+def _query_adapter(settings: Settings, index_dir: Path, files: dict, models: "_Models",
+                   current: dict | None) -> tuple[dict, dict | None]:
+    """The query adapter's manifest record and file entry: fitted on the corpus's training
+    questions, or absent (and why). Unchanged questions and sentence vectors reuse the previous
+    file; unchanged questions alone reuse their vectors, so a rebuild embeds no question twice."""
+    try:
+        training = adapter.read_training(settings.corpus_path)
+    except ArticleError as exc:
+        _LOGGER.warning("No query adapter: %s", exc)
+        return {"stored": False, "why": str(exc)}, None
+    if training is None:
+        return {"stored": False, "why": f"no {adapter.TRAINING_FILE} in the corpus folder"}, None
+    vectors_sha = files["sentence_vectors"]["sha256"]
+    before = (current or {}).get("query_adapter")
+    old_file = (current or {}).get("files", {}).get(store.ADAPTER_FILE)
+    old_path = index_dir / str(old_file.get("name")) if isinstance(old_file, dict) else None
+    same_questions = (
+        isinstance(before, dict) and before.get("stored") is True and old_path is not None and old_path.is_file()
+        and before.get("training_sha256") == training.sha256
+        and current.get("model_fingerprint") == store.expected_parameters(settings, current)["model_fingerprint"]
+    )
+    if same_questions and before.get("sentence_vectors_sha256") == vectors_sha:
+        return before, old_file  # nothing it was fitted on changed
+    rows: dict[str, int] = {}  # each sentence text's first row
+    count = 0
+    with open(index_dir / files["passages"]["name"], encoding="utf-8") as handle:
+        for line in handle:
+            for sentence in Passage.from_json(json.loads(line)).sentences:
+                rows.setdefault(sentence.text, count)
+                count += 1
+    kept = [i for i, sentence in enumerate(training.sentences) if sentence in rows]
+    if not kept:
+        why = f"none of the sentences in {adapter.TRAINING_FILE} is in the index"
+        _LOGGER.warning("No query adapter: %s", why)
+        return {"stored": False, "why": why}, None
+    gold_rows = [rows[training.sentences[i]] for i in kept]
+    unique = sorted(set(rows.values()))
+    if len(unique) > adapter.MAX_SENTENCES:  # the questions' sentences and an even sample of the rest
+        wanted = set(gold_rows)
+        step = len(unique) / (adapter.MAX_SENTENCES - len(wanted))
+        unique = sorted(wanted | {unique[int(i * step)] for i in range(adapter.MAX_SENTENCES - len(wanted))})
+    place = {row: i for i, row in enumerate(unique)}
+    sentence_vectors = np.load(index_dir / files["sentence_vectors"]["name"], mmap_mode="r")[unique]
+    questions = None  # every training question's vector, in file order
+    if same_questions:
+        with np.load(old_path, allow_pickle=False) as previous:
+            if previous["questions"].shape == (len(training.questions), sentence_vectors.shape[1]):
+                questions = np.array(previous["questions"])
+    if questions is None:
+        embedder = models.get()
+        questions = _encode(embedder.encode, [adapter.as_asked(q) for q in training.questions], embedder.dimension)
+    matrix, report = adapter.fit(questions[kept], sentence_vectors, [place[row] for row in gold_rows])
+    tmp = index_dir / f".{store.ADAPTER_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as handle:
+        np.savez(handle, matrix=matrix, questions=questions)
+        _close(handle)
+    record = {"stored": True, "training_sha256": training.sha256, "sentence_vectors_sha256": vectors_sha,
+              "blend": adapter.BLEND, "skipped_questions": len(training.questions) - len(kept), **report}
+    _LOGGER.info("query adapter fitted on %d questions: hit@1 %.3f -> %.3f (held out %.3f -> %.3f)",
+                 report["questions"], report["hit_at_1_before"], report["hit_at_1_after"],
+                 report["held_out_hit_at_1_before"], report["held_out_hit_at_1_after"])
+    return record, _commit_file(tmp, store.ADAPTER_FILE)
 
 
 def _chunk(article: Article, max_chars: int) -> list[Passage]:

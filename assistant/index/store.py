@@ -26,6 +26,7 @@ from assistant.corpus.chunk import CHUNKER_VERSION
 from assistant.corpus.clean import corpus_fingerprint
 from assistant.errors import IndexCorrupt, IndexMissing, IndexUnwritable
 from assistant.index import dense
+from assistant.index.adapter import training_fingerprint
 from assistant.index.bm25 import FILES as BM25_FILES
 from assistant.index.bm25 import BM25Index, terms_fingerprint
 from assistant.index.embed import Embedder, TokenVectors, model_fingerprint
@@ -43,9 +44,11 @@ DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25", "senten
 # Late interaction's word pieces and their vectors: left out of indexes larger than the setting
 # `word_pieces_max_passages` (the manifest's "word_pieces"); the reader then matches stems only.
 WORD_PIECE_FILES = ("sentence_tokens", "token_vectors")
+# The query adapter (assistant/index/adapter.py): fitted when the corpus has training questions.
+ADAPTER_FILE = "query_adapter"
 SUFFIX = {
     "passages": "jsonl", "passage_vectors": "faiss", "sentence_vectors": "npy", "sentence_tokens": "json",
-    "token_vectors": "npy",
+    "token_vectors": "npy", ADAPTER_FILE: "npz",
 }  # bm25 is a folder of bm25s's files
 
 
@@ -56,8 +59,8 @@ class _FileEntry(BaseModel):
 
     # A plain file name as build_index writes it: never a path, never hidden, never "..".
     name: str = Field(
-        pattern=r"^((passages|passage_vectors|sentence_vectors|sentence_tokens|token_vectors)-[0-9a-f]{12}"
-        r"\.(jsonl|faiss|json|npy)|bm25-[0-9a-f]{12})$"
+        pattern=r"^((passages|passage_vectors|sentence_vectors|sentence_tokens|token_vectors|query_adapter)-[0-9a-f]{12}"
+        r"\.(jsonl|faiss|json|npy|npz)|bm25-[0-9a-f]{12})$"
     )
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     bytes: int = Field(ge=0)
@@ -91,6 +94,7 @@ class LoadedIndex:
     bm25: BM25Index
     sentence_tokens: list[TokenVectors] | None = None  # word pieces of each sentence row, in context
     search: PassageSearch | None = None  # passage retrieval: these files, or a Milvus collection
+    query_adapter: np.ndarray | None = None  # dimension x dimension, when the index has one
 
     @property
     def dimension(self) -> int:
@@ -125,6 +129,7 @@ def expected_parameters(settings: Settings, manifest: dict | None = None) -> dic
         },
         "corpus_sha256": corpus_fingerprint(settings.corpus_path),
         "terms": terms_fingerprint(),
+        "query_adapter_training": training_fingerprint(settings.corpus_path),
     }
 
 
@@ -138,6 +143,7 @@ def staleness(manifest: dict, settings: Settings) -> str | None:
         "chunking": "the chunking parameters changed",
         "corpus_sha256": "the articles in the corpus changed",
         "terms": "the stopword list that makes BM25 terms changed",
+        "query_adapter_training": "the query adapter's training questions changed",
     }
     for key, reason in reasons.items():
         if manifest.get(key) != expected[key]:
@@ -162,11 +168,15 @@ def word_pieces_stored(manifest: dict) -> bool:
     return not isinstance(recorded, dict) or recorded.get("stored") is not False
 
 
+def adapter_stored(manifest: dict) -> bool:
+    recorded = manifest.get("query_adapter")
+    return isinstance(recorded, dict) and recorded.get("stored") is True
+
+
 def _data_files(manifest: dict) -> tuple[str, ...]:
     """The data files this manifest must name."""
-    if word_pieces_stored(manifest):
-        return DATA_FILES
-    return tuple(name for name in DATA_FILES if name not in WORD_PIECE_FILES)
+    names = DATA_FILES if word_pieces_stored(manifest) else tuple(n for n in DATA_FILES if n not in WORD_PIECE_FILES)
+    return names + ((ADAPTER_FILE,) if adapter_stored(manifest) else ())
 
 
 def _sha256(path: Path) -> str:
@@ -273,7 +283,7 @@ def commit(index_dir: Path, manifest: dict) -> None:
 def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
     keep = {MANIFEST, ".lock", ".gitattributes"} | {f["name"] for f in manifest["files"].values()}
     for path in index_dir.iterdir():
-        if path.name in keep or not (path.name.startswith(DATA_FILES) or path.name.endswith(".tmp")):
+        if path.name in keep or not (path.name.startswith((*DATA_FILES, ADAPTER_FILE)) or path.name.endswith(".tmp")):
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
@@ -343,6 +353,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
         if "sentence_tokens" in paths:
             pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
             token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
+        adapter = None
+        if ADAPTER_FILE in paths:  # the fitted matrix (the file also keeps its questions' vectors)
+            with np.load(paths[ADAPTER_FILE], allow_pickle=False) as fitted:
+                adapter = np.array(fitted["matrix"])
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
@@ -352,6 +366,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         or sentence_vectors.ndim != 2
         or len(owner) != sentence_vectors.shape[0]
         or pieces is not None and (len(pieces) != len(owner) or sum(len(p) for p in pieces) != token_vectors.shape[0])
+        or adapter is not None and adapter.shape != (sentence_vectors.shape[1],) * 2
     ):
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
     tokens = None
@@ -359,7 +374,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         ends = np.cumsum([len(p) for p in pieces])
         tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
     return LoadedIndex(manifest, passages, passage_index, sentence_vectors, owner, bm25, tokens,
-                       LocalSearch(passage_index, bm25))
+                       LocalSearch(passage_index, bm25), adapter)
 
 
 def _usable(settings: Settings) -> tuple[LoadedIndex | None, str]:

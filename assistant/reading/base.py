@@ -20,6 +20,7 @@ class Query:
     vector: np.ndarray
     variants: Mapping[str, np.ndarray] = field(default_factory=dict)  # question text variant -> vector
     tokens: TokenVectors | None = None  # the question's word pieces in context, when the encoder gives them
+    ranking: np.ndarray | None = None  # what sentences are chosen by: the query adapter's vector, if any
 
 
 @dataclass(frozen=True)

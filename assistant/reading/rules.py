@@ -45,12 +45,13 @@ class Candidate:
     row: int
     sentence: Sentence
     passage: Passage
-    dense: float
+    dense: float  # cosine with the question, for the checks' thresholds
     coverage: float  # share of the question's key terms (by rarity) in the sentence
     context_coverage: float  # the same over the whole passage
     typed: bool  # holds a value of the wanted kind
     values: set[str] = field(default_factory=set)
     score: float = 0.0
+    ranking: float = 0.0  # cosine with the adapted question vector, which the score uses
 
     def extract(self) -> Extract:
         return Extract(self.row, self.passage, self.sentence, self.score, frozenset(self.values))
@@ -175,7 +176,10 @@ class RuleReader:
                 out[:, j] = matrix[block, ids].any(axis=1)
         return out
 
-    def candidates(self, question: Question, query_vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
+    def candidates(self, question: Question, query_vector: np.ndarray, hits: Sequence[Hit],
+                   ranking_vector: np.ndarray | None = None) -> list[Candidate]:
+        """Candidate sentences, best first. They are scored by `ranking_vector` (the query
+        adapter's) when given; the checks read each one's plain cosine with `query_vector`."""
         lookup, table = self.lookup, self.table
         passages = {}
         for rank, hit in enumerate(hits):
@@ -212,6 +216,7 @@ class RuleReader:
             ~table.local_matrix[rows[:, None], heads].all(axis=1) if heads else np.zeros(len(rows), dtype=bool)
         ) | (len(heads) < len(question.heads))
         dense = lookup.vectors[rows] @ query_vector
+        ranking = dense if ranking_vector is None else lookup.vectors[rows] @ ranking_vector
         # Score in bulk without the answer-type bonus, then look closely only at the best dozen
         # and at every sentence holding a value of the wanted kind.
         subject = self.value_subject(question)
@@ -232,7 +237,7 @@ class RuleReader:
         when = question.answer_type == "date" or question.about_publication or question.about_announcement
         aside = table.aside[rows] & (when and not about_others)
         rough = (
-            dense + 0.45 * coverage + 0.1 * context_coverage
+            ranking + 0.45 * coverage + 0.1 * context_coverage
             - 0.3 * missing_focus - 0.15 * missing_head - 0.3 * aside
         )
         keep = np.zeros(len(rows), dtype=bool)
@@ -251,6 +256,7 @@ class RuleReader:
                 sentence=sentence,
                 passage=passage,
                 dense=float(dense[i]),
+                ranking=float(ranking[i]),
                 coverage=float(coverage[i]),
                 context_coverage=float(context_coverage[i]),
                 typed=typed,
@@ -258,7 +264,7 @@ class RuleReader:
             )
             overlong = max(0, table.word_counts[row] - 30) / 10
             candidate.score = (
-                candidate.dense
+                candidate.ranking
                 + 0.45 * candidate.coverage
                 + 0.1 * candidate.context_coverage
                 + self._type_bonus(question, values, typed, sentence.text)
@@ -299,7 +305,7 @@ class RuleReader:
 
     def _read_sentence(self, query: Query, hits: Sequence[Hit]) -> Reading:
         question = query.question
-        ranked = self.candidates(question, query.vector, hits)
+        ranked = self.candidates(question, query.vector, hits, query.ranking)
         # A question that wants a value is answered by the best sentence holding one.
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
         if question.answer_type in SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.1:
@@ -378,7 +384,7 @@ class RuleReader:
                 report = Extract(row, lookup.passage_of(row), lookup.sentence(row), 0.0)
                 return Reading((report,), 1.0, dateline=line)
         topic = reported_topic(query.question)
-        ranked = self.candidates(topic, query.vector, hits)
+        ranked = self.candidates(topic, query.vector, hits, query.ranking)
         best = ranked[0] if ranked else None
         verdict = self._verdict(topic, query, best)
         if verdict:

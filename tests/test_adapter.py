@@ -1,0 +1,108 @@
+"""The query adapter: fitted at build time on the corpus's training questions, stored with the index."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.errors import ArticleError
+from assistant.index import adapter
+from assistant.index.store import build_index, load_index, read_manifest, staleness
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_fit_moves_questions_to_their_own_sentences():
+    # Questions that are their sentence seen through a fixed distortion (a rotation of the
+    # space): before the fit most land elsewhere, after it most land on their own, including
+    # the questions held out of the fit that the report measures.
+    rng = np.random.default_rng(0)
+    sentences = _unit(rng.normal(size=(40, 32)))
+    distortion = np.linalg.qr(rng.normal(size=(32, 32)))[0]
+    gold = np.repeat(np.arange(40), 4)
+    questions = _unit(sentences[gold] @ (0.35 * distortion + 0.65 * np.eye(32)).T + 0.25 * rng.normal(size=(160, 32)))
+    matrix, report = adapter.fit(questions, sentences, gold)
+    assert matrix.shape == (32, 32) and matrix.dtype == np.float32
+    assert report["hit_at_1_after"] > report["hit_at_1_before"]
+    assert report["held_out_hit_at_1_after"] > report["held_out_hit_at_1_before"]
+    assert report["questions"] == 160 and report["held_out_questions"] == 40
+    moved = adapter.QueryAdapter(matrix)(questions[0])
+    assert moved.shape == (32,) and moved.dtype == np.float32
+
+
+def test_no_adapter_changes_nothing():
+    vector = _unit(np.ones((1, 8)))[0]
+    assert np.allclose(adapter.QueryAdapter(np.zeros((8, 8)))(vector), vector)
+
+
+def test_a_malformed_training_line_is_named(tmp_path):
+    (tmp_path / adapter.TRAINING_FILE).write_text('{"sentence": "A.", "questions": ["Q?"]}\nnot json\n')
+    with pytest.raises(ArticleError, match=r"training-questions\.jsonl:2: each line must be"):
+        adapter.read_training(tmp_path)
+    (tmp_path / adapter.TRAINING_FILE).write_text('{"sentence": "A.", "questions": "Q?"}\n')
+    with pytest.raises(ArticleError, match=":1:"):
+        adapter.read_training(tmp_path)
+    assert adapter.read_training(tmp_path / "nowhere") is None
+
+
+@pytest.mark.engine
+def test_the_shipped_index_carries_its_adapter_and_its_report(repo_settings):
+    manifest = read_manifest(repo_settings.index_path)
+    record = manifest["query_adapter"]
+    assert record["stored"] is True and record["skipped_questions"] == 0
+    assert record["held_out_hit_at_1_after"] > record["held_out_hit_at_1_before"]
+    index = load_index(repo_settings.index_path)
+    assert index.query_adapter.shape == (index.dimension, index.dimension)
+
+
+@pytest.mark.engine
+def test_new_training_questions_refit_the_adapter_and_reuse_every_vector(home):
+    path = home.corpus_path / adapter.TRAINING_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8")
+    assert staleness(read_manifest(home.index_path), home) == (
+        "the query adapter's training questions changed"
+    )
+    before = read_manifest(home.index_path)["files"]["query_adapter"]["sha256"]
+    manifest = build_index(home)
+    assert manifest["build"]["embedded_articles"] == 0  # only the questions were embedded
+    assert manifest["query_adapter"]["questions"] < read_manifest(home.index_path)["counts"]["sentences"] * 4
+    assert manifest["files"]["query_adapter"]["sha256"] != before
+    assert len([p for p in home.index_path.iterdir() if p.name.startswith("query_adapter")]) == 1
+
+
+@pytest.mark.engine
+def test_a_bad_training_file_builds_without_the_adapter(home, caplog):
+    from assistant.pipeline import Assistant
+
+    (home.corpus_path / adapter.TRAINING_FILE).write_text("{broken\n", encoding="utf-8")
+    assistant = Assistant.load(home)  # stale (the file changed): rebuilt, with a warning, no adapter
+    assert "training-questions.jsonl:1" in caplog.text
+    record = read_manifest(home.index_path)["query_adapter"]
+    assert record["stored"] is False and "training-questions.jsonl:1" in record["why"]
+    assert assistant.adapter is None and not list(home.index_path.glob("query_adapter-*"))
+    assert "150" in assistant.ask("How much does the Invoke cost?").text
+
+
+@pytest.mark.engine
+def test_the_setting_turns_it_off(home):
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant.load(home.replace(query_adapter=False))  # no rebuild: the index keeps it
+    assert assistant.adapter is None and assistant.index.query_adapter is not None
+    assert Assistant.load(home).adapter is not None
+
+
+def test_training_questions_name_only_sentences_of_the_corpus(repo_settings):
+    # Every question was written for a sentence that the shipped index holds, verbatim.
+    training = adapter.read_training(repo_settings.corpus_path)
+    passages = read_manifest(repo_settings.index_path)["files"]["passages"]["name"]
+    texts = set()
+    for line in (repo_settings.index_path / passages).read_text(encoding="utf-8").splitlines():
+        passage = json.loads(line)
+        texts |= {passage["text"][a - passage["start"] : b - passage["start"]] for a, b in passage["sentences"]}
+    assert training is not None and set(training.sentences) <= texts
