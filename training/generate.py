@@ -92,7 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         options.model = options.model or model
     if options.model is None:
         parser.error("give --model MODEL.gguf (or --join-parts)")
-    from llama_cpp import Llama
+    if not options.model.is_file():
+        parser.error(f"{options.model}: no such model file; give a GGUF chat model (or --join-parts)")
+    if not (options.index / "manifest.json").is_file():
+        parser.error(f"{options.index}: no built index; run `assistant build` first")
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        sys.exit("llama-cpp-python is not installed: .venv/bin/pip install llama-cpp-python (builds from source, ~15 min)")
 
     llm = Llama(model_path=str(options.model), n_ctx=1024, n_threads=options.threads, seed=2018, verbose=False)
     done = set()
