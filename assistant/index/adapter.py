@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,6 @@ from typing import Sequence
 import numpy as np
 
 from assistant.errors import ArticleError
-
-_LOGGER = logging.getLogger(__name__)
 
 TRAINING_FILE = "training-questions.jsonl"
 # Chosen on eval/dev.yaml (the adapter's section of the README has the sweep): L2 0.003-0.03,

@@ -300,7 +300,9 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
         spec = dense.choose(settings.dense_index, output.count)
         files = output.finish(spec)
         # The previous questions' vectors are reusable where the previous articles' were.
-        fitted, adapter_file = _query_adapter(settings, index_dir, files, models, current if previous else None)
+        fitted, adapter_file = _query_adapter(
+            settings, index_dir, files, output.sentences, models, current if previous else None
+        )
         if adapter_file is not None:
             files[store.ADAPTER_FILE] = adapter_file
     except BaseException:
@@ -329,7 +331,7 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
     return {**manifest, "build": {"reused_articles": reused, "embedded_articles": counter.articles}}
 
 
-def _query_adapter(settings: Settings, index_dir: Path, files: dict, models: "_Models",
+def _query_adapter(settings: Settings, index_dir: Path, files: dict, sentence_rows: int, models: "_Models",
                    current: dict | None) -> tuple[dict, dict | None]:
     """The query adapter's manifest record and file entry: fitted on the corpus's training
     questions, or absent (and why). Unchanged questions and sentence vectors reuse the previous
@@ -345,31 +347,20 @@ def _query_adapter(settings: Settings, index_dir: Path, files: dict, models: "_M
     before = (current or {}).get("query_adapter")
     old_file = (current or {}).get("files", {}).get(store.ADAPTER_FILE)
     old_path = index_dir / str(old_file.get("name")) if isinstance(old_file, dict) else None
+    # `current` is given only when the previous index's vectors are reusable (same model).
     same_questions = (
         isinstance(before, dict) and before.get("stored") is True and old_path is not None and old_path.is_file()
         and before.get("training_sha256") == training.sha256
-        and current.get("model_fingerprint") == store.expected_parameters(settings, current)["model_fingerprint"]
     )
     if same_questions and before.get("sentence_vectors_sha256") == vectors_sha:
         return before, old_file  # nothing it was fitted on changed
-    rows: dict[str, int] = {}  # each sentence text's first row
-    count = 0
-    with open(index_dir / files["passages"]["name"], encoding="utf-8") as handle:
-        for line in handle:
-            for sentence in Passage.from_json(json.loads(line)).sentences:
-                rows.setdefault(sentence.text, count)
-                count += 1
-    kept = [i for i, sentence in enumerate(training.sentences) if sentence in rows]
+    gold, unique = _training_rows(index_dir / files["passages"]["name"], set(training.sentences), sentence_rows)
+    kept = [i for i, sentence in enumerate(training.sentences) if sentence in gold]
     if not kept:
         why = f"none of the sentences in {adapter.TRAINING_FILE} is in the index"
         _LOGGER.warning("No query adapter: %s", why)
         return {"stored": False, "why": why}, None
-    gold_rows = [rows[training.sentences[i]] for i in kept]
-    unique = sorted(set(rows.values()))
-    if len(unique) > adapter.MAX_SENTENCES:  # the questions' sentences and an even sample of the rest
-        wanted = set(gold_rows)
-        step = len(unique) / (adapter.MAX_SENTENCES - len(wanted))
-        unique = sorted(wanted | {unique[int(i * step)] for i in range(adapter.MAX_SENTENCES - len(wanted))})
+    gold_rows = [gold[training.sentences[i]] for i in kept]
     place = {row: i for i, row in enumerate(unique)}
     sentence_vectors = np.load(index_dir / files["sentence_vectors"]["name"], mmap_mode="r")[unique]
     questions = None  # every training question's vector, in file order
@@ -391,6 +382,27 @@ def _query_adapter(settings: Settings, index_dir: Path, files: dict, models: "_M
                  report["questions"], report["hit_at_1_before"], report["hit_at_1_after"],
                  report["held_out_hit_at_1_before"], report["held_out_hit_at_1_after"])
     return record, _commit_file(tmp, store.ADAPTER_FILE)
+
+
+def _training_rows(passages: Path, wanted: set[str], count: int) -> tuple[dict[str, int], list[int]]:
+    """The first row of each wanted sentence, and the distinct sentences a fit weighs questions
+    against: every one on a corpus of up to `adapter.MAX_SENTENCES` rows, else an even sample
+    (with the wanted ones). Memory holds those, never every sentence of a large corpus."""
+    sample = None
+    if count > adapter.MAX_SENTENCES:
+        sample = set(np.linspace(0, count - 1, adapter.MAX_SENTENCES, dtype=np.int64).tolist())
+    gold: dict[str, int] = {}
+    seen: dict[str, int] = {}  # sentence text -> its first row, among the rows weighed
+    row = 0
+    with open(passages, encoding="utf-8") as handle:
+        for line in handle:
+            for sentence in Passage.from_json(json.loads(line)).sentences:
+                if sentence.text in wanted:
+                    gold.setdefault(sentence.text, row)
+                if sample is None or row in sample:
+                    seen.setdefault(sentence.text, row)
+                row += 1
+    return gold, sorted(set(seen.values()) | set(gold.values()))
 
 
 def _chunk(article: Article, max_chars: int) -> list[Passage]:

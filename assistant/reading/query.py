@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Sequence
 
 from assistant.errors import BadQuestion
@@ -51,6 +52,8 @@ _PUBLICATION = re.compile(r"\b(reported|published|posted|written|dated|report|ar
 _ANNOUNCEMENT = re.compile(r"\b(announc\w*|unveil\w*|news|made public|c[oa]me out)\b", re.I)
 # Stems of such a question that ask for the date, not what was reported.
 _PUBLICATION_STEMS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report", "news"}
+# ...and the stems of _ANNOUNCEMENT's words, which ask when, not what.
+_ANNOUNCEMENT_STEMS = {"announc", "unveil", "public", "come", "came"}
 # "How does Microsoft benefit?", "What will Xiaomi gain?" (idioms arrive put plainly).
 _BENEFICIARY = re.compile(
     r"\bhow (?:does|do|did|will|would|could|can) (?P<a>[\w’'-]+) (?:benefit|gain)\b"
@@ -179,7 +182,7 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
     """Whether the question asks about the story as a whole, not one fact in it."""
     if any(pattern.search(text) for pattern in words().broad_questions):
         return True
-    story = {stem(w) for w in words().story_words}
+    story = _story_stems()
     return bool(concepts) and not _QUESTION_START.match(text) and all(
         all(lexicon.is_background(t) or t in story for t in concept) for concept in concepts
     )
@@ -189,8 +192,14 @@ def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
     """Whether every concept is the story's own: its partners, its words (deal, partnership) or
     words of announcing and dating it. "When was the partnership announced?" asks when the story
     broke; "When did Microsoft announce the Windows 10 tests?" asks about one event in it."""
-    story = {stem(w) for w in words().story_words} | _PUBLICATION_STEMS | {"announc", "unveil", "public", "come", "came"}
+    story = _story_stems() | _PUBLICATION_STEMS | _ANNOUNCEMENT_STEMS
     return bool(concepts) and all(all(lexicon.is_background(t) or t in story for t in c) for c in concepts)
+
+
+@lru_cache(maxsize=1)
+def _story_stems() -> frozenset[str]:
+    """Stems of the story's own words (`story_words` in english.yaml: deal, partnership...)."""
+    return frozenset(stem(w) for w in words().story_words)
 
 
 def reported_topic(question: Question) -> Question:
