@@ -103,7 +103,9 @@ class Lexicon:
         # (Wang, Till, API); a word it does not know ("xiamio", "mircosoft") may be one.
         if folded in self.vocabulary or folded in self.known_words or len(folded) < 4 or folded.isdigit():
             return folded
-        near = nearest_name(folded, self.proper_nouns)
+        near = nearest_name(folded, self.proper_nouns) or sound_alike_name(
+            folded, (n for n in self.proper_nouns if n not in self.known_words)
+        )
         return self.variants.get(near, near) if near else folded
 
     def terms(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
@@ -178,6 +180,28 @@ def nearest_name(word: str, names: Iterable[str]) -> str | None:
     choices = [n for n in names if n[0] == word[0] and abs(len(n) - len(word)) <= 2 and len(n) >= 4]
     matches = process.extract(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word), limit=None)
     return next((name for name, distance, _ in matches if distance <= _max_edits(name)), None)
+
+
+def sound_alike_name(word: str, names: Iterable[str]) -> str | None:
+    """The corpus name a word spelt by ear most likely means ("shaomi", "siaomi": Xiaomi).
+
+    `nearest_name` wants the first letter right, but a name heard before it is read starts
+    anyhow: pinyin's x sounds like sh or s. A name qualifies when it sounds the same (equal
+    Metaphone keys), both are six letters or more, and the spellings are within two edits;
+    when two names qualify, neither is chosen. Callers pass names that are not also English
+    words: "shines" must not become China, nor "grope" Group.
+    """
+    import jellyfish
+    from rapidfuzz.distance import OSA
+
+    if len(word) < 6:
+        return None
+    key = jellyfish.metaphone(word)
+    matches = [
+        n for n in names
+        if len(n) >= 6 and OSA.distance(word, n, score_cutoff=2) <= 2 and jellyfish.metaphone(n) == key
+    ]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:

@@ -52,6 +52,7 @@ ANSWERABLE = [
     ("Who said Xiaomi's mission is to deliver innovation to everyone around the world?", r"Wang Xiang", {A004}),
     ("What did Wang Xiang say about Microsoft?", r"great partner|deepening this relationship", {A004}),
     ("how many phones did xiaomi sell last year", r"92\.4 million", {A000, A002}),
+    ("how many phones did shaomi sell last year", r"92\.4 million", {A000, A002}),  # spelt by ear
     ("Is any money changing hands in the agreement?", r"financials", {A003}),  # money ~ financials
     ("What did Microsoft's AI chief say about Xiaomi?", r"cutting-edge|most innovative", {A002}),
     ("What did Xiaomi's head of international business say?", r"great partner|mission|reach more users", {A004}),

@@ -23,6 +23,16 @@ def test_ordinary_words_are_not_folded_onto_names():
     assert lexicon.canonical("xiamoi") == "xiaomi"
 
 
+def test_a_name_spelt_by_ear_folds_onto_the_name_it_sounds_like():
+    lexicon = Lexicon.from_texts(TEXTS + ["China and the Group. China's Group."], known_words={"china", "group"})
+    assert lexicon.canonical("shaomi") == lexicon.canonical("siaomi") == "xiaomi"  # pinyin's x, heard as sh or s
+    assert lexicon.canonical("cardon") == "kardon"
+    # A name that is also an English word draws nothing by sound ("shines" is no China), and a
+    # short word is left as it is: too many names sound alike at five letters.
+    assert lexicon.canonical("shines") == "shines" and lexicon.canonical("groupe") == "group"  # same first letter
+    assert lexicon.canonical("shaom") == "shaom"
+
+
 def test_spelling_variants_of_one_name_fold_together():
     lexicon = Lexicon.from_texts(TEXTS)
     assert lexicon.canonical("Xiamio") == lexicon.canonical("Xiaomi") == "xiaomi"
