@@ -136,3 +136,12 @@ def test_a_question_about_the_reporting_asks_for_the_article_date():
 )
 def test_questions_about_the_whole_story_are_told_apart(question, broad):
     assert analyse(question, LEXICON).broad is broad
+
+
+def test_a_year_is_no_count():
+    # "How many Windows 10 devices has Xiaomi sold?" is not answered by "In 2015, they signed…".
+    from assistant.reading.values import typed_values
+
+    assert typed_values("In 2015, they signed a deal to test Windows 10.", "number") == {"10"}
+    assert typed_values("It sold 92.4 million smartphones in 2017.", "number") == {"92.4million"}
+    assert typed_values("In 2015, they signed a deal.", "date") == {"2015"}

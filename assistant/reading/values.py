@@ -38,4 +38,7 @@ def typed_values(text: str, kind: str) -> set[str]:
     pattern = VALUE_PATTERNS.get(kind)
     if pattern is None:
         return set()
-    return {re.sub(r"\s+", "", m.group().lower()) for m in pattern.finditer(text)}
+    values = {re.sub(r"\s+", "", m.group().lower()) for m in pattern.finditer(text)}
+    if kind == "number":  # "In 2015, they signed…" says when, not how many
+        values = {v for v in values if not YEAR.fullmatch(v)}
+    return values
