@@ -28,6 +28,7 @@ class Words:
     story_words: frozenset[str]
     place_words: frozenset[str]
     value_stems: frozenset[str]
+    irregular_plurals: frozenset[str]
 
 
 def _words(value: object, name: str) -> frozenset[str]:
@@ -65,4 +66,5 @@ def words() -> Words:
         story_words=_words(data.get("story_words"), "story_words"),
         place_words=_words(data.get("place_words"), "place_words"),
         value_stems=_words(data.get("value_stems"), "value_stems"),
+        irregular_plurals=_words(data.get("irregular_plurals"), "irregular_plurals"),
     )

@@ -64,3 +64,23 @@ def test_an_unknown_reader_is_a_clear_error(parts):
 
     with pytest.raises(AssistantError, match="unknown reader 'oracle'.*rules"):
         make_reader("oracle", *parts)
+
+
+@pytest.mark.parametrize(
+    "question, subject",
+    [
+        ("how many smart speakers run microsofts assistant right now", "speakers"),  # not the rare "run"
+        ("How many Windows 10 devices has Xiaomi sold?", "devices"),  # a name is not what is counted
+        ("How many people could Microsoft reach in China?", "people"),
+        ("How much does the Harman Kardon Invoke cost?", "Harman Kardon Invoke"),  # not a count: the rarest
+    ],
+)
+def test_a_count_is_of_the_thing_after_how_many(assistant, question, subject):
+    from assistant.reading.query import analyse
+
+    assert assistant.reader.value_subject(analyse(question, assistant.lexicon))[1] == subject
+
+
+def test_a_count_of_the_asked_thing_answers(assistant):
+    answer = assistant.ask("how many smart speakers run microsofts assistant right now")
+    assert not answer.abstained and "one smart Cortana" in answer.text

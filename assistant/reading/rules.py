@@ -31,6 +31,7 @@ from assistant.reading.values import (
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.types import Hit, Passage, Sentence
+from assistant.words import words
 
 # Sentences scored closely (the answer-type bonus and more), after a rough pass over all of them.
 _CLOSE_LOOK = 12
@@ -55,6 +56,21 @@ class Candidate:
 
     def extract(self) -> Extract:
         return Extract(self.row, self.passage, self.sentence, self.score, frozenset(self.values))
+
+
+def _counted(text: str, lexicon: Lexicon) -> str | None:
+    """What "how many" counts: the first plural word after it that is no name ("how many smart
+    speakers run…": speakers; "how many Windows 10 devices": devices)."""
+    match = re.search(r"\bhow many\s+(.*)", text, re.I)
+    if not match:
+        return None
+    for token in raw_tokens(match.group(1))[:4]:
+        word = token.lower()
+        if word in lexicon.proper_nouns or lexicon.canonical(word) in lexicon.proper_nouns:
+            continue
+        if word in words().irregular_plurals or (word.endswith("s") and not word.endswith("ss")):
+            return word
+    return None
 
 
 class RuleReader:
@@ -113,7 +129,8 @@ class RuleReader:
         return self._asked
 
     def value_subject(self, question: Question) -> tuple[tuple[str, ...], str] | None:
-        """The rarest concept of a value question that is not about price, count or time."""
+        """What a value question asks the value of: for "how many", the thing counted; otherwise
+        the rarest concept that is not about price, count or time."""
         if question.answer_type not in VALUE_PATTERNS:
             return None
         subjects = [
@@ -121,7 +138,9 @@ class RuleReader:
             for concept, word in zip(question.concepts, question.concept_words)
             if not set(concept) & VALUE_STEMS
         ]
-        return max(
+        counted = _counted(question.text, self.lexicon) if question.answer_type == "number" else None
+        named = [s for s in subjects if counted in s[1].lower().split()]
+        return named[0] if named else max(
             subjects, key=lambda s: max(self.lexicon.idf(t, self.coverage.passage_count) for t in s[0]), default=None
         )
 
