@@ -72,7 +72,8 @@ class Lexicon:
     document_frequency: Counter = field(default_factory=Counter)  # stem -> passages holding it
     documents: int = 0
     known_words: frozenset[str] = frozenset()  # ordinary words of the language, never folded
-    _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False)  # questions repeat words
+    _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # questions repeat words
+    _shelves: dict[tuple[str, int], list[str]] | None = field(default=None, repr=False, compare=False)
 
     def is_background(self, term: str) -> bool:
         """A stem in a third of all passages (Microsoft, Xiaomi, AI) names the story, not a topic."""
@@ -106,7 +107,18 @@ class Lexicon:
         near = nearest_name(folded, self.proper_nouns) or sound_alike_name(
             folded, (n for n in self.proper_nouns if n not in self.known_words)
         )
-        return self.variants.get(near, near) if near else folded
+        if near:
+            return self.variants.get(near, near)
+        return nearest_word(folded, self._shelved(folded)) or folded
+
+    def _shelved(self, word: str) -> list[str]:
+        """Corpus words with the word's first letter and a length within one, from shelves made
+        once: a large corpus's vocabulary is not scanned for every unknown word."""
+        if self._shelves is None:
+            self._shelves = {}
+            for known in self.vocabulary:
+                self._shelves.setdefault((known[:1], len(known)), []).append(known)
+        return [w for size in (len(word) - 1, len(word), len(word) + 1) for w in self._shelves.get((word[:1], size), ())]
 
     def terms(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
         """Index terms: canonical spelling, stemmed, stopwords dropped."""
@@ -180,6 +192,26 @@ def nearest_name(word: str, names: Iterable[str]) -> str | None:
     choices = [n for n in names if n[0] == word[0] and abs(len(n) - len(word)) <= 2 and len(n) >= 4]
     matches = process.extract(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word), limit=None)
     return next((name for name, distance, _ in matches if distance <= _max_edits(name)), None)
+
+
+def nearest_word(word: str, vocabulary: Iterable[str]) -> str | None:
+    """The corpus word a misspelt ordinary word most likely is ("legaly": legally), if exactly
+    one is a single edit away with the same first letter. Only for a word English hardly has
+    (wordfreq's Zipf under 2, fewer than one in 100 million words: "postion", "millon", but not
+    "lenders", which must not become leaders, nor "dames" dates) and of five letters or more,
+    so short words ("sell", "sale") never trade places."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    if len(word) < 5:
+        return None
+    choices = sorted(w for w in vocabulary if w[:1] == word[:1] and len(w) >= 5 and abs(len(w) - len(word)) <= 1)
+    matches = process.extract(word, choices, scorer=OSA.distance, score_cutoff=1, limit=2)
+    if len(matches) != 1:
+        return None
+    from wordfreq import zipf_frequency  # loaded only when a word is a near miss (0.15 s)
+
+    return matches[0][0] if zipf_frequency(word, "en") < 2.0 else None
 
 
 def sound_alike_name(word: str, names: Iterable[str]) -> str | None:

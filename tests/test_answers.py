@@ -27,6 +27,8 @@ ANSWERABLE = [
     ("Which company is pushing DuerOS?", r"Baidu", {A001}),
     ("What powers Xiaomi's Mi Cloud service?", r"cloud computing regions|Mi Cloud", {A001}),
     ("Is the agreement legally binding?", r"not legally binding", {A003}),
+    ("is the deal legaly binding", r"not legally binding", {A003}),  # a misspelt ordinary word
+    ("whats in it for xiaomi", r"technical benefits|western markets|outside its home market", None),  # no apostrophe
     ("What did Microsoft and Xiaomi sign?", r"memorandum of understanding", None),
     ("Which Microsoft AI products are part of the cooperation?", r"XiaoIce|SwiftKey|Bing", {A002, A000, A003, A004}),
     ("Which Xiaomi speaker could get Cortana?", r"Mi AI", None),

@@ -33,6 +33,14 @@ def test_a_name_spelt_by_ear_folds_onto_the_name_it_sounds_like():
     assert lexicon.canonical("shaom") == "shaom"
 
 
+def test_a_misspelt_ordinary_word_folds_onto_the_corpus_word():
+    lexicon = Lexicon.from_texts(["The agreement is not legally binding.", "Its leaders and their position."])
+    assert lexicon.canonical("legaly") == "legally" and lexicon.canonical("agrement") == "agreement"
+    assert lexicon.canonical("postion") == "position"
+    assert lexicon.canonical("lenders") == "lenders"  # a word of English, however close to "leaders"
+    assert lexicon.canonical("sell") == "sell"  # short words never trade places
+
+
 def test_spelling_variants_of_one_name_fold_together():
     lexicon = Lexicon.from_texts(TEXTS)
     assert lexicon.canonical("Xiamio") == lexicon.canonical("Xiaomi") == "xiaomi"
