@@ -74,7 +74,8 @@ _CITATION_MARK = re.compile(r"\s*\[\d+\]")
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered source: the verbatim passage and where it sits in its article."""
+    """A numbered source: the verbatim passage and where it sits in its article, and the
+    passage's own words that the answer rests on (a corroborating source's restatement)."""
 
     n: int
     article_id: str
@@ -83,6 +84,7 @@ class Citation:
     start: int
     end: int
     score: float
+    evidence: tuple[str, ...] = ()  # verbatim sentences (or clauses) of `passage`
 
 
 @dataclass(frozen=True)

@@ -238,3 +238,19 @@ def test_a_place_and_its_adjective_are_one_concept(assistant):
 def test_a_when_about_the_story_itself_is_dated_with_its_lead(assistant, question):
     answer = assistant.ask(question)
     assert answer.text.startswith(f"{REPORTED_LEAD} Monday 26 February 2018 [1]: Xiaomi and Microsoft are all set")
+
+
+@pytest.mark.parametrize("question", [
+    "how many phones did xiaomi sell last year",  # a second article corroborates in its own words
+    "When was the partnership announced?",  # the dateline and the report
+    "Who is the head of Microsoft's AI group?",  # the clause that names the speaker
+])
+def test_every_citation_names_the_words_it_rests_on(assistant, question):
+    from assistant.cli.render import answer_text
+
+    answer = assistant.ask(question)
+    assert answer.citations and all(c.evidence for c in answer.citations)
+    assert all(e in c.passage for c in answer.citations for e in c.evidence)
+    shown = answer_text(answer)
+    for citation in answer.citations:  # the sources list shows each citation's evidence, not the passage's start
+        assert citation.evidence[0][:60] in " ".join(shown.split())

@@ -32,7 +32,8 @@ def test_ask_json_schema():
     record = json.loads(out)
     assert code == 0 and record["abstained"] is False
     assert {"question", "answer", "abstained", "citations", "timings_ms"} <= set(record)
-    assert {"n", "article_id", "title", "passage", "start", "end", "score"} == set(record["citations"][0])
+    assert {"n", "article_id", "title", "passage", "start", "end", "score", "evidence"} == set(record["citations"][0])
+    assert all(e in c["passage"] for c in record["citations"] for e in c["evidence"])
 
 
 def test_abstention_in_json():

@@ -34,7 +34,7 @@ def answer_text(answer: Answer, width: int = 88, full_passages: bool = False) ->
     for citation in answer.citations:
         lines.append(f"  [{citation.n}] {citation.title}")
         lines.append(f"      {citation.article_id}, characters {citation.start}-{citation.end}")
-        passage = citation.passage if full_passages else _preview(citation.passage, answer)
+        passage = citation.passage if full_passages else _preview(citation.passage, answer, evidence=citation.evidence)
         lines.append(textwrap.indent(textwrap.fill(_quoted(passage), width - 6), "      "))
     return "\n".join(lines)
 
@@ -46,10 +46,13 @@ def _quoted(passage: str) -> str:
     return f"{opening}{passage}{closing}"
 
 
-def _preview(passage: str, answer: Answer, limit: int = 240) -> str:
-    """The quoted sentence in its passage, or the passage's start (/sources shows it all)."""
-    quoted = next((s.text for s in answer.sentences if s.text in passage), None)
-    if quoted is None or len(passage) <= limit:
+def _preview(passage: str, answer: Answer, limit: int = 240, evidence: tuple[str, ...] = ()) -> str:
+    """What the answer rests on in its passage (the quoted sentence, or a corroborating source's
+    own wording of it), or the passage's start (/sources shows it all)."""
+    quoted = [e for e in evidence if e in passage] or [s.text for s in answer.sentences if s.text in passage][:1]
+    if not quoted or len(passage) <= limit:
         return textwrap.shorten(passage, limit, placeholder=" …")
-    at = passage.index(quoted)
-    return ("… " if at else "") + quoted + (" …" if at + len(quoted) < len(passage) else "")
+    spans = sorted((passage.index(q), passage.index(q) + len(q)) for q in quoted)
+    start, end = spans[0][0], max(e for _, e in spans)
+    shown = passage[start:end] if end - start <= 2 * limit else " … ".join(passage[a:b] for a, b in spans)
+    return ("… " if start else "") + shown + (" …" if end < len(passage) else "")

@@ -8,7 +8,7 @@ the one before it, and cuts an over-long sentence to its most relevant clauses (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.reading.base import Extract, Query, Reading
 from assistant.reading.coverage import Coverage
@@ -118,7 +118,7 @@ class Citer:
                 return Extract(row, passage, sentence, 0.0, frozenset(other_years))
         return None
 
-    def _same_fact(self, extract: Extract, question: Question) -> list[tuple[Passage, float]]:
+    def _same_fact(self, extract: Extract, question: Question) -> list[tuple[Passage, float, str]]:
         # Close sentences in other articles that, for a value, state the same value, and name
         # whom the question names ("Who is Wang Xiang?" is not corroborated by a sentence
         # without him). The story's partners may go by "the company".
@@ -126,8 +126,9 @@ class Citer:
         agrees = (lambda text: bool(typed_values(text, kind) & values)) if values and kind else None
         named = {n for n in question.names if not self.lexicon.is_background(stem(n))}
         named &= self.table.local_names(extract.row)
-        return [(self.lookup.passage_of(row), similarity) for row, similarity in
-                self.lookup.restatements(extract.row, agrees) if named <= self.table.local_names(row)]
+        return [(self.lookup.passage_of(row), similarity, self.lookup.sentence(row).text) for row, similarity in
+                self.lookup.restatements(extract.row, agrees)
+                if named <= self.table.local_names(row)]
 
     def fit(self, text: str, question: Question) -> tuple[str, str]:
         """A sentence short enough to speak: itself, or its most relevant run of clauses.
@@ -169,15 +170,20 @@ class Citer:
     def _cite(self, chosen: list[Extract], question: Question, disagreement: bool) -> Cited:
         citations: list[Citation] = []
         numbers: dict[int, int] = {}
+        evidence: dict[int, list[str]] = {}
 
-        def number_for(passage: Passage, score: float) -> int:
+        def number_for(passage: Passage, score: float, said: str) -> int:
             if passage.id not in numbers:
                 numbers[passage.id] = len(citations) + 1
                 citations.append(
                     Citation(len(citations) + 1, passage.article_id, passage.title, passage.text,
                              passage.start, passage.end, round(score, 4))
                 )
+            evidence.setdefault(numbers[passage.id], []).append(said)
             return numbers[passage.id]
+
+        def sourced() -> tuple[Citation, ...]:
+            return tuple(replace(c, evidence=tuple(dict.fromkeys(evidence[c.n]))) for c in citations)
 
         sentences = []
         shown = []
@@ -189,22 +195,21 @@ class Citer:
                 # "Who is the head of Microsoft's AI group?": the clause naming the speaker answers
                 # it; the quotation would make the answer too long to speak.
                 passage, clause = attribution
-                cited = AnswerSentence(clause, (number_for(passage, chosen[-1].score),))
-                return Cited(f"{clause} {''.join(f'[{n}]' for n in cited.citations)}", False, (cited,),
-                             tuple(citations))
+                cited = AnswerSentence(clause, (number_for(passage, chosen[-1].score, clause),))
+                return Cited(f"{clause} {''.join(f'[{n}]' for n in cited.citations)}", False, (cited,), sourced())
         for extract in chosen:
-            marks = [number_for(extract.passage, extract.score)]
+            marks = [number_for(extract.passage, extract.score, extract.sentence.text)]
             same = self._same_fact(extract, question)
-            for passage, similarity in [f for f in same if f[0].article_id not in used_articles][:2]:
+            for passage, similarity, restated in [f for f in same if f[0].article_id not in used_articles][:2]:
                 used_articles.add(passage.article_id)
-                marks.append(number_for(passage, similarity))
+                marks.append(number_for(passage, similarity, restated))
             text, display = self.fit(extract.sentence.text, question)
             sentences.append(AnswerSentence(text, tuple(dict.fromkeys(marks))))
             shown.append(display)
         if attribution is not None:
             passage, clause = attribution
-            sentences.append(AnswerSentence(clause, (number_for(passage, 0.0),)))
+            sentences.append(AnswerSentence(clause, (number_for(passage, 0.0, clause),)))
             shown.append("… " + clause)
         body = " ".join(d + " " + "".join(f"[{n}]" for n in s.citations) for d, s in zip(shown, sentences))
         text = f"{DISAGREEMENT_LEAD} {body}" if disagreement else body
-        return Cited(text.strip(), False, tuple(sentences), tuple(citations), disagreement)
+        return Cited(text.strip(), False, tuple(sentences), sourced(), disagreement)
