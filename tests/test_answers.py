@@ -187,7 +187,7 @@ def test_json_shape(assistant):
     record = assistant.ask("How much does the Invoke cost?").to_dict()
     assert set(record) >= {"question", "answer", "abstained", "citations", "timings_ms"}
     citation = record["citations"][0]
-    assert set(citation) == {"n", "article_id", "title", "passage", "start", "end", "score"}
+    assert set(citation) == {"n", "article_id", "title", "passage", "start", "end", "score", "evidence"}
     assert record["timings_ms"]["total"] > 0
 
 

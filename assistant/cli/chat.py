@@ -45,6 +45,8 @@ def _line_reader(history_file: Path | None, stdin: TextIO) -> Callable[[str], st
 
     def read(prompt: str) -> str:
         for _number, line in lines:
+            # Piped questions are echoed after the prompt, so the output reads as a session.
+            print(f"{prompt}{printable(line)}", flush=True)
             return line
         raise EOFError
 

@@ -50,6 +50,15 @@ def _words(extract: Extract) -> int:
     return len(extract.sentence.text.split())
 
 
+def _opened(shown: str) -> str:
+    """A quotation carried over from the sentence before opens with its mark when shown
+    ("“… reach more users,” according to Wang Xiang"), not with a stray closing one."""
+    closing, opening = shown.find("”"), shown.find("“")
+    if closing != -1 and (opening == -1 or closing < opening):
+        return "“… " + shown.removeprefix("… ")
+    return shown
+
+
 class Citer:
     """Numbered, corroborated, speakable answers from readings."""
 
@@ -205,7 +214,7 @@ class Citer:
                 marks.append(number_for(passage, similarity, restated))
             text, display = self.fit(extract.sentence.text, question)
             sentences.append(AnswerSentence(text, tuple(dict.fromkeys(marks))))
-            shown.append(display)
+            shown.append(_opened(display))
         if attribution is not None:
             passage, clause = attribution
             sentences.append(AnswerSentence(clause, (number_for(passage, 0.0, clause),)))

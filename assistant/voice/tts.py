@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import shutil
 import subprocess
@@ -27,6 +29,20 @@ _ENGINE_LOCK = threading.Lock()
 _ENGINE: Any = None
 _ENGINE_DEFAULTS: dict[str, Any] = {}
 _SECONDS_PER_CHAR = 0.12  # slow speech is ~10 characters a second; beyond twice that, something hangs
+
+
+def _release_engine() -> None:
+    """Let the engine go before interpreter shutdown: pyttsx3's DriverProxy.__del__ needs its
+    module's globals, which shutdown has already cleared by the time the last reference dies
+    ("Exception ignored in DriverProxy.__del__ … no attribute 'suppress'")."""
+    global _ENGINE
+    if _ENGINE is not None:
+        with _ENGINE_LOCK:
+            _ENGINE = None
+        gc.collect()
+
+
+atexit.register(_release_engine)
 
 
 class Speaker(Protocol):
@@ -163,6 +179,12 @@ def wav_seconds(path: Path) -> float:
 class Pyttsx3Speaker(SentenceSpeaker):
     """pyttsx3 writes each answer to a WAV (kept when `save_dir` is set); aplay plays it, bounded."""
 
+    @property
+    def _engine(self) -> Any:
+        # The one engine, never a reference of the speaker's own: at exit it must go while the
+        # interpreter is whole (`_release_engine`).
+        return _ENGINE
+
     def __init__(
         self,
         voice: str | None = None,
@@ -192,7 +214,6 @@ class Pyttsx3Speaker(SentenceSpeaker):
             raise DeviceUnavailable(
                 f"Speech synthesis unavailable ({exc}). Install espeak-ng: `sudo apt-get install libespeak-ng1`."
             ) from None
-        self._engine = _ENGINE
         if volume is not None and not 0.0 <= float(volume) <= 1.0:
             raise DeviceUnavailable(f"Volume {volume} is out of range: use a value from 0.0 to 1.0.")
         self._properties = {
