@@ -150,7 +150,9 @@ def test_when_it_was_reported_comes_from_the_dateline(assistant):
     assert answer.spoken.startswith("Reported on Monday 26 February 2018: Xiaomi and Microsoft")
 
 
-@pytest.mark.parametrize("question", ["When was the partnership announced?", "What date was the deal reported?"])
+@pytest.mark.parametrize("question", [
+    "When was the partnership announced?", "What date was the deal reported?", "when did they sign the deal",
+])
 def test_the_story_is_dated_by_the_article_that_carries_a_date(assistant, question):
     # Only one article is dated; the report cited beside its date is that article's own, and
     # is about the story, not the Tencent-Samsung aside the same article mentions.

@@ -49,11 +49,11 @@ _WHAT_IS_HEAD = re.compile(
 _PUBLICATION = re.compile(r"\b(reported|published|posted|written|dated|report|article|story)\b", re.I)
 # "When was the partnership announced?": news reports an announcement on the day it is made, so
 # without a date in the sentence that states it, the reporting article's date answers.
-_ANNOUNCEMENT = re.compile(r"\b(announc\w*|unveil\w*|news|made public|c[oa]me out)\b", re.I)
+_ANNOUNCEMENT = re.compile(r"\b(announc\w*|unveil\w*|news|made public|c[oa]me out|sign(?:ed|ing)?|agreed|struck|sealed)\b", re.I)
 # Stems of such a question that ask for the date, not what was reported.
 _PUBLICATION_STEMS = {"date", "day", "month", "year", "time", "publish", "post", "written", "report", "news"}
 # ...and the stems of _ANNOUNCEMENT's words, which ask when, not what.
-_ANNOUNCEMENT_STEMS = {"announc", "unveil", "public", "come", "came"}
+_ANNOUNCEMENT_STEMS = {"announc", "unveil", "public", "come", "came", "sign", "agre", "struck", "seal"}
 # "How does Microsoft benefit?", "What will Xiaomi gain?" (idioms arrive put plainly).
 _BENEFICIARY = re.compile(
     r"\bhow (?:does|do|did|will|would|could|can) (?P<a>[\w’'-]+) (?:benefit|gain)\b"
