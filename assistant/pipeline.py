@@ -112,6 +112,7 @@ class Assistant:
             timings_ms=timings,
             abstention_check=cited.check,
             retrieved=tuple("\n".join(p.text for p in (h.passage, *h.corroborating)) for h in hits),
+            considered=reading.considered,
         )
 
     def conversation(self) -> "Conversation":

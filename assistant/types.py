@@ -109,6 +109,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     abstention_check: str | None = None  # which check made the reader abstain, for evaluation
     retrieved: tuple[str, ...] = ()  # text of each retrieved hit (with its corroborating passages), in rank order
+    considered: tuple[str, ...] = ()  # the sentences the reader weighed, best first, before it decided
 
     @property
     def spoken(self) -> str:

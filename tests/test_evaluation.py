@@ -465,6 +465,9 @@ def test_small_suite_through_the_real_assistant(assistant):
 
     assert by_id["football"].abstained and by_id["football"].right
     assert by_id["phones"].right and by_id["phones"].supported and by_id["phones"].source_rank == 1
+    # Choosing the sentence is measured apart from abstaining: the reader's best one held it.
+    assert by_id["phones"].sentence_rank == 1 and by_id["football"].sentence_rank is None
+    assert metrics.sentence_at_1 is not None and metrics.sentence_at_1 <= metrics.sentence_at_3
     # The follow-up ("Who could it help ...") only works if it was asked after its predecessor.
     assert by_id["cortana-rival"].right
     assert metrics.accuracy >= 0.75

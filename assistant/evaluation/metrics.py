@@ -54,6 +54,8 @@ class Metrics:
     recall_at_1: float | None = None  # answerable items whose fact is in the top retrieved hit
     recall_at_3: float | None = None
     recall_at_8: float | None = None  # ... in any of the 8 hits the reader sees
+    sentence_at_1: float | None = None  # answerable items whose fact is in the reader's best-ranked sentence
+    sentence_at_3: float | None = None  # ... in one of its three best, abstaining or not
     wer: float | None = None  # voice runs only: word error rate of the transcripts
     per_article: Mapping[str, Score] = field(default_factory=dict)
     per_category: Mapping[str, Score] = field(default_factory=dict)
@@ -152,6 +154,8 @@ def summarise(run: RunResult) -> Metrics:
         recall_at_1=_ratio(sum(r.evidence_rank is not None and r.evidence_rank <= 1 for r in answerable), len(answerable)),
         recall_at_3=_ratio(sum(r.evidence_rank is not None and r.evidence_rank <= 3 for r in answerable), len(answerable)),
         recall_at_8=_ratio(sum(r.evidence_rank is not None for r in answerable), len(answerable)),
+        sentence_at_1=_ratio(sum(r.sentence_rank == 1 for r in answerable), len(answerable)),
+        sentence_at_3=_ratio(sum(r.sentence_rank is not None and r.sentence_rank <= 3 for r in answerable), len(answerable)),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         wer=word_error_rate([r.question for r in heard], [r.heard or "" for r in heard]),

@@ -21,6 +21,8 @@ _SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("recall_at_1", "evidence recall@1 (retrieved)", "ratio"),
     ("recall_at_3", "evidence recall@3", "ratio"),
     ("recall_at_8", "evidence recall@8", "ratio"),
+    ("sentence_at_1", "sentence choice@1 (reader)", "ratio"),
+    ("sentence_at_3", "sentence choice@3", "ratio"),
     ("hit_at_1", "source hit@1", "ratio"),
     ("hit_at_3", "source hit@3", "ratio"),
     ("mrr", "source MRR", "ratio"),

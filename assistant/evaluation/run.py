@@ -27,6 +27,7 @@ class Judgement:
     supported: bool | None  # None unless an answerable item was answered
     source_rank: int | None  # 1-based; None when no citation comes from an expected article
     evidence_rank: int | None = None  # 1-based: first retrieved hit holding the expected fact
+    sentence_rank: int | None = None  # 1-based: first sentence the reader weighed that holds it
 
 
 def _matches(item: SuiteItem, text: str) -> bool:
@@ -50,11 +51,13 @@ def judge(item: SuiteItem, answer: Answer) -> Judgement:
     # Recall before reading: could the reader have found it among the retrieved passages?
     retrieved = [straighten(text) for text in answer.retrieved]
     evidence = next((k for k in range(1, len(retrieved) + 1) if _supported(item, retrieved[:k])), None)
+    # ... and choosing the sentence, apart from abstaining: where the first one holding it stood.
+    chosen = next((k for k, text in enumerate(answer.considered, 1) if _supported(item, [straighten(text)])), None)
     if answer.abstained:
-        return Judgement(right=False, supported=None, source_rank=rank, evidence_rank=evidence)
+        return Judgement(right=False, supported=None, source_rank=rank, evidence_rank=evidence, sentence_rank=chosen)
     right = _matches(item, straighten(spoken_text(answer.text)))
     supported = _supported(item, [straighten(c.passage) for c in answer.citations])
-    return Judgement(right=right, supported=supported, source_rank=rank, evidence_rank=evidence)
+    return Judgement(right=right, supported=supported, source_rank=rank, evidence_rank=evidence, sentence_rank=chosen)
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,6 +94,7 @@ class ItemResult:
     source_rank: int | None
     latency_ms: float
     evidence_rank: int | None = None  # first retrieved hit holding the expected fact (recall)
+    sentence_rank: int | None = None  # first sentence the reader weighed holding it (choice)
     cited_articles: tuple[str, ...] = ()
     resolved_question: str | None = None
     heard: str | None = None  # voice mode: the transcript that was asked instead of `question`
@@ -195,6 +199,7 @@ def _item_result(
         source_rank=judgement.source_rank,
         latency_ms=latency_ms,
         evidence_rank=judgement.evidence_rank,
+        sentence_rank=judgement.sentence_rank,
         cited_articles=cited,
         resolved_question=resolved,
         abstention_check=check,

@@ -43,6 +43,9 @@ class Extract:
         return self.sentence.end
 
 
+CONSIDERED = 10
+
+
 @dataclass(frozen=True)
 class Reading:
     """What a reader found: extracts in answer order, or none and why not.
@@ -56,6 +59,9 @@ class Reading:
     reason: str = ""
     check: str | None = None
     dateline: Extract | None = None  # "When was it reported…": the dateline that dates extracts[0]
+    # The sentences the reader weighed, best first (at most CONSIDERED), whatever it decided:
+    # evaluation measures how often the right one comes first, apart from abstention.
+    considered: tuple[str, ...] = ()
 
     @property
     def abstained(self) -> bool:

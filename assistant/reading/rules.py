@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from assistant.index.embed import Embedder
-from assistant.reading.base import Extract, Query, Reading
+from assistant.reading.base import CONSIDERED, Extract, Query, Reading
 from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
 from assistant.reading.coverage import Coverage
 from assistant.reading.interaction import LateInteraction
@@ -56,6 +56,10 @@ class Candidate:
 
     def extract(self) -> Extract:
         return Extract(self.row, self.passage, self.sentence, self.score, frozenset(self.values))
+
+
+def _considered(ranked: Sequence["Candidate"]) -> tuple[str, ...]:
+    return tuple(c.sentence.text for c in ranked[:CONSIDERED])
 
 
 def _counted(text: str, lexicon: Lexicon) -> str | None:
@@ -335,11 +339,12 @@ class RuleReader:
         verdict = self._verdict(question, query, best)
         if verdict and runner_up is not None and not self._verdict(question, query, runner_up):
             best, verdict = runner_up, None
+        considered = _considered(ranked)
         if verdict:
-            return Reading((), 0.0, reason=verdict[1], check=verdict[0])
+            return Reading((), 0.0, reason=verdict[1], check=verdict[0], considered=considered)
         if question.answer_type == "quote":
-            return Reading((self._opening(question, best),), 1.0)
-        return Reading((best.extract(),), 1.0)
+            return Reading((self._opening(question, best),), 1.0, considered=considered)
+        return Reading((best.extract(),), 1.0, considered=considered)
 
     def _opening(self, question: Question, best: Candidate) -> Extract:
         """What someone said starts where their quotation does: "What did Wang Xiang say?" is
@@ -376,12 +381,13 @@ class RuleReader:
             return Reading((), 0.0, reason=f"no lead is related (cosine {similarity[best]:.2f})", check="off-topic")
         row, score = rows[best], float(similarity[best])
         passage = lookup.passage_of(row)
+        considered = tuple(lookup.sentence(rows[i]).text for i in np.argsort(-similarity)[:CONSIDERED])
         lead = [Extract(row, passage, passage.sentences[0], score)]
         # A lead paragraph often needs its second sentence to say what the story is:
         # "…all set to expand their partnership. They will be working together on cloud, AI…".
         if len(passage.sentences) > 1 and sum(len(s.text.split()) for s in passage.sentences[:2]) <= self.max_words:
             lead.append(Extract(row + 1, passage, passage.sentences[1], score))
-        return Reading(tuple(lead), 1.0)
+        return Reading(tuple(lead), 1.0, considered=considered)
 
     def _publication_date(self, query: Query, hits: Sequence[Hit]) -> Reading:
         """ "When was it reported that…": the dateline of an article that reports it, with the report.
@@ -401,13 +407,14 @@ class RuleReader:
                 dateline, row = lookup.datelines[reporting[0]], lookup.leads[reporting[0]]
                 line = Extract(lookup.rows[(dateline.id, 0)], dateline, dateline.sentences[0], 0.0)
                 report = Extract(row, lookup.passage_of(row), lookup.sentence(row), 0.0)
-                return Reading((report,), 1.0, dateline=line)
+                return Reading((report,), 1.0, dateline=line, considered=(dateline.text, report.sentence.text))
         topic = reported_topic(query.question)
         ranked = self.candidates(topic, query.vector, hits, query.ranking)
         best = ranked[0] if ranked else None
+        considered = _considered(ranked)
         verdict = self._verdict(topic, query, best)
         if verdict:
-            return Reading((), 0.0, reason=verdict[1], check=verdict[0])
+            return Reading((), 0.0, reason=verdict[1], check=verdict[0], considered=considered)
         # Only a dated article can say when: the best-placed candidate that one of them states
         # (itself or in its own words) and that still answers the topic.
         for candidate in ranked[:_DATED_LOOK]:
@@ -418,11 +425,12 @@ class RuleReader:
                 best = candidate
                 break
         else:
-            return Reading((), 0.0, reason="the articles that report it carry no date", check="undated")
+            return Reading((), 0.0, reason="the articles that report it carry no date", check="undated",
+                           considered=considered)
         dateline = lookup.datelines[dated]
         line = Extract(lookup.rows[(dateline.id, 0)], dateline, dateline.sentences[0], 0.0)
         report = best.extract()
         if best.passage.article_id != dated:  # the dated article's own wording of the fact
             row = elsewhere[dated]
             report = Extract(row, lookup.passage_of(row), lookup.sentence(row), 0.0)
-        return Reading((report,), 1.0, dateline=line)
+        return Reading((report,), 1.0, dateline=line, considered=(dateline.sentences[0].text, *considered))

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.reading.base import Extract, Query, Reading
+from assistant.reading.base import CONSIDERED, Extract, Query, Reading
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.types import Hit
 
@@ -40,7 +40,10 @@ class SimilarityReader:
         similarity = self.lookup.vectors[rows] @ query.vector
         best = int(np.argmax(similarity))
         cosine = float(similarity[best])
+        considered = tuple(self.lookup.sentence(rows[i]).text for i in np.argsort(-similarity)[:CONSIDERED])
         if cosine < self.min_cosine:
-            return Reading((), cosine, reason=f"closest sentence only {cosine:.2f} similar", check="low-similarity")
+            return Reading((), cosine, reason=f"closest sentence only {cosine:.2f} similar", check="low-similarity",
+                           considered=considered)
         row = rows[best]
-        return Reading((Extract(row, self.lookup.passage_of(row), self.lookup.sentence(row), cosine),), cosine)
+        return Reading((Extract(row, self.lookup.passage_of(row), self.lookup.sentence(row), cosine),), cosine,
+                       considered=considered)
