@@ -65,3 +65,18 @@ def test_bad_audio_input_exits_2_naming_the_problem(tmp_path, capsys):
     code, out = run(["ask", "--audio-file", str(folder), "--audio-file", str(junk)])
     err = capsys.readouterr().err
     assert code == 2 and "is a directory" in err and "junk.wav" in err and "Traceback" not in err
+
+
+def test_bad_audio_files_are_named_before_any_model_loads(tmp_path, capsys, monkeypatch):
+    from assistant import pipeline
+
+    def no_models(*args, **kwargs):
+        raise AssertionError("the models were loaded for files that could not be read")
+
+    monkeypatch.setattr(pipeline.Assistant, "load", no_models)
+    junk = tmp_path / "notes.wav"
+    junk.write_text("not audio at all")
+    code, out = run(["ask", "--json", "--audio-file", str(tmp_path / "missing.wav"), "--audio-file", str(junk)])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing.wav" in err and "notes.wav" in err and "Traceback" not in err
+    assert [json.loads(line)["audio_file"] for line in out.splitlines()] == [str(tmp_path / "missing.wav"), str(junk)]

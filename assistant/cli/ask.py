@@ -110,16 +110,29 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
     from assistant.cli.render import answer_json, answer_text
     from assistant.errors import HeardNothing
     from assistant.pipeline import Assistant
-    from assistant.voice.audio import Listener
+    from assistant.voice.audio import Listener, check_audio_file
     from assistant.voice.loop import answer_audio_files
     from assistant.voice.stt import make_transcriber
 
+    failures = 0
+    paths = []
+    for path in args.audio_file:  # a missing or unreadable file is named before the models load
+        try:
+            check_audio_file(path)
+        except BadQuestion as exc:
+            failures += 1
+            sys.stderr.write(f"error: {exc}\n")
+            if args.json:
+                stdout.write(json.dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
+            continue
+        paths.append(path)
+    if not paths:
+        return EXIT_USAGE
     assistant = Assistant.load(settings)
     transcriber = make_transcriber(settings, assistant.vocabulary, assistant.corpus_text)
     listener = Listener.from_settings(settings)
     say = _speaker(settings) if speak else None
-    failures = 0
-    for path in args.audio_file:
+    for path in paths:
         try:
             [(transcript, answer)] = answer_audio_files(assistant.ask, [path], transcriber, listener)
         except (HeardNothing, BadQuestion) as exc:

@@ -158,6 +158,24 @@ def microphone(device_index: int | None = None) -> Iterator[MicrophoneSource]:
 # -- files ----------------------------------------------------------------------------------
 
 
+def check_audio_file(path: str | Path) -> None:
+    """Raise BadQuestion, as `read_audio` would, if the file is missing or not readable audio,
+    reading only its header: a bad path is named before any model loads."""
+    path = Path(path)
+    if path.is_dir():
+        raise BadQuestion(f"{path} is a directory, not an audio file. {_READABLE}.")
+    if not path.is_file():
+        raise BadQuestion(f"Audio file not found: {path}. {_READABLE}.")
+    try:
+        import soundfile
+    except ImportError:
+        return  # the wave module finds out when the file is read
+    try:
+        soundfile.info(str(path))
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise _cannot_read(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
 def read_audio(path: str | Path) -> "np.ndarray":
     """A whole audio file as mono float32 at 16 kHz: any PCM width, float, rate or channel count.
 
