@@ -141,3 +141,40 @@ def test_unknown_speech_output_names_the_choices():
     # Checked when the setting is read, before any speaker is made.
     with pytest.raises(BadSetting, match="pyttsx3, piper"):
         Settings(tts_engine="festival")
+
+
+@pytest.mark.voice
+def test_the_assistant_says_names_as_people_do(tmp_path):
+    """espeak-ng reads "Xiaomi" as "zai-a-ro-mi"; the answer voice says it as voice.yaml's respelling.
+
+    Checked by ear: whisper base, with no prompt to bias it, hears the brand in the answer voice's
+    WAV, and does not in espeak-ng's own reading of the same sentence.
+    """
+    from faster_whisper import WhisperModel
+
+    from assistant.config import Settings
+    from assistant.voice.data import voice_data
+    from assistant.voice.stt.whisper import whisper_model_path
+    from assistant.voice.tts import Pyttsx3Speaker
+
+    model = WhisperModel(whisper_model_path("base", Settings().cache_dir), device="cpu", compute_type="int8")
+
+    def heard(speaker: Pyttsx3Speaker) -> str:
+        wav = speaker.say("Microsoft will help Xiaomi break into western markets. [1]")
+        return " ".join(s.text for s in model.transcribe(str(wav), language="en", beam_size=5)[0]).lower()
+
+    assert "xiaomi" in heard(Pyttsx3Speaker(save_dir=tmp_path, play=False, pronounce=voice_data().spoken_as))
+    assert "xiaomi" not in heard(Pyttsx3Speaker(save_dir=tmp_path, play=False))
+
+
+def test_unsaved_speech_is_written_inside_the_project(tmp_path, monkeypatch):
+    from assistant.config import Settings
+    from assistant.voice import tts
+
+    written = []
+    monkeypatch.setattr(tts.Pyttsx3Speaker, "_play", lambda self, path: written.append(path.parent))
+    monkeypatch.setattr(tts.shutil, "which", lambda name: "/usr/bin/aplay")
+    settings = Settings(home=tmp_path, speak=True)
+    tts.make_speaker(settings).say("The Invoke costs around $150.")
+    assert written and all(folder == settings.cache_dir / "speech" for folder in written)
+    assert not list((settings.cache_dir / "speech").glob("deal-assistant-speech-*"))  # and removed once played

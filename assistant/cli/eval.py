@@ -383,7 +383,8 @@ def transcribe_suite(
     speaker = _test_speaker(settings, test_voice, seed=take)
     transcriber = make_transcriber(settings, list(getattr(assistant, "vocabulary", [])), getattr(assistant, "corpus_text", ""))
     heard: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="deal-assistant-eval-") as scratch:
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)  # scratch WAVs stay inside the project
+    with tempfile.TemporaryDirectory(prefix="eval-speech-", dir=settings.cache_dir) as scratch:
         name = test_voice if take == 1 else f"{test_voice}-{take}"
         folder = settings.save_audio_dir / "eval" / name if settings.save_audio_dir else Path(scratch)
         hear = hear_file(transcriber, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import gc
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -13,11 +14,12 @@ import threading
 import time
 import wave
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Mapping, Protocol
 
 from assistant.errors import DeviceUnavailable
 from assistant.types import spoken_text
 from assistant.voice import TTS_ENGINES
+from assistant.voice.data import voice_data
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class SentenceSpeaker:
     play: bool
     save_dir: Path | None
     first_audio_at: float | None = None
+    scratch_dir: Path | None = None  # unsaved speech is written here (the project's cache), not /tmp
+    pronounce: Mapping[str, str] = {}  # word -> respelling to say it with (voice.yaml's spoken_as)
 
     def synthesize(self, text: str, path: Path) -> Path:  # pragma: no cover - the subclasses' job
         raise NotImplementedError
@@ -94,7 +98,14 @@ class SentenceSpeaker:
         self._count = getattr(self, "_count", 0) + 1
         if self.save_dir is not None:
             return self.save_dir / f"answer-{time.strftime('%Y%m%d-%H%M%S')}-{self._count:03d}.wav"
-        return Path(tempfile.gettempdir()) / f"deal-assistant-speech-{id(self)}-{self._count}.wav"
+        scratch = self.scratch_dir or Path(tempfile.gettempdir())  # a library caller may give none
+        scratch.mkdir(parents=True, exist_ok=True)
+        return scratch / f"deal-assistant-speech-{id(self)}-{self._count}.wav"
+
+    def _respelt(self, sentence: str) -> str:
+        for word, respelling in self.pronounce.items():
+            sentence = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", respelling, sentence, flags=re.I)
+        return sentence
 
     def say(self, text: str) -> Path | None:
         """Speak `text`; DeviceUnavailable (one line) when the sound device fails, so callers go quiet."""
@@ -108,7 +119,7 @@ class SentenceSpeaker:
         player: threading.Thread | None = None
         try:
             for i, sentence in enumerate(sentences):
-                part = self.synthesize(sentence, target.with_suffix(f".{i}.wav"))
+                part = self.synthesize(self._respelt(sentence), target.with_suffix(f".{i}.wav"))
                 parts.append(part)
                 if self.first_audio_at is None:
                     self.first_audio_at = time.perf_counter()
@@ -192,9 +203,12 @@ class Pyttsx3Speaker(SentenceSpeaker):
         volume: float | None = None,
         save_dir: Path | None = None,
         play: bool = True,
+        scratch_dir: Path | None = None,
+        pronounce: Mapping[str, str] | None = None,
     ) -> None:
         self.play = play
         self.save_dir = Path(save_dir) if save_dir else None
+        self.scratch_dir, self.pronounce = scratch_dir, dict(pronounce or {})
         self._aplay = shutil.which("aplay")
         if play and self._aplay is None:
             raise DeviceUnavailable("Cannot play speech: `aplay` is missing. Install it with `sudo apt-get install alsa-utils`.")
@@ -320,6 +334,8 @@ class PiperSpeaker(SentenceSpeaker):
         model: Path | None = None,
         config: Path | None = None,
         seed: int | None = None,
+        scratch_dir: Path | None = None,
+        pronounce: Mapping[str, str] | None = None,
     ) -> None:
         """`seed` fixes the voice's sampling noise (onnxruntime's random seed, read when the model loads).
 
@@ -330,6 +346,7 @@ class PiperSpeaker(SentenceSpeaker):
         """
         self.play = play
         self.save_dir = Path(save_dir) if save_dir else None
+        self.scratch_dir, self.pronounce = scratch_dir, dict(pronounce or {})
         if play and shutil.which("aplay") is None:
             raise DeviceUnavailable("Cannot play speech: `aplay` is missing. Install it with `sudo apt-get install alsa-utils`.")
         try:
@@ -378,11 +395,14 @@ def make_speaker(settings: Any) -> Speaker:
     if engine == "piper":
         # Piper's length scale is the inverse of a speed: --rate 200 (wpm) is about 0.85.
         scale = 175.0 / settings.tts_rate if settings.tts_rate else 1.0
-        return PiperSpeaker(save_dir=settings.save_audio_dir, play=settings.speak, length_scale=scale)
+        return PiperSpeaker(save_dir=settings.save_audio_dir, play=settings.speak, length_scale=scale,
+                            scratch_dir=settings.cache_dir / "speech", pronounce=voice_data().spoken_as)
     return Pyttsx3Speaker(
         voice=settings.tts_voice,
         rate=settings.tts_rate,
         volume=settings.tts_volume,
         save_dir=settings.save_audio_dir,
         play=settings.speak,
+        scratch_dir=settings.cache_dir / "speech",
+        pronounce=voice_data().spoken_as,
     )
