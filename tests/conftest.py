@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,16 @@ os.environ["DEAL_ASSISTANT_CACHE_DIR"] = str(TEST_CACHE)
 # writes lands outside the checkout.
 os.environ.setdefault("XDG_CACHE_HOME", str(TEST_CACHE / "libraries"))
 os.environ.setdefault("MPLCONFIGDIR", str(TEST_CACHE / "libraries" / "matplotlib"))
+# Temporary files as well: the system temp folder is outside the checkout.
+(TEST_CACHE / "tmp").mkdir(parents=True, exist_ok=True)
+os.environ["TMPDIR"] = str(TEST_CACHE / "tmp")
+tempfile.tempdir = None  # read TMPDIR again
+
+
+def pytest_configure(config):
+    # tmp_path's folders live in the checkout's ignored cache too (pytest empties it each run).
+    if not config.option.basetemp:
+        config.option.basetemp = str(TEST_CACHE / "pytest")
 
 
 @pytest.fixture(scope="session")
