@@ -15,6 +15,9 @@ export HF_HUB_OFFLINE=1              # models come from PyPI packages; never rea
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Caches stay in the project: pip's wheels, onnxruntime's device id, matplotlib's font list.
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$PWD/.cache/libraries}"
+# ... and temporary files (pip's build folders, speech scratch WAVs): nothing lands in /tmp.
+export TMPDIR="${TMPDIR:-$PWD/.cache/tmp}"
+mkdir -p "$TMPDIR"
 VENV="${DEAL_ASSISTANT_VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 
