@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import typing
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -30,13 +31,22 @@ def contain_library_caches(settings: "Settings") -> None:
     """Point the libraries' own caches into the project's cache folder, unless the user chose.
 
     onnxruntime writes a device id and a database under $XDG_CACHE_HOME (~/.cache by default)
-    when it opens a model, and matplotlib (imported by some audio packages) its font list; a
-    program run from the project writes nothing outside it. Only the command line calls this:
+    when it opens a model, and matplotlib (imported by some audio packages) its font list;
+    temporary files go to the cache's tmp/; a program run from the project writes nothing
+    outside it. Only the command line calls this:
     a program that imports `assistant` as a library keeps its own environment.
     """
     libraries = settings.cache_dir / "libraries"
     os.environ.setdefault("XDG_CACHE_HOME", str(libraries))
     os.environ.setdefault("MPLCONFIGDIR", str(libraries / "matplotlib"))
+    if "TMPDIR" not in os.environ:  # and the libraries' temporary files
+        scratch = settings.cache_dir / "tmp"
+        try:
+            scratch.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # an unwritable cache is reported where it is first written
+        os.environ["TMPDIR"] = str(scratch)
+        tempfile.tempdir = None
 
 
 def folder_problem(path: Path) -> str | None:
