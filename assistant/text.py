@@ -74,6 +74,7 @@ class Lexicon:
     known_words: frozenset[str] = frozenset()  # ordinary words of the language, never folded
     _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # questions repeat words
     _shelves: dict[tuple[str, int], list[str]] | None = field(default=None, repr=False, compare=False)
+    _sounds: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def is_background(self, term: str) -> bool:
         """A stem in a third of all passages (Microsoft, Xiaomi, AI) names the story, not a topic."""
@@ -104,12 +105,22 @@ class Lexicon:
         # (Wang, Till, API); a word it does not know ("xiamio", "mircosoft") may be one.
         if folded in self.vocabulary or folded in self.known_words or len(folded) < 4 or folded.isdigit():
             return folded
-        near = nearest_name(folded, self.proper_nouns) or sound_alike_name(
-            folded, (n for n in self.proper_nouns if n not in self.known_words)
-        )
+        near = nearest_name(folded, self.proper_nouns) or sound_alike_name(folded, self._sounding(folded))
         if near:
             return self.variants.get(near, near)
         return nearest_word(folded, self._shelved(folded)) or folded
+
+    def _sounding(self, word: str) -> list[str]:
+        """Names that are not also English words and sound like the word (its Metaphone key),
+        from a table made once: a large corpus's names are not all tried for every unknown word."""
+        import jellyfish
+
+        if self._sounds is None:
+            self._sounds = {}
+            for name in self.proper_nouns:
+                if name not in self.known_words and len(name) >= 6:
+                    self._sounds.setdefault(jellyfish.metaphone(name), []).append(name)
+        return self._sounds.get(jellyfish.metaphone(word), []) if len(word) >= 6 else []
 
     def _shelved(self, word: str) -> list[str]:
         """Corpus words with the word's first letter and a length within one, from shelves made
