@@ -132,6 +132,10 @@ def test_a_question_about_the_reporting_asks_for_the_article_date():
         ("What about the Mi AI speaker?", False),
         ("How much does the Invoke cost?", False),
         ("the Harman Kardon Invoke", False),  # a topic, but not the story as a whole
+        ("who are the companies involved", True),
+        ("Who's behind the deal?", True),
+        ("Who are the companies involved in the Tencent deal?", False),  # one fact in it
+        ("Who is Wang Xiang?", False),
     ],
 )
 def test_questions_about_the_whole_story_are_told_apart(question, broad):
