@@ -29,6 +29,7 @@ class Words:
     place_words: frozenset[str]
     value_stems: frozenset[str]
     irregular_plurals: frozenset[str]
+    kind_nouns: frozenset[str]
 
 
 def _words(value: object, name: str) -> frozenset[str]:
@@ -67,4 +68,5 @@ def words() -> Words:
         place_words=_words(data.get("place_words"), "place_words"),
         value_stems=_words(data.get("value_stems"), "value_stems"),
         irregular_plurals=_words(data.get("irregular_plurals"), "irregular_plurals"),
+        kind_nouns=_words(data.get("kind_nouns"), "kind_nouns"),
     )

@@ -62,6 +62,8 @@ ANSWERABLE = [
     ("What's in it for Xiaomi?", r"technical benefits|western markets|outside its home market", None),
     ("How does Microsoft benefit from the deal?", r"foothold|Chinese market|reach more users", None),
     ("Who is the head of Microsoft's AI group?", r"Harry Shun", {A002}),
+    ("What is Cortana?", r"digital assistant|virtual assistant", None),  # the sentence that says what it is
+    ("what is azure", r"cloud platform", None),
 ]
 
 UNANSWERABLE = [

@@ -57,6 +57,15 @@ def test_answer_type(question, kind):
     assert answer_type(question) == kind
 
 
+@pytest.mark.parametrize(
+    "question, kind",
+    [("What is Cortana?", "definition"), ("what kind of product is bing", "definition"),
+     ("What is the price?", "money"), ("What is the deal about?", "other")],
+)
+def test_what_a_named_thing_is_asks_for_its_definition(question, kind):
+    assert analyse(question, LEXICON).answer_type == kind
+
+
 def test_misspelt_names_fold_onto_the_corpus_spelling():
     assert LEXICON.variants == {"harman": "harmon", "xiamio": "xiaomi"}
     assert LEXICON.canonical("Shum") == "shun"  # only "Shun" is in the corpus

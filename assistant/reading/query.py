@@ -62,6 +62,12 @@ _BENEFICIARY = re.compile(
 )
 # "What kind of deal had they done before?" asks about the deal: the answer must name one.
 _KIND_OF_HEAD = re.compile(r"\bwhat (?:kinds?|sorts?|types?) of (?P<head>[a-z][\w-]*)", re.I)
+# "What is Cortana?", "what kind of product is edge": a thing named, asked what it is.
+_WHAT_IS_NAMED = re.compile(
+    r"^\s*(?:what(?:['’]s| is| are| was)|what (?:kinds?|sorts?|types?) of \w+ (?:is|are|was))\s+(?:the\s+)?"
+    r"(?P<named>[\w.’'-]+(?:\s+[\w.’'-]+){0,3})\s*\?$",
+    re.I,
+)
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")  # lone surrogates too
@@ -153,6 +159,10 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             concepts.append(equivalents(term))
             concept_words.append(written.lower())
     kind = answer_type(text)
+    if kind in ("other", "entity") and (m := _WHAT_IS_NAMED.match(text)):
+        named = [lexicon.canonical(t) for t in raw_tokens(m.group("named"))]
+        if named and all(w in lexicon.proper_nouns for w in named):
+            kind = "definition"  # answered, like "Who is Wang Xiang?", by a sentence that names it
     return Question(
         text=text,
         terms=tuple(stem(lexicon.canonical(w)) for w in words),

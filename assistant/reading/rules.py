@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -56,6 +57,21 @@ class Candidate:
 
     def extract(self) -> Extract:
         return Extract(self.row, self.passage, self.sentence, self.score, frozenset(self.values))
+
+
+@lru_cache(maxsize=64)
+def _described(question: str, names: tuple[str, ...]) -> re.Pattern[str]:
+    """Where a sentence says what the asked name is: the name beside a kind noun ("its Azure cloud
+    platform", "Cortana virtual assistant"), after one ("the digital assistant, Cortana"), or
+    said to be one ("Xiaomi is a fast-growing company")."""
+    name = re.escape(names[-1]) if names else r"(?!x)x"
+    kinds = "|".join(sorted(words().kind_nouns))
+    return re.compile(
+        rf"\b{name}\b(?:\s+[a-z][\w-]*){{0,2}}?\s+(?:{kinds})\b"
+        rf"|\b(?:{kinds}),?\s+(?:the\s+)?{name}\b"
+        rf"|\b{name}(?:['’]s)?\s+(?:is|was)\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:{kinds})\b",
+        re.I,
+    )
 
 
 def _considered(ranked: Sequence["Candidate"]) -> tuple[str, ...]:
@@ -186,6 +202,8 @@ class RuleReader:
             return 0.4  # a quotation leads with its point: "What did he say?" wants its opening
         if question.answer_type == "date" and all(RELATIVE_DATE.match(v) for v in values):
             return 0.1  # "last month" answers "when" only weakly
+        if question.answer_type == "definition" and _described(question.text, question.names).search(text):
+            return 0.5  # "…with the digital assistant, Cortana" says what Cortana is
         return 0.25
 
     def _concept_matrix(self, question: Question, matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
