@@ -48,3 +48,19 @@ def test_ordinary_words_beside_a_name_are_left_alone(repairer):
         "What is Harry Shum's position at Microsoft?",  # the articles write Shun; the data file knows Shum
     ):
         assert repairer.repair(line) == line
+
+
+def test_many_readings_cost_one_espeak_process(monkeypatch):
+    """espeak reads unpunctuated lines as one clause; each text gets its own line back all the same,
+    from one process, not one process per text (~80 a question before)."""
+    import subprocess
+
+    from assistant.voice import repair
+
+    calls = []
+    run = subprocess.run
+    monkeypatch.setattr(repair.subprocess, "run", lambda *a, **k: calls.append(a) or run(*a, **k))
+    texts = ["what did microsoft", "and xiaomi sign", "hello world", "Harman Kardon Invoke"]
+    phones = repair.espeak_phones(texts)
+    assert len(calls) == 1 and len(phones) == len(texts)
+    assert phones == [repair.espeak_phones([t])[0] for t in texts]
