@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -180,4 +181,20 @@ def test_a_command_writes_nothing_in_the_users_home(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True)
     assert Path(result.stdout.strip().splitlines()[-1]).is_relative_to(REPO)
+    assert not list(home.rglob("*"))
+
+
+@pytest.mark.voice
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_hearing_a_recording_writes_nothing_in_the_users_home(tmp_path):
+    # Transcript repair reads names' phonemes with espeak-ng, whose sound library makes
+    # ~/.config/pulse (and a /tmp/pulse-* folder) on a headless machine unless told otherwise.
+    home = tmp_path / "user-home"
+    home.mkdir()
+    wav = tmp_path / "question.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), "How much does the Invoke cost?"], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR")}
+    env["HOME"] = str(home)
+    code = f"from assistant.cli import main\nassert main(['ask', '--audio-file', {str(wav)!r}]) == 0\n"
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True)
     assert not list(home.rglob("*"))

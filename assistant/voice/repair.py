@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from assistant.errors import DeviceUnavailable
@@ -62,6 +64,22 @@ def _espeak_binary() -> str:
     return path
 
 
+def _quiet_environment() -> dict[str, str] | None:
+    """espeak-ng's environment for reading phonemes, which plays nothing: its sound library
+    (libpulse) would still make ~/.config/pulse and a /tmp/pulse-* folder on a headless machine,
+    so under a command (which points XDG_CACHE_HOME into the project) they go there instead."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    if not cache:
+        return None  # a library caller's own environment
+    config, runtime = Path(cache) / "espeak" / "config", Path(cache) / "espeak" / "runtime"
+    try:
+        config.mkdir(parents=True, exist_ok=True)
+        runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return {**os.environ, "XDG_CONFIG_HOME": str(config), "XDG_RUNTIME_DIR": str(runtime)}
+
+
 def espeak_phones(texts: Sequence[str]) -> list[tuple[str, ...]]:
     """CMU phones for each text, from espeak-ng's letter-to-sound rules (one process for all)."""
     if not texts:
@@ -69,6 +87,7 @@ def espeak_phones(texts: Sequence[str]) -> list[tuple[str, ...]]:
     clean = [re.sub(r"[^A-Za-z' ]+", " ", t).strip() or "a" for t in texts]
     result = subprocess.run(
         [_espeak_binary(), "-q", "-x", "-v", "en-us", "--stdin"],
+        env=_quiet_environment(),
         # A blank line between texts: espeak reads lines without punctuation as one clause and
         # would answer all of them on one line, sending this to one process per text (~80 a
         # question, 0.8 s).
