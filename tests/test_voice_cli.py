@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 
 import pytest
 from conftest import REPO
@@ -80,3 +82,15 @@ def test_bad_audio_files_are_named_before_any_model_loads(tmp_path, capsys, monk
     err = capsys.readouterr().err
     assert code == 2 and "missing.wav" in err and "notes.wav" in err and "Traceback" not in err
     assert [json.loads(line)["audio_file"] for line in out.splitlines()] == [str(tmp_path / "missing.wav"), str(junk)]
+
+
+@pytest.mark.skipif(shutil.which("sox") is None, reason="needs sox")
+def test_a_recording_is_heard_past_a_long_silence(tmp_path):
+    # The microphone's 6 s wait for speech is not a recording's: its leading silence is part of it.
+    question = synthesize("Is the memorandum of understanding legally binding?", tmp_path / "question.wav")
+    silence = tmp_path / "silence.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(silence), "trim", "0", "10"], check=True)
+    late = tmp_path / "late.wav"
+    subprocess.run(["sox", str(silence), str(question), str(late)], check=True)
+    code, out = run(["ask", "--audio-file", str(late)])
+    assert code == 0 and "legally binding" in out

@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_voice_arguments(ask)
     ask.add_argument(
         "--audio-file", action="append", type=Path, default=[], metavar="WAV",
-        help="answer a recorded question (WAV/FLAC/AIFF); repeatable",
+        help="answer a recorded question (WAV/FLAC/OGG/MP3/AIFF), one a file; repeatable",
     )
     ask.add_argument("--speak", action="store_true", help="also speak the answer")
 

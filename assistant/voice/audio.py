@@ -31,7 +31,7 @@ NO_MICROPHONE = "No microphone found ({why}). Connect one or use typed questions
 _MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or a cough
 _PRE_ROLL_SECONDS = 0.3  # audio kept from before the VAD fired, so the first consonant is not cut
 _PAUSE_SECONDS = 0.06  # non-speech after which transcription may start early (see Listener.listen)
-_READABLE = "Pass a WAV, FLAC or AIFF file"
+_READABLE = "Pass a WAV, FLAC, OGG, MP3 or AIFF file"
 
 AudioInput = Any  # float32 16 kHz samples, a path to an audio file, or sr.AudioData
 
@@ -195,7 +195,7 @@ def read_audio(path: str | Path) -> "np.ndarray":
 
 
 def _cannot_read(path: Path, why: object) -> BadQuestion:
-    return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it: `sox in.mp3 -r 16000 q.wav`.")
+    return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it to WAV: `ffmpeg -i in.m4a q.wav` (or sox).")
 
 
 def _read_soundfile(path: Path) -> tuple["np.ndarray", int]:
@@ -253,7 +253,7 @@ def _resample(samples: "np.ndarray", rate: int) -> "np.ndarray":
 
 @contextlib.contextmanager
 def audio_file(path: str | Path, realtime: bool = False) -> Iterator[FileSource]:
-    """A WAV/FLAC/AIFF file as a source that stands in for the microphone."""
+    """An audio file (WAV, FLAC, OGG, MP3, AIFF) as a source that stands in for the microphone."""
     yield FileSource(read_audio(path), name=str(path), realtime=realtime)
 
 
@@ -272,11 +272,15 @@ class Endpoint:
     decided_at: float  # perf_counter when the end of speech was decided
     lag_seconds: float  # audio read after the last speech frame before deciding: the endpointing delay
     paused_samples: int = 0  # phrase length when its final pause began (what `on_pause` last got); 0 if none
+    cut: bool = False  # the phrase reached `phrase_time_limit` and was cut there
 
     @property
     def end_of_speech(self) -> float:
         """perf_counter estimate of when the speaker stopped (exact for a live or paced source)."""
         return self.decided_at - self.lag_seconds
+
+
+RECORDING_PHRASE_SECONDS = 28.0  # whisper hears 30 s at a time
 
 
 class Listener:
@@ -311,6 +315,18 @@ class Listener:
             end_silence=getattr(settings, "end_silence", 0.4),
         )
 
+    def for_recordings(self) -> "Listener":
+        """This listener as a recorded file needs it: no wait for speech to start (a recording's
+        leading silence is part of it) and up to whisper's 30 s window for the phrase, where a
+        live microphone stops at its limits."""
+        return Listener(
+            timeout=float("inf"),
+            phrase_time_limit=max(self.phrase_time_limit, RECORDING_PHRASE_SECONDS),
+            end_silence=self.end_silence,
+            threshold=self.threshold,
+            vad=self._vad,
+        )
+
     @property
     def vad(self) -> "SileroVAD":
         if self._vad is None:
@@ -341,6 +357,7 @@ class Listener:
         frame_seconds = FRAME / SAMPLE_RATE
         start_position = getattr(source, "position", 0)
         paused_samples = 0
+        cut = False
         while True:
             frame = source.read(FRAME)
             if not len(frame):
@@ -356,7 +373,7 @@ class Listener:
                 pre_roll.append(frame)
                 waited += frame_seconds
                 if waited >= self.timeout:
-                    raise HeardNothing(f"Heard nothing for {self.timeout:g} s.")
+                    raise HeardNothing(f"Heard no speech for {self.timeout:g} s.")
                 continue
             frames.append(frame)
             if probability >= neg_threshold:
@@ -376,16 +393,18 @@ class Listener:
                     break
             if speech + silence_run >= self.phrase_time_limit:
                 _LOGGER.info("phrase cut at the %.0f s limit", self.phrase_time_limit)
+                cut = True
                 break
         decided = time.perf_counter()
         if not frames or speech < _MIN_SPEECH_SECONDS:
-            raise HeardNothing("Heard nothing but silence.")
+            raise HeardNothing("Heard no speech (only silence or noise).")
         self.last_endpoint = Endpoint(
             speech_seconds=speech,
             end_sample=start_position + last_speech_end,
             decided_at=decided,
             lag_seconds=(read - last_speech_end) / SAMPLE_RATE,
             paused_samples=paused_samples if silence_run >= self.end_silence else 0,
+            cut=cut,
         )
         return np.concatenate(frames)
 

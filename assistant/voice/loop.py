@@ -131,7 +131,7 @@ def answer_audio_files(
     Each file goes through the same `Listener.listen` a microphone feeds. A file with no speech
     raises HeardNothing naming it, so the CLI exits non-zero rather than answering nothing.
     """
-    listener = listener or Listener()
+    listener = (listener or Listener()).for_recordings()
     early = EarlyTranscriber(transcriber, listener)
     results: list[tuple[Transcript, Answer]] = []
     for path in paths:
@@ -141,6 +141,9 @@ def answer_audio_files(
         except HeardNothing as exc:
             raise HeardNothing(f"{path}: {exc} Record the question again, closer to the microphone.") from None
         endpoint = listener.last_endpoint
+        if endpoint is not None and endpoint.cut:
+            _LOGGER.warning("%s: only the first %.0f s of speech were heard; ask one short question a recording.",
+                            path, listener.phrase_time_limit)
         turn = answer_transcript(ask, early, audio, since=endpoint.decided_at if endpoint else None)
         if turn.answer is None or turn.transcript is None:
             raise HeardNothing(f"{path}: no words recognised. Record the question again, more clearly.")
