@@ -165,6 +165,17 @@ class Settings(BaseModel):
             return value
         raise ValueError("must be faiss, milvus-lite or milvus://host:port (e.g. milvus://localhost:19530)")
 
+    @field_validator("whisper_model", mode="after")
+    @classmethod
+    def _known_whisper_model(cls, value: str) -> str:
+        # Checked with the other settings: a model that cannot load is a bad setting (exit 2),
+        # found before any audio is read.
+        if value in ("base", "tiny.en") or (Path(value).expanduser() / "model.bin").is_file():
+            return value
+        raise ValueError(
+            "must be base or tiny.en (bundled), or a CTranslate2 whisper model folder (one holding model.bin)"
+        )
+
     @field_validator("home", mode="after")
     @classmethod
     def _existing_home(cls, path: Path) -> Path:
