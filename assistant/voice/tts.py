@@ -246,7 +246,9 @@ class Pyttsx3Speaker(SentenceSpeaker):
         for v in voices:
             if lowered in str(v.id).lower() or lowered in str(v.name).lower():
                 return v.id
-        names = ", ".join(sorted({str(v.name) for v in voices})[:12])
+        # English voices first: espeak-ng lists a hundred languages, Afrikaans before English.
+        ordered = sorted({str(v.name) for v in voices}, key=lambda name: (not name.lower().startswith("english"), name))
+        names = ", ".join(ordered[:12])
         raise DeviceUnavailable(f"No voice matches {wanted!r}. Try one of: {names}.")
 
     def synthesize(self, text: str, path: Path) -> Path:
