@@ -94,3 +94,12 @@ def test_a_recording_is_heard_past_a_long_silence(tmp_path):
     subprocess.run(["sox", str(silence), str(question), str(late)], check=True)
     code, out = run(["ask", "--audio-file", str(late)])
     assert code == 0 and "legally binding" in out
+
+
+def test_the_typed_fallback_still_speaks_its_answers(capsys, tmp_path):
+    # No microphone is no reason to stop speaking: the answers are still said (here, saved).
+    code = main(["--home", str(REPO), "chat", "--voice", "--save-audio", str(tmp_path)],
+                stdin=io.StringIO("How much does the Invoke cost?\n/quit\n"))
+    out = capsys.readouterr().out
+    assert code == 0 and "Carrying on with typed questions." in out and "$150" in out
+    assert len(list(tmp_path.glob("answer-*.wav"))) == 1

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from assistant.cli.codes import EXIT_OK, EXIT_USAGE
 from assistant.cli.lines import check_text, numbered_lines, printable
+from assistant.cli.speaking import speaker_for
 from assistant.config import Settings
 from assistant.errors import BadQuestion
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
     answer = Assistant.load(settings).ask(args.question)
     stdout.write((answer_json(answer) if args.json else answer_text(answer)) + "\n")
     if _wants_speech(args, settings):
-        _speaker(settings)(answer.spoken)
+        speaker_for(settings)(answer.spoken)
     return EXIT_OK
 
 
@@ -82,27 +83,6 @@ def _wants_speech(args: argparse.Namespace, settings: Settings) -> bool:
     return False
 
 
-def _speaker(settings: Settings):
-    """A say(text) callable; a missing engine or sound device is one line and then silence."""
-    from assistant.errors import DeviceUnavailable
-    from assistant.voice.tts import make_speaker
-
-    try:
-        speaker = make_speaker(settings.replace(speak=True))
-    except DeviceUnavailable as exc:
-        sys.stderr.write(f"{exc}\n")
-        return lambda text: None
-
-    def say(text: str) -> None:
-        nonlocal speaker
-        try:
-            speaker.say(text)
-        except DeviceUnavailable as exc:
-            sys.stderr.write(f"{exc}\n")
-            speaker = None
-            return
-
-    return lambda text: say(text) if speaker is not None else None
 
 
 def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, speak: bool) -> int:
@@ -131,7 +111,7 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
     assistant = Assistant.load(settings)
     transcriber = make_transcriber(settings, assistant.vocabulary, assistant.corpus_text)
     listener = Listener.from_settings(settings)
-    say = _speaker(settings) if speak else None
+    say = speaker_for(settings) if speak else None
     for path in paths:
         try:
             [(transcript, answer)] = answer_audio_files(assistant.ask, [path], transcriber, listener)

@@ -180,4 +180,9 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
         if end is not LoopEnd.NO_MICROPHONE:
             return EXIT_OK
         print("Carrying on with typed questions.")
+        if settings.speak or settings.save_audio_dir is not None:  # a speaker may work without a microphone
+            from assistant.cli.speaking import speaker_for
+
+            say = speaker_for(settings)
+            return run_chat(conversation, history_file=history, stdin=stdin, on_answer=lambda answer: say(answer.spoken))
     return run_chat(conversation, history_file=history, stdin=stdin)

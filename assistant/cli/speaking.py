@@ -1,0 +1,32 @@
+"""Speaking answers from the command line: one line when speech is unavailable, then silence."""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from assistant.config import Settings
+
+
+def speaker_for(settings: Settings) -> Callable[[str], None]:
+    """A say(text) callable; a missing engine or sound device is one line and then silence."""
+    from assistant.errors import DeviceUnavailable
+    from assistant.voice.tts import make_speaker
+
+    try:
+        speaker = make_speaker(settings.replace(speak=True))
+    except DeviceUnavailable as exc:
+        sys.stderr.write(f"{exc}\n")
+        return lambda text: None
+
+    def say(text: str) -> None:
+        nonlocal speaker
+        if speaker is None:
+            return
+        try:
+            speaker.say(text)
+        except DeviceUnavailable as exc:
+            sys.stderr.write(f"{exc}\n")
+            speaker = None
+
+    return say
