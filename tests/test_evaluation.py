@@ -397,6 +397,16 @@ def test_json_and_markdown_reports(tiny_run, tmp_path):
     assert "| cake |" in text  # listed among the wrong answers
 
 
+def test_a_blind_run_writes_totals_only(tiny_run, tmp_path):
+    # --totals-only: the reports, like the screen, hold no question and no answer.
+    evaluation = _evaluation(tiny_run, [])
+    data = json.loads(write_json(evaluation, tmp_path / "blind.json", items=False).read_text(encoding="utf-8"))
+    assert data["runs"][0]["metrics"]["accuracy"] == 0.5 and "items" not in data["runs"][0]
+    text = write_markdown_report(evaluation, tmp_path / "blind.md", items=False)[0].read_text(encoding="utf-8")
+    assert "## Accuracy by category" in text
+    assert "How much does the Invoke cost?" not in text and "| cake |" not in text
+
+
 def test_render_table(tiny_run):
     from rich.console import Console
 

@@ -232,12 +232,12 @@ def run_eval(
         from assistant.evaluation.report import write_json
 
         with _writing("--json-out", json_out):
-            console.print(f"Wrote {write_json(evaluation, json_out)}")
+            console.print(f"Wrote {write_json(evaluation, json_out, items=items)}")
     if report is not None:
         from assistant.evaluation.report import write_markdown_report
 
         with _writing("--report", report):
-            files = write_markdown_report(evaluation, report)
+            files = write_markdown_report(evaluation, report, items=items)
         console.print(f"Wrote {files[0]} (charts: {', '.join(p.name for p in files[1:])})")
     return 1 if evaluation.failures else 0
 

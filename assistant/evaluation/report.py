@@ -146,11 +146,16 @@ def render_table(evaluation: Evaluation, *, items: bool = True) -> Any:
 # JSON
 
 
-def write_json(evaluation: Evaluation, path: str | Path) -> Path:
-    """Write the full evaluation (settings, metrics, every answer) as JSON; returns the path."""
+def write_json(evaluation: Evaluation, path: str | Path, items: bool = True) -> Path:
+    """Write the evaluation (settings, metrics and, unless `items` is off, every answer) as JSON;
+    returns the path. A blind test set is written without its items, as it is printed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    data = evaluation.to_dict()
+    if not items:
+        for run in data.get("runs", []):
+            run.pop("items", None)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _LOGGER.info("wrote %s", path)
     return path
 
@@ -169,7 +174,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]
     return lines + [""]
 
 
-def write_markdown_report(evaluation: Evaluation, path: str | Path) -> list[Path]:
+def write_markdown_report(evaluation: Evaluation, path: str | Path, items: bool = True) -> list[Path]:
     """Write a Markdown report and its PNG charts beside it; returns every file written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +220,9 @@ def write_markdown_report(evaluation: Evaluation, path: str | Path) -> list[Path
     lines += ["## Abstentions by the reader's check", ""]
     lines += _md_table(["check", *labels], [(k, *c) for k, c in _check_rows(evaluation)])
 
+    if not items:  # a blind test set: totals and breakdowns only, as printed
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return [path, *charts]
     for run in _wrong_runs(evaluation):
         wrong = [r for r in run.items if not r.right]
         lines += [f"## Wrong answers ({run.label}): {len(wrong)}", ""]
