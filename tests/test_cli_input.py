@@ -96,7 +96,7 @@ def test_save_audio_without_speak_speaks_and_says_so(monkeypatch, tmp_path, caps
     from assistant.cli import ask
 
     spoken = []
-    monkeypatch.setattr(ask, "_speaker", lambda settings: spoken.append(settings.save_audio_dir) or (lambda text: None))
+    monkeypatch.setattr(ask, "speaker_for", lambda settings: spoken.append(settings.save_audio_dir) or (lambda text: None))
     code, _ = run(["ask", "--save-audio", str(tmp_path), "How much does the Invoke cost?"], io.StringIO())
     assert code == 0 and spoken == [tmp_path]
     assert "--save-audio" in capsys.readouterr().err

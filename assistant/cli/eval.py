@@ -220,14 +220,15 @@ def run_eval(
     console.print(render(evaluation, items=items))
     for name, stats in evaluation.settings.get("test_voices", {}).items():
         console.print(f"{name} voice: WER {stats['wer_before_repair']} before repair; {stats['repairs']} repairs "
-                      f"helped {stats['helped']}, hurt {stats['hurt']}, changed nothing {stats['neutral']}", markup=False)
+                      f"helped {stats['helped']}, hurt {stats['hurt']}, changed nothing {stats['neutral']}",
+                      markup=False, soft_wrap=True)  # one line each, for grep and for the eye
         for example in stats["hurt_examples"] if items else ():
             console.print(f"  hurt: {example}", markup=False)
     for name, spread in evaluation.settings.get("syntheses", {}).items():
         console.print(f"{name} voice, {len(spread['accuracy'])} syntheses: spoken accuracy "
                       f"{' '.join(f'{a:.3f}' for a in spread['accuracy'])}, mean {spread['mean_accuracy']:.3f} "
                       f"(typed {spread['typed']:.3f}, gap {spread['mean_gap']:+.3f}); WER mean {spread['mean_wer']:.3f}",
-                      markup=False)
+                      markup=False, soft_wrap=True)
     if json_out is not None:
         from assistant.evaluation.report import write_json
 
