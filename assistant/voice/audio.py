@@ -158,14 +158,19 @@ def microphone(device_index: int | None = None) -> Iterator[MicrophoneSource]:
 # -- files ----------------------------------------------------------------------------------
 
 
-def check_audio_file(path: str | Path) -> None:
-    """Raise BadQuestion, as `read_audio` would, if the file is missing or not readable audio,
-    reading only its header: a bad path is named before any model loads."""
+def _existing_file(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise BadQuestion(f"{path} is a directory, not an audio file. {_READABLE}.")
     if not path.is_file():
         raise BadQuestion(f"Audio file not found: {path}. {_READABLE}.")
+    return path
+
+
+def check_audio_file(path: str | Path) -> None:
+    """Raise BadQuestion, as `read_audio` would, if the file is missing or not readable audio,
+    reading only its header: a bad path is named before any model loads."""
+    path = _existing_file(path)
     try:
         import soundfile
     except ImportError:
@@ -179,14 +184,10 @@ def check_audio_file(path: str | Path) -> None:
 def read_audio(path: str | Path) -> "np.ndarray":
     """A whole audio file as mono float32 at 16 kHz: any PCM width, float, rate or channel count.
 
-    soundfile (libsndfile) reads WAV, FLAC and AIFF; without it the `wave` module reads WAV.
-    Unreadable input raises BadQuestion (exit 2) naming the path and the fix.
+    soundfile (libsndfile) reads WAV, FLAC, OGG, MP3 and AIFF; without it the `wave` module reads
+    WAV. Unreadable input raises BadQuestion (exit 2) naming the path and the fix.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise BadQuestion(f"{path} is a directory, not an audio file. {_READABLE}.")
-    if not path.is_file():
-        raise BadQuestion(f"Audio file not found: {path}. {_READABLE}.")
+    path = _existing_file(path)
     try:
         samples, rate = _read_soundfile(path)
     except ImportError:
