@@ -60,7 +60,7 @@ class Candidate:
 
 
 @lru_cache(maxsize=64)
-def _described(question: str, names: tuple[str, ...]) -> re.Pattern[str]:
+def _described(names: tuple[str, ...]) -> re.Pattern[str]:
     """Where a sentence says what the asked name is: the name beside a kind noun ("its Azure cloud
     platform", "Cortana virtual assistant"), after one ("the digital assistant, Cortana"), or
     said to be one ("Xiaomi is a fast-growing company")."""
@@ -202,7 +202,7 @@ class RuleReader:
             return 0.4  # a quotation leads with its point: "What did he say?" wants its opening
         if question.answer_type == "date" and all(RELATIVE_DATE.match(v) for v in values):
             return 0.1  # "last month" answers "when" only weakly
-        if question.answer_type == "definition" and _described(question.text, question.names).search(text):
+        if question.answer_type == "definition" and _described(question.names).search(text):
             return 0.5  # "…with the digital assistant, Cortana" says what Cortana is
         return 0.25
 
