@@ -38,9 +38,12 @@ def _release_engine() -> None:
     module's globals, which shutdown has already cleared by the time the last reference dies
     ("Exception ignored in DriverProxy.__del__ … no attribute 'suppress'")."""
     global _ENGINE
-    if _ENGINE is not None:
-        with _ENGINE_LOCK:
+    # Never wait long: a Ctrl-C may leave a synthesis holding the lock, and exit must not hang.
+    if _ENGINE is not None and _ENGINE_LOCK.acquire(timeout=1.0):
+        try:
             _ENGINE = None
+        finally:
+            _ENGINE_LOCK.release()
         gc.collect()
 
 
