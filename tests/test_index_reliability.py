@@ -220,3 +220,25 @@ def test_build_names_each_skipped_file_once_and_shows_no_progress_bars(home, tmp
     assert "Loading weights" not in result.stderr and "%|" not in result.stderr
     titles = [a["title"] for a in read_manifest(home.index_path)["articles"]]
     assert "Outside Headline" not in titles and len(titles) == 5
+
+
+@pytest.mark.parametrize("damage", ["garbage", "missing"])
+def test_a_damaged_bm25_folder_is_replaced_by_the_rebuild(home, capsys, damage):
+    # A rebuild of the same corpus gives the BM25 folder the same name: the damaged folder must
+    # not be kept for being there already.
+    import io
+
+    from assistant.cli import main
+
+    folder = next(home.index_path.glob("bm25-*"))
+    part = next(p for p in sorted(folder.iterdir()) if p.suffix == ".npy")
+    if damage == "garbage":
+        part.write_bytes(b"\x00garbage" * 25)
+    else:
+        part.unlink()
+    for _ in range(2):  # the first ask rebuilds; the second must find a sound index
+        out = io.StringIO()
+        code = main(["--home", str(home.home), "ask", "--json", "How much does the Invoke cost?"], stdout=out)
+        assert code == 0 and "$150" in json.loads(out.getvalue())["answer"]
+    assert "rebuilding" in capsys.readouterr().err
+    assert load_index(home.index_path).passage_index.ntotal > 40

@@ -221,6 +221,14 @@ class _Output:
                 path.unlink(missing_ok=True)
 
 
+def _same_parts(folder: Path, parts: dict[str, str]) -> bool:
+    """Whether a bm25s folder holds exactly these files with these checksums."""
+    try:
+        return all(store.sha256_of(folder / part) == digest for part, digest in parts.items())
+    except OSError:  # a part is missing or unreadable
+        return False
+
+
 def _commit_file(tmp: Path, name: str) -> dict:
     """Move a finished file (or the bm25s folder) to its content-hashed name; its manifest entry."""
     if tmp.is_dir():
@@ -230,9 +238,13 @@ def _commit_file(tmp: Path, name: str) -> dict:
         for extra in set(os.listdir(tmp)) - set(BM25_FILES):
             (tmp / extra).unlink()
         target = tmp.parent / f"{name}-{digest[:12]}"
-        if target.is_dir():  # the same data is there already (an unchanged rebuild)
+        if target.is_dir() and _same_parts(target, parts):  # the same data is there (an unchanged rebuild)
             shutil.rmtree(tmp)
         else:
+            if target.is_dir():  # the same name but damaged contents: the fresh copy replaces it
+                aside = target.with_name(f"{target.name}.damaged-{os.getpid()}")
+                os.replace(target, aside)
+                shutil.rmtree(aside, ignore_errors=True)
             os.replace(tmp, target)
         return {"name": target.name, "sha256": digest, "bytes": size, "parts": parts}
     digest = store.sha256_of(tmp)
