@@ -39,7 +39,9 @@ def contain_library_caches(settings: "Settings") -> None:
     libraries = settings.cache_dir / "libraries"
     os.environ.setdefault("XDG_CACHE_HOME", str(libraries))
     os.environ.setdefault("MPLCONFIGDIR", str(libraries / "matplotlib"))
-    if "TMPDIR" not in os.environ:  # and the libraries' temporary files
+    # ... and the libraries' temporary files, in a project that is one (a --home without a corpus
+    # is an error shortly, and must not grow a cache first).
+    if "TMPDIR" not in os.environ and settings.corpus_path.is_dir():
         scratch = settings.cache_dir / "tmp"
         try:
             scratch.mkdir(parents=True, exist_ok=True)

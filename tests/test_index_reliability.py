@@ -139,6 +139,17 @@ def test_missing_corpus_builds_nothing(tmp_path, repo_settings):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_command_in_a_home_without_a_corpus_creates_nothing(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "XDG_CACHE_HOME", "MPLCONFIGDIR")}
+    result = subprocess.run([sys.executable, "-m", "assistant", "--home", str(tmp_path), "ask", "Who is Harry Shum?"],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 2 and "no such folder" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_empty_corpus_message_has_no_empty_list(tmp_path):
     from assistant.corpus.clean import load_corpus
 
