@@ -167,6 +167,19 @@ class Settings(BaseModel):
             return value
         raise ValueError("must be faiss, milvus-lite or milvus://host:port (e.g. milvus://localhost:19530)")
 
+    @field_validator("embedding_model", mode="after")
+    @classmethod
+    def _reachable_embedding_model(cls, value: str) -> str:
+        # The bundled model, a local sentence-transformers folder, or, only where the hub is
+        # allowed (HF_HUB_OFFLINE=0, with a network), a hub id: otherwise say so before any build.
+        bundled = "all-MiniLM-L6-v2"  # assistant.index.embed.BUNDLED_MODEL, named here without importing numpy
+        if value == bundled or Path(value).expanduser().is_dir() or os.environ.get("HF_HUB_OFFLINE") == "0":
+            return value
+        raise ValueError(
+            "must be all-MiniLM-L6-v2 (bundled) or a sentence-transformers model folder; "
+            "to download a hub model by name, set HF_HUB_OFFLINE=0 where there is a network"
+        )
+
     @field_validator("whisper_model", mode="after")
     @classmethod
     def _known_whisper_model(cls, value: str) -> str:

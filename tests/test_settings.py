@@ -51,6 +51,7 @@ def test_settings_are_frozen():
         ("DEAL_ASSISTANT_STT_BIAS", "maybe", ["DEAL_ASSISTANT_STT_BIAS", "true or false"]),
         ("DEAL_ASSISTANT_HOME", "/nonexistent/deal", ["DEAL_ASSISTANT_HOME", "no such folder"]),
         ("DEAL_ASSISTANT_WHISPER_MODEL", "large-v3", ["DEAL_ASSISTANT_WHISPER_MODEL='large-v3'", "base or tiny.en"]),
+        ("DEAL_ASSISTANT_EMBEDDING_MODEL", "nonexistent-model", ["DEAL_ASSISTANT_EMBEDDING_MODEL", "HF_HUB_OFFLINE=0"]),
     ],
 )
 def test_bad_variable_is_one_clear_line_before_any_work(monkeypatch, capsys, tmp_path, variable, value, fragments):
