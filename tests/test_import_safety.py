@@ -147,3 +147,15 @@ def test_written_front_matter_reads_back_the_same(tmp_path, ident):
 
 def test_import_conflict_is_bad_input():
     assert ImportConflict("x").exit_code == 2
+
+
+def test_a_broken_link_is_named_as_broken_not_as_outside(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "real.txt").write_bytes(sorted(SEEDS.glob("*.txt"))[0].read_bytes())
+    (corpus / "gone.md").symlink_to(corpus / "missing.md")
+    (corpus / "loop.md").symlink_to(corpus / "loop.md")
+    articles, problems = load_corpus(corpus)
+    assert len(articles) == 1
+    assert len([p for p in problems if "not a file; remove or fix the link" in p]) == 2
+    assert not [p for p in problems if "outside the corpus folder" in p]

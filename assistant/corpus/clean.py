@@ -198,7 +198,7 @@ def read_article(path: Path) -> Article:
     except UnicodeDecodeError as exc:
         raise ArticleError(
             f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8, e.g. "
-            f"`iconv -f latin1 -t utf-8 {path.name}`"
+            f"`iconv -f latin1 -t utf-8 {path} > {path.stem}.utf8 && mv {path.stem}.utf8 {path}`"
         ) from None
     raw = raw.replace("\r\n", "\n")
     match = _FRONT_MATTER.match(raw)
@@ -234,8 +234,11 @@ def _scan(corpus_dir: Path) -> tuple[list[Path], list[str]]:
         if path.is_symlink():
             # A link may point anywhere (/etc/passwd); only links that stay inside are articles.
             target = Path(os.path.realpath(path))
-            if not target.is_relative_to(root) or not target.is_file():
+            if not target.is_relative_to(root):
                 problems.append(f"{path}: a link to {target}, outside the corpus folder")
+                continue
+            if not target.is_file():  # a broken link, or one that leads back to itself
+                problems.append(f"{path}: a link to {target}, which is not a file; remove or fix the link")
                 continue
         if path.is_file():
             files.append(path)
