@@ -547,3 +547,10 @@ def test_syntheses_and_piper_speeds_are_checked_flags():
     for bad in ("0", "21", "two"):
         with pytest.raises(SystemExit):
             parser.parse_args(["--syntheses", bad])
+
+
+def test_a_suite_not_in_utf8_names_its_line_and_the_fix(tmp_path):
+    suite = tmp_path / "latin.yaml"
+    suite.write_bytes(b"version: 1\nitems:\n  - id: cafe\n    question: 'Caf\xe9?'\n    abstain: true\n")
+    with pytest.raises(SuiteError, match=r"latin\.yaml:4: not UTF-8 text.*iconv"):
+        load_suite(suite)

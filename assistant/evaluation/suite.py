@@ -115,8 +115,15 @@ def load_suite(path: str | Path, *, known_articles: Iterable[str] | None = None)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SuiteError(f"{path}: no such suite file. Pass an existing file with --suite.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SuiteError(f"{path}: cannot read the suite file ({exc}).") from None
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SuiteError(
+            f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the suite as UTF-8, e.g. "
+            f"`iconv -f latin1 -t utf-8 {path} > suite.utf8 && mv suite.utf8 {path}`"
+        ) from None
+    except OSError as exc:
+        raise SuiteError(f"{path}: cannot read the suite file ({exc.strerror or exc}).") from None
     return parse_suite(text, source=str(path), known_articles=known_articles)
 
 
