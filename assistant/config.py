@@ -283,6 +283,25 @@ def _explain(exc: ValidationError, given: Mapping[str, Any], labels: Mapping[str
     return f"bad setting {shown}: {problem}"
 
 
+# DEAL_ASSISTANT_* variables that are not settings: setup.sh's own.
+_NOT_SETTINGS = {"DEAL_ASSISTANT_VENV"}
+
+
+def unknown_variables() -> list[str]:
+    """DEAL_ASSISTANT_* variables that name no setting, each with the setting it may mean:
+    a mistyped one ("DEAL_ASSISTANT_TOPK") would otherwise be ignored without a word."""
+    names = [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+    lines = []
+    for variable in sorted(os.environ):
+        upper = variable.upper()
+        if upper.startswith(ENV_PREFIX) and upper not in names and upper not in _NOT_SETTINGS:
+            import difflib
+
+            close = difflib.get_close_matches(upper, names, n=1)
+            lines.append(f"{variable} is no setting and is ignored" + (f"; did you mean {close[0]}?" if close else "."))
+    return lines
+
+
 def _environment() -> dict[str, str]:
     """The DEAL_ASSISTANT_* variables that name a setting (in any case), empty ones ignored.
 

@@ -200,3 +200,15 @@ def test_hearing_a_recording_writes_nothing_in_the_users_home(tmp_path):
     code = f"from assistant.cli import main\nassert main(['ask', '--audio-file', {str(wav)!r}]) == 0\n"
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True)
     assert not list(home.rglob("*"))
+
+
+def test_a_mistyped_variable_is_named_with_the_setting_it_may_mean(monkeypatch, capsys):
+    from assistant.cli import main
+
+    monkeypatch.setenv("DEAL_ASSISTANT_TOPK", "3")
+    monkeypatch.setenv("DEAL_ASSISTANT_VENV", ".venv")  # setup.sh's own, not a setting
+    out = io.StringIO()
+    assert main(["--home", str(REPO), "ask", "How much does the Invoke cost?"], stdout=out) == 0
+    err = capsys.readouterr().err
+    assert "DEAL_ASSISTANT_TOPK is no setting and is ignored; did you mean DEAL_ASSISTANT_TOP_K?" in err
+    assert "DEAL_ASSISTANT_VENV" not in err and "$150" in out.getvalue()

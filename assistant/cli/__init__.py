@@ -147,9 +147,11 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         return EXIT_USAGE
     try:
         settings = _settings(args)
-        from assistant.config import contain_library_caches
+        from assistant.config import contain_library_caches, unknown_variables
 
         contain_library_caches(settings)
+        for line in unknown_variables():
+            _LOGGER.warning(line)
         if args.command == "ask":
             from assistant.cli import ask
 
