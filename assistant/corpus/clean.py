@@ -282,7 +282,10 @@ def iter_corpus(corpus_dir: Path, problems: list[str]) -> Iterator[Article]:
             problems.append(str(exc))
             continue
         if article.id in seen:
-            problems.append(f"{path}: article id {article.id!r} is already used by {seen[article.id].name}")
+            problems.append(
+                f"{path}: article id {article.id!r} is already used by {seen[article.id].name}, which is kept "
+                f"(files are read in name order); give this one another `id:` in its front matter, or remove it"
+            )
             continue
         seen[article.id] = path
         yield article
