@@ -63,6 +63,7 @@ ANSWERABLE = [
     ("How does Microsoft benefit from the deal?", r"foothold|Chinese market|reach more users", None),
     ("Who is the head of Microsoft's AI group?", r"Harry Shun", {A002}),
     ("What is Cortana?", r"digital assistant|virtual assistant", None),  # the sentence that says what it is
+    ("What is Microsoft's voice assistant called?", r"Cortana", None),  # news says "digital assistant"
     ("what is azure", r"cloud platform", None),
 ]
 

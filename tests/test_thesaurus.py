@@ -42,3 +42,11 @@ def test_idioms_are_put_plainly():
 )
 def test_speaker_wrappers_are_taken_off(spoken, plainly):
     assert plain(spoken) == plainly
+
+
+def test_a_voice_assistant_is_put_as_the_articles_say_it():
+    from assistant.reading.thesaurus import plain
+
+    assert plain("which voice helper will xiaomi use") == "which digital assistant will xiaomi use"
+    assert plain("what's baidu doing with voice assistants") .endswith("digital assistants")
+    assert plain("does it take voice commands") == "does it take voice commands"
