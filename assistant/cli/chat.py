@@ -155,6 +155,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     assistant = Assistant.load(settings)
     conversation = assistant.conversation()
     history = settings.cache_dir / "chat_history"
+    on_answer: Callable[[Answer], None] | None = None
     if settings.save_audio_dir is not None and not args.voice:
         _LOGGER.warning("--save-audio applies to chat --voice; the typed chat does not speak.")
     if args.voice:
@@ -184,5 +185,9 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
             from assistant.cli.speaking import speaker_for
 
             say = speaker_for(settings)
-            return run_chat(conversation, history_file=history, stdin=stdin, on_answer=lambda answer: say(answer.spoken))
-    return run_chat(conversation, history_file=history, stdin=stdin)
+
+            def say_answer(answer: Answer) -> None:
+                say(answer.spoken)
+
+            on_answer = say_answer
+    return run_chat(conversation, history_file=history, stdin=stdin, on_answer=on_answer)

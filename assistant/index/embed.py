@@ -16,11 +16,12 @@ from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
+from assistant.config import BUNDLED_EMBEDDING_MODEL
 from assistant.errors import ModelUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 
-BUNDLED_MODEL = "all-MiniLM-L6-v2"
+BUNDLED_MODEL = BUNDLED_EMBEDDING_MODEL
 _ENCODER_FORMAT = 1
 _SUPPORTED_POOLING = ("mean", "cls", "max")
 

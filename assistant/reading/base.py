@@ -46,6 +46,11 @@ class Extract:
 CONSIDERED = 10
 
 
+def most_similar(texts: Sequence[str], scores: np.ndarray) -> tuple[str, ...]:
+    """The CONSIDERED texts with the highest scores, best first: a reader's `considered`."""
+    return tuple(texts[i] for i in np.argsort(-scores)[:CONSIDERED])
+
+
 @dataclass(frozen=True)
 class Reading:
     """What a reader found: extracts in answer order, or none and why not.

@@ -192,18 +192,19 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
     """Whether the question asks about the story as a whole, not one fact in it."""
     if any(pattern.search(text) for pattern in words().broad_questions):
         return True
-    story = _story_stems()
-    return bool(concepts) and not _QUESTION_START.match(text) and all(
-        all(lexicon.is_background(t) or t in story for t in concept) for concept in concepts
-    )
+    return not _QUESTION_START.match(text) and _all_within(concepts, lexicon, _story_stems())
 
 
 def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
     """Whether every concept is the story's own: its partners, its words (deal, partnership) or
     words of announcing and dating it. "When was the partnership announced?" asks when the story
     broke; "When did Microsoft announce the Windows 10 tests?" asks about one event in it."""
-    story = _story_stems() | _PUBLICATION_STEMS | _ANNOUNCEMENT_STEMS
-    return bool(concepts) and all(all(lexicon.is_background(t) or t in story for t in c) for c in concepts)
+    return _all_within(concepts, lexicon, _story_stems() | _PUBLICATION_STEMS | _ANNOUNCEMENT_STEMS)
+
+
+def _all_within(concepts: list[tuple[str, ...]], lexicon: Lexicon, stems: frozenset[str]) -> bool:
+    """Whether there are concepts and every one is the partners' names or among `stems`."""
+    return bool(concepts) and all(all(lexicon.is_background(t) or t in stems for t in c) for c in concepts)
 
 
 @lru_cache(maxsize=1)

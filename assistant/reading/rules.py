@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from assistant.index.embed import Embedder
-from assistant.reading.base import CONSIDERED, Extract, Query, Reading
+from assistant.reading.base import CONSIDERED, Extract, Query, Reading, most_similar
 from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
 from assistant.reading.coverage import Coverage
 from assistant.reading.interaction import LateInteraction
@@ -86,7 +86,7 @@ def _counted(text: str, lexicon: Lexicon) -> str | None:
         return None
     for token in raw_tokens(match.group(1))[:4]:
         word = token.lower()
-        if word in lexicon.proper_nouns or lexicon.canonical(word) in lexicon.proper_nouns:
+        if lexicon.canonical(word) in lexicon.proper_nouns:
             continue
         if word in words().irregular_plurals or (word.endswith("s") and not word.endswith("ss")):
             return word
@@ -399,7 +399,7 @@ class RuleReader:
             return Reading((), 0.0, reason=f"no lead is related (cosine {similarity[best]:.2f})", check="off-topic")
         row, score = rows[best], float(similarity[best])
         passage = lookup.passage_of(row)
-        considered = tuple(lookup.sentence(rows[i]).text for i in np.argsort(-similarity)[:CONSIDERED])
+        considered = most_similar([lookup.sentence(r).text for r in rows], similarity)
         lead = [Extract(row, passage, passage.sentences[0], score)]
         # A lead paragraph often needs its second sentence to say what the story is:
         # "…all set to expand their partnership. They will be working together on cloud, AI…".

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.reading.base import CONSIDERED, Extract, Query, Reading
+from assistant.reading.base import Extract, Query, Reading, most_similar
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.types import Hit
 
@@ -40,7 +40,7 @@ class SimilarityReader:
         similarity = self.lookup.vectors[rows] @ query.vector
         best = int(np.argmax(similarity))
         cosine = float(similarity[best])
-        considered = tuple(self.lookup.sentence(rows[i]).text for i in np.argsort(-similarity)[:CONSIDERED])
+        considered = most_similar([self.lookup.sentence(r).text for r in rows], similarity)
         if cosine < self.min_cosine:
             return Reading((), cosine, reason=f"closest sentence only {cosine:.2f} similar", check="low-similarity",
                            considered=considered)

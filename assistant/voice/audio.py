@@ -178,7 +178,7 @@ def check_audio_file(path: str | Path) -> None:
     try:
         soundfile.info(str(path))
     except (RuntimeError, ValueError, TypeError) as exc:
-        raise _cannot_read(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        raise _cannot_read(path, exc) from None
 
 
 def read_audio(path: str | Path) -> "np.ndarray":
@@ -195,7 +195,8 @@ def read_audio(path: str | Path) -> "np.ndarray":
     return _resample(samples, rate)
 
 
-def _cannot_read(path: Path, why: object) -> BadQuestion:
+def _cannot_read(path: Path, exc: object) -> BadQuestion:
+    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it to WAV: `ffmpeg -i in.m4a q.wav` (or sox).")
 
 
@@ -205,7 +206,7 @@ def _read_soundfile(path: Path) -> tuple["np.ndarray", int]:
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, ValueError, TypeError) as exc:  # LibsndfileError is a RuntimeError
-        raise _cannot_read(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        raise _cannot_read(path, exc) from None
     return data.mean(axis=1), int(rate)
 
 

