@@ -183,6 +183,27 @@ def test_judge_is_case_insensitive_ignores_marks_and_straightens_apostrophes():
     assert judge(item, answer("It shipped 92 million [1]", cite(1, "a", "shipped 92"))).supported
 
 
+def test_a_pattern_that_backtracks_without_end_is_judged_at_once():
+    # With `re`, this pattern searched the answer below for over 30 s (nested repeats, no "!"
+    # to find); the `regex` module that judges suites finds it absent at once.
+    suite = parse_suite(
+        "version: 1\nitems:\n  - id: q\n    question: Q?\n    category: fact\n"
+        "    expect: ['(\\w+\\s?)+!']\n    articles: [a]\n"
+    )
+    text = ("Till date, Microsoft has successfully created one smart Cortana speaker, Harman Kardon Invoke, "
+            "which is struggling in the market. [1]")
+    assert judge(suite.item("q"), answer(text, cite(1, "a", text))).right is False
+
+
+def test_a_pattern_over_its_time_names_the_item_and_the_fix(monkeypatch):
+    import assistant.evaluation.run as run
+
+    monkeypatch.setattr(run, "PATTERN_SECONDS", 0.0)  # every search times out: the regex module's own TimeoutError
+    suite = parse_suite(TINY, source="tiny.yaml")
+    with pytest.raises(SuiteError, match=r"tiny\.yaml:\d+: item 'price': a pattern took over 0 s .*simplify it"):
+        run_suite(suite, FakeAssistant(tiny_answers()), retriever="hybrid")
+
+
 def test_judge_abstentions():
     suite = parse_suite(TINY)
     assert judge(suite.item("founder"), abstention()).right is True

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, SuiteError
 from assistant.evaluation.suite import Suite, SuiteItem, straighten
 from assistant.types import Answer, spoken_text
 
@@ -30,14 +30,22 @@ class Judgement:
     sentence_rank: int | None = None  # 1-based: first sentence the reader weighed that holds it
 
 
+# An item's pattern gets this long to match one text; the suites' take microseconds.
+PATTERN_SECONDS = 2.0
+
+
+def _found(pattern, text: str) -> bool:
+    return pattern.search(text, timeout=PATTERN_SECONDS) is not None  # TimeoutError past it
+
+
 def _matches(item: SuiteItem, text: str) -> bool:
-    any_ok = not item.expect or any(p.search(text) for p in item.expect)
-    return any_ok and all(p.search(text) for p in item.expect_all)
+    any_ok = not item.expect or any(_found(p, text) for p in item.expect)
+    return any_ok and all(_found(p, text) for p in item.expect_all)
 
 
 def _supported(item: SuiteItem, passages: Sequence[str]) -> bool:
-    any_ok = not item.expect or any(p.search(t) for p in item.expect for t in passages)
-    return any_ok and all(any(p.search(t) for t in passages) for p in item.expect_all)
+    any_ok = not item.expect or any(_found(p, t) for p in item.expect for t in passages)
+    return any_ok and all(any(_found(p, t) for t in passages) for p in item.expect_all)
 
 
 def judge(item: SuiteItem, answer: Answer) -> Judgement:
@@ -167,7 +175,13 @@ def run_suite(
     for item in suite.items:
         answer, error, latency = ask_item(suite, item, assistant, asked=asked)
         heard = asked.get(item.id) if asked is not None else None
-        result = _item_result(item, answer, error, latency, heard)
+        try:
+            result = _item_result(item, answer, error, latency, heard)
+        except TimeoutError:
+            raise SuiteError(
+                f"{suite.path}:{item.line}: item '{item.id}': a pattern took over {PATTERN_SECONDS:g} s to match "
+                "one answer (nested repeats such as (\\w+\\s?)+ backtrack without end); simplify it"
+            ) from None
         results.append(result)
         _LOGGER.debug("%s %s: %s", item.id, "right" if result.right else "WRONG", result.answer)
         if progress is not None:

@@ -7,9 +7,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import SuiteError
+
+if TYPE_CHECKING:
+    import regex
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,8 +37,8 @@ class SuiteItem:
     id: str
     question: str
     categories: tuple[str, ...]
-    expect: tuple[re.Pattern[str], ...] = ()
-    expect_all: tuple[re.Pattern[str], ...] = ()
+    expect: tuple[regex.Pattern[str], ...] = ()
+    expect_all: tuple[regex.Pattern[str], ...] = ()
     articles: tuple[str, ...] = ()
     abstain: bool = False
     follows: str | None = None
@@ -104,7 +107,8 @@ def load_suite(path: str | Path, *, known_articles: Iterable[str] | None = None)
     Unknown fields, duplicate ids or keys, wrong types, invalid regexes and follow-ups of unknown or
     later items raise `SuiteError` naming the file, the line, the item and the field.
 
-    Scoring: patterns are matched with `re.search(pattern, text, re.IGNORECASE)` against the answer
+    Scoring: patterns are `re` syntax, matched case-insensitively (by the `regex` module, so that a
+    pattern taking over 2 s on one text stops with `SuiteError` instead of hanging) against the answer
     without its [n] marks, curly apostrophes straightened. An answerable item is *right* when the
     assistant answered and the patterns match; an `abstain` item when it abstained. An answer is
     *supported* when an expected pattern also occurs in a cited passage. The *source rank* is the

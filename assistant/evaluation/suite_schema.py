@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -71,13 +72,15 @@ def _flag(value: Any, info: ValidationInfo) -> bool:
     return value
 
 
-def _patterns(value: Any, info: ValidationInfo) -> tuple[re.Pattern[str], ...]:
+def _patterns(value: Any, info: ValidationInfo) -> tuple[regex.Pattern[str], ...]:
+    # The `regex` module, not `re`: it is `re`'s syntax (VERSION0) and its searches take a
+    # timeout, so a pattern that backtracks without end ("(\w+\s?)+!") is named, not a hang.
     name = info.field_name
     patterns = []
     for index, text in _string_list(value, name, "regex strings"):
         try:
-            patterns.append(re.compile(text, re.IGNORECASE))
-        except re.error as exc:
+            patterns.append(regex.compile(text, regex.IGNORECASE | regex.VERSION0))
+        except regex.error as exc:
             raise problem(
                 f"field '{name}': pattern {index + 1} {text!r} is not a valid regex ({exc})", index=index
             ) from None
@@ -109,7 +112,7 @@ def _items(value: Any, info: ValidationInfo) -> list[Any]:
 
 
 Text = Annotated[str, PlainValidator(_text)]
-Patterns = Annotated[tuple[re.Pattern[str], ...], PlainValidator(_patterns)]
+Patterns = Annotated[tuple[regex.Pattern[str], ...], PlainValidator(_patterns)]
 
 
 class ItemModel(BaseModel):
