@@ -87,6 +87,15 @@ def test_a_name_counts_once_however_many_words():
         ("Who is Harry Shun?", "and wang xiang", "Who is wang xiang?"),
         ("What is the Harman Kardon Invoke?", "How much does it cost?", "How much does Harman Kardon Invoke cost?"),
         ("How much does the Invoke cost?", "What about the Mi AI Speaker?", "How much does the Mi AI Speaker cost?"),
+        # The fragment takes the place of what it is like: "and what about" is all lead.
+        ("How much does the Invoke cost?", "and what about the speaker?", "How much does the speaker cost?"),
+        ("How many smartphones did Xiaomi sell in 2017?", "and in 2016?",
+         "How many smartphones did Xiaomi sell in 2016?"),
+        ("What did Xiaomi agree to ship in 2016?", "what about 2015?", "What did Xiaomi agree to ship in 2015?"),
+        ("How much does the Invoke cost?", "and in China?", "How much does the Invoke cost in China?"),
+        # A question of its own after "and" resolves its pronoun like any other.
+        ("Who is Harry Shun?", "and what is his job?", "what is Harry Shun’s job?"),
+        ("what is Harry Shun’s job?", "what did he say?", "what did Harry Shun say?"),
     ],
 )
 def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, rewritten):
@@ -95,6 +104,10 @@ def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, r
 
 def test_standalone_questions_are_left_alone():
     assert resolve_follow_up("Who is Wang Xiang?", "How much does the Invoke cost?", LEXICON) is None
+    # Nothing in the previous question the fragment could stand for: it is asked as it is.
+    assert resolve_follow_up("and the laptop?", "which one is cheaper?", LEXICON) is None
+    # "he" is not one of the partner companies.
+    assert resolve_follow_up("and what is his job?", "who said xiaomi is innovative", LEXICON) is None
     assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None
 
 

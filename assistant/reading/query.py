@@ -68,7 +68,11 @@ _WHAT_IS_NAMED = re.compile(
     r"(?P<named>[\w.’'-]+(?:\s+[\w.’'-]+){0,3})\s*\?$",
     re.I,
 )
-_FOLLOW_UP_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|and how about|same for|what of)\b[\s,]*", re.I)
+_FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
+_PERSONAL = {"he", "him", "his", "she", "her"}
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_PREPOSITION = re.compile(r"^(?:in|on|at|for|from|by|during|before|after|since|to|with|outside|inside)\b", re.I)
+_YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")  # lone surrogates too
 
@@ -255,40 +259,57 @@ def _name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
 def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str | None:
     """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
 
-    "And the Mi AI speaker?" after "How much does the Invoke cost?" becomes
-    "How much does the Mi AI speaker cost?"; "How much does it cost?" after
-    "What is the Harman Kardon Invoke?" becomes "How much does the Harman Kardon Invoke cost?".
+    The fragment takes the place of what it is like in the previous question: a name a name, a
+    year a year ("and in 2016?" after "How many phones did Xiaomi sell in 2017?"). "And the Mi AI
+    speaker?" after "How much does the Invoke cost?" becomes "How much does the Mi AI speaker
+    cost?"; "How much does it cost?" after "What is the Harman Kardon Invoke?" becomes "How much
+    does the Harman Kardon Invoke cost?". A fragment with nothing of its kind to replace is
+    added to the question when it is a phrase like "in China", and otherwise stands alone.
     """
     if not previous:
         return None
     lead = _FOLLOW_UP_LEAD.match(text)
+    if lead and _QUESTION_START.match(text[lead.end():]):
+        text = text[lead.end():]  # "and what is his job?": a question of its own after "and"
+        lead = None
     previous_spans = _name_spans(previous, lexicon)
     if lead:
-        fragment = text[lead.end():].strip().rstrip("?.! ")
-        fragment_without_article = re.sub(r"^(the|a|an)\s+", "", fragment, flags=re.I)
-        if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
-            return None  # "and when did they sign?" is a question of its own
-        if previous_spans:
-            start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
-            # Keep the previous question's article ("the") before the new name.
-            head = previous[:start]
-            if re.search(r"\b(the|a|an)\s*$", head, re.I):
-                fragment = fragment_without_article
-            return (head + fragment + previous[end:]).strip()
-        return f"{previous.rstrip('?.! ')} {fragment}?"
+        return _fill_in(text[lead.end():].strip().rstrip("?.! "), previous, previous_spans)
     # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
     has_own_name = any(
         not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in _name_spans(text, lexicon)
     )
     pronoun = _PRONOUN.search(text)
-    if pronoun and not has_own_name and previous_spans:
-        start, end = _topic_span(previous, previous_spans)
-        name = previous[start:end]
-        replacement = name + "’s" if pronoun.group().lower() in {"its", "their", "his", "her"} else name
-        if pronoun.group().lower() in {"that", "this"}:
-            return None  # "that" usually points at a clause, not a name
-        return text[: pronoun.start()] + replacement + text[pronoun.end():]
-    return None
+    if not (pronoun and not has_own_name and previous_spans) or pronoun.group().lower() in {"that", "this"}:
+        return None  # no name to point back to; "that" usually points at a clause, not a name
+    start, end = _topic_span(previous, previous_spans)
+    if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
+        return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
+    name = re.sub(r"['’]s$", "", previous[start:end])  # "Harry Shun’s job" -> Harry Shun
+    replacement = name + "’s" if pronoun.group().lower() in {"its", "their", "his", "her"} else name
+    return text[: pronoun.start()] + replacement + text[pronoun.end():]
+
+
+def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
+    """The previous question with `fragment` in the place of what it is like, or None."""
+    if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
+        return None  # "and when did they sign?" is a question of its own
+    year, previous_year = _YEAR.search(fragment), _YEAR.search(previous)
+    if year or _PREPOSITION.match(fragment):
+        # "in 2016" for "in 2017" (preposition and all), "2015" for "2016"; a phrase with no
+        # year of its own ("in China") is added to the question.
+        if year and previous_year:
+            if _PREPOSITION.match(fragment) and (held := _YEAR_PHRASE.search(previous)):
+                return (previous[: held.start()] + fragment + previous[held.end():]).strip()
+            return previous[: previous_year.start()] + year.group() + previous[previous_year.end():]
+        return f"{previous.rstrip('?.! ')} {fragment}?" if _PREPOSITION.match(fragment) else None
+    if not previous_spans:
+        return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
+    start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
+    head = previous[:start]
+    if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
+        fragment = re.sub(r"^(the|a|an)\s+", "", fragment, flags=re.I)
+    return (head + fragment + previous[end:]).strip()
 
 
 def _topic_span(question: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
