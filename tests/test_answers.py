@@ -188,6 +188,16 @@ def test_follow_up_resolves_against_the_previous_turn(assistant):
     assert third.resolved_question is None
 
 
+def test_a_follow_up_year_is_not_answered_with_another_year(assistant):
+    # "and in 2016?" puts 2016 in the place of 2017; the articles give no 2016 sales figure, and
+    # a year the question names is as specific as a name, so 2017's is not the answer.
+    chat = assistant.conversation()
+    assert "92.4 million" in chat.ask("How many smartphones did Xiaomi sell in 2017?").text
+    second = chat.ask("and in 2016?")
+    assert second.resolved_question == "How many smartphones did Xiaomi sell in 2016?"
+    assert "2017" not in second.text
+
+
 def test_json_shape(assistant):
     record = assistant.ask("How much does the Invoke cost?").to_dict()
     assert set(record) >= {"question", "answer", "abstained", "citations", "timings_ms"}

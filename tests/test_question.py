@@ -74,6 +74,10 @@ def test_misspelt_names_fold_onto_the_corpus_spelling():
     assert ("harri", "shun") in parsed.concepts
 
 
+def test_a_year_is_as_specific_as_a_name():
+    assert "2016" in analyse("How many phones did Xiaomi sell in 2016?", LEXICON).heads
+
+
 def test_a_name_counts_once_however_many_words():
     parsed = analyse("How much does the Harman Kardon Invoke cost?", LEXICON)
     assert ("harmon", "kardon", "invok") in parsed.concepts

@@ -162,6 +162,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         if term not in in_names and not any(term in c for c in concepts):
             concepts.append(equivalents(term))
             concept_words.append(written.lower())
+    # A year the question names is as specific as a name: "sold in 2016" is not "sold in 2017".
+    heads.extend(y.group() for y in _YEAR.finditer(text))
     kind = answer_type(text)
     if kind in ("other", "entity") and (m := _WHAT_IS_NAMED.match(text)):
         named = [lexicon.canonical(t) for t in raw_tokens(m.group("named"))]
