@@ -218,3 +218,19 @@ def test_hearing_a_file_transcribes_what_the_early_transcriber_keeps(tmp_path):
     heard = hear_file(engine, settings)(joined)
     assert heard.text == kept.text and engine.lengths == [int(kept.text)]
     assert hear_file(_Counting())(_silence(tmp_path / "quiet.wav", seconds=7.0)).text == ""
+
+
+def test_an_audio_file_question_is_transcribed_once(tmp_path):
+    """`ask --audio-file` makes no guesses at a file's pauses: read faster than it plays, a guess
+    saves nothing, and a long recording's guesses kept the engine busy as long again."""
+    import subprocess
+
+    from assistant.voice.loop import answer_audio_files
+
+    first = synthesize("How much does the Invoke cost?", tmp_path / "a.wav")
+    second = synthesize("And the Mi AI speaker?", tmp_path / "b.wav")
+    joined = tmp_path / "joined.wav"
+    subprocess.run(["sox", str(first), str(second), str(joined), "pad", "0.3", "2"], check=True, timeout=30)
+    engine = _Counting()
+    [(transcript, _answer)] = answer_audio_files(lambda text: text, [joined], engine)
+    assert len(engine.lengths) == 1 and int(transcript.text) > 16000 * 3  # once, and the whole question

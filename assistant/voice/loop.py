@@ -107,17 +107,28 @@ def hear_file(transcriber: Transcriber, settings: Any = None) -> Callable[[str |
 
     def hear(path: str | Path) -> Transcript:
         try:
-            with audio_file(path) as source:
-                audio = listener.listen(source, on_pause=lambda _phrase: None)  # marks where each pause began
+            audio = _phrase(listener, path)
         except HeardNothing:
             _LOGGER.info("%s: heard nothing", path)
             return Transcript("", getattr(transcriber, "name", "stt"), 0.0, 0.0)
-        endpoint = listener.last_endpoint
-        if endpoint is not None and endpoint.paused_samples:
-            audio = audio[: endpoint.paused_samples]
         return transcriber.transcribe(audio)
 
     return hear
+
+
+def _phrase(listener: Listener, path: str | Path) -> Any:
+    """The phrase a file holds, as the listener ends it, up to where its final pause began.
+
+    A file is read far faster than it plays, so nothing is transcribed at its pauses: a guess
+    there saves no time, and a long recording's guesses had the engine busy for as long again
+    before the phrase itself (a 70 s recording took 44 s instead of 22).
+    """
+    with audio_file(path) as source:
+        audio = listener.listen(source, on_pause=lambda _phrase: None)  # marks where each pause began
+    endpoint = listener.last_endpoint
+    if endpoint is not None and endpoint.paused_samples:
+        audio = audio[: endpoint.paused_samples]
+    return audio
 
 
 def answer_audio_files(
@@ -128,23 +139,21 @@ def answer_audio_files(
 ) -> list[tuple[Transcript, Answer]]:
     """`assistant ask --audio-file F ...`: one (transcript, answer) per file, in order.
 
-    Each file goes through the same `Listener.listen` a microphone feeds. A file with no speech
+    Each file goes through the same `Listener.listen` a microphone feeds (see `_phrase`). A file with no speech
     raises HeardNothing naming it, so the CLI exits non-zero rather than answering nothing.
     """
     listener = (listener or Listener()).for_recordings()
-    early = EarlyTranscriber(transcriber, listener)
     results: list[tuple[Transcript, Answer]] = []
     for path in paths:
         try:
-            with audio_file(path) as source:
-                audio = early.listen(source)
+            audio = _phrase(listener, path)
         except HeardNothing as exc:
             raise HeardNothing(f"{path}: {exc} Record the question again, closer to the microphone.") from None
         endpoint = listener.last_endpoint
         if endpoint is not None and endpoint.cut:
-            _LOGGER.warning("%s: only the first %.0f s of speech were heard; ask one short question a recording.",
+            _LOGGER.warning("%s: only the first %.0f s of speech were heard; ask one short question per recording.",
                             path, listener.phrase_time_limit)
-        turn = answer_transcript(ask, early, audio, since=endpoint.decided_at if endpoint else None)
+        turn = answer_transcript(ask, transcriber, audio, since=endpoint.decided_at if endpoint else None)
         if turn.answer is None or turn.transcript is None:
             raise HeardNothing(f"{path}: no words recognised. Record the question again, more clearly.")
         results.append((turn.transcript, turn.answer))
