@@ -41,6 +41,18 @@ def test_missing_audio_file_is_named_and_the_others_still_answered(tmp_path, cap
     assert "$150" in out
 
 
+def test_json_records_come_in_the_files_order_even_for_an_unreadable_one(tmp_path, capsys):
+    # The unreadable file is named at once, before the models load, but its record keeps its place.
+    good = synthesize("How much does the Invoke cost?", tmp_path / "good.wav")
+    junk = tmp_path / "junk.wav"
+    junk.write_text("not audio at all")
+    code, out = run(["ask", "--json", "--audio-file", str(good), "--audio-file", str(junk), "--audio-file", str(good)])
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and [r["audio_file"] for r in records] == [str(good), str(junk), str(good)]
+    assert "error" in records[1] and "$150" in records[0]["answer"] and "$150" in records[2]["answer"]
+    assert capsys.readouterr().err.count("error:") == 1  # said once, on stderr
+
+
 def test_voice_chat_without_microphone_falls_back_to_typed(capsys):
     code = main(["--home", str(REPO), "chat", "--voice", "--no-speak"],
                 stdin=io.StringIO("How much does the Invoke cost?\n/quit\n"))

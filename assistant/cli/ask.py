@@ -95,32 +95,41 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
 
     failures = 0
 
-    def failed(path: Path, exc: Exception) -> None:
+    def say_failed(exc: Exception) -> None:
         nonlocal failures
         failures += 1
         sys.stderr.write(f"error: {exc}\n")
+
+    def record_failed(path: Path, exc: Exception) -> None:
         if args.json:
             stdout.write(json.dumps({"audio_file": str(path), "error": str(exc)}) + "\n")
 
-    paths = []
-    for path in args.audio_file:  # a missing or unreadable file is named before the models load
+    # A missing or unreadable file is named before the models load; its JSON record comes in its
+    # place among the others, so a script can pair records and files by position.
+    unreadable: dict[int, BadQuestion] = {}
+    for i, path in enumerate(args.audio_file):
         try:
             check_audio_file(path)
         except BadQuestion as exc:
-            failed(path, exc)
-            continue
-        paths.append(path)
-    if not paths:
+            unreadable[i] = exc
+            say_failed(exc)
+    if len(unreadable) == len(args.audio_file):
+        for i, path in enumerate(args.audio_file):
+            record_failed(path, unreadable[i])
         return EXIT_USAGE
     assistant = Assistant.load(settings)
     transcriber = make_transcriber(settings, assistant.vocabulary, assistant.corpus_text)
     listener = Listener.from_settings(settings)
     say = speaker_for(settings) if speak else None
-    for path in paths:
+    for i, path in enumerate(args.audio_file):
+        if i in unreadable:
+            record_failed(path, unreadable[i])
+            continue
         try:
             [(transcript, answer)] = answer_audio_files(assistant.ask, [path], transcriber, listener)
         except (HeardNothing, BadQuestion) as exc:
-            failed(path, exc)
+            say_failed(exc)
+            record_failed(path, exc)
             continue
         if args.json:
             stdout.write(answer_json(answer, audio_file=str(path), transcript=transcript.to_dict()) + "\n")
