@@ -164,6 +164,15 @@ class Settings(BaseModel):
             raise ValueError(problem)
         return path
 
+    @field_validator("corpus_dir", "index_dir", "cache_dir", "save_audio_dir", mode="after")
+    @classmethod
+    def _no_new_tree(cls, path: Path | None) -> Path | None:
+        # A folder is made when needed, but not a whole new tree: "/nonexistent/x" is a typo, and
+        # as a cache it had grown 228 MB of models and libraries wherever it pointed.
+        if path is not None and not path.exists() and not path.parent.is_dir():
+            raise ValueError(f"neither it nor the folder it would go in ({path.parent}) exists; check the spelling")
+        return path
+
     @field_validator("store", mode="after")
     @classmethod
     def _known_store(cls, value: str) -> str:

@@ -50,6 +50,8 @@ def test_settings_are_frozen():
         ("DEAL_ASSISTANT_MAX_PASSAGE_CHARS", "0", ["DEAL_ASSISTANT_MAX_PASSAGE_CHARS='0'", "at least 50"]),
         ("DEAL_ASSISTANT_STT_BIAS", "maybe", ["DEAL_ASSISTANT_STT_BIAS", "true or false"]),
         ("DEAL_ASSISTANT_HOME", "/nonexistent/deal", ["DEAL_ASSISTANT_HOME", "no such folder"]),
+        # A folder may be new, but not a whole tree: a typo must not grow 228 MB somewhere.
+        ("DEAL_ASSISTANT_CACHE_DIR", "/nonexistent/cache", ["DEAL_ASSISTANT_CACHE_DIR", "check the spelling"]),
         ("DEAL_ASSISTANT_WHISPER_MODEL", "large-v3", ["DEAL_ASSISTANT_WHISPER_MODEL='large-v3'", "base or tiny.en"]),
         ("DEAL_ASSISTANT_EMBEDDING_MODEL", "nonexistent-model", ["DEAL_ASSISTANT_EMBEDDING_MODEL", "HF_HUB_OFFLINE=0"]),
     ],
