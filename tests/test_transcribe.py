@@ -154,3 +154,31 @@ def test_pause_commas_are_dropped_and_number_commas_kept():
 
     assert drop_pause_commas("How many Harmon, Kardon, Invoke speakers?") == "How many Harmon Kardon Invoke speakers?"
     assert drop_pause_commas("Did Xiaomi ship 92,400 phones?") == "Did Xiaomi ship 92,400 phones?"
+
+
+@pytest.mark.parametrize(
+    "broken, says",
+    [(None, "not installed"),  # the package is missing
+     (ImportError("cannot import name 'WhisperModel' (partially initialized module)"), "could not be imported")],
+)
+def test_a_failed_whisper_import_says_which_failure(monkeypatch, broken, says):
+    # A half-done import (a Ctrl-C inside it) once read "faster-whisper is not installed".
+    import builtins
+    import sys
+
+    from assistant.errors import ModelUnavailable
+    from assistant.voice.stt.whisper import WhisperTranscriber
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "faster_whisper" and broken is not None:
+            raise broken
+        return real_import(name, *args, **kwargs)
+
+    if broken is None:
+        monkeypatch.setitem(sys.modules, "faster_whisper", None)  # as if not installed
+    else:
+        monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(ModelUnavailable, match=says):
+        WhisperTranscriber()

@@ -157,8 +157,14 @@ class WhisperTranscriber:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a name that is not a local path must not download
         try:
             from faster_whisper import WhisperModel
-        except ImportError:
-            raise ModelUnavailable("faster-whisper is not installed: pip install faster-whisper.") from None
+        except ImportError as exc:
+            # Only a missing package is "not installed"; a half-done import (a Ctrl-C inside it,
+            # a broken dependency) says what it was.
+            missing = isinstance(exc, ModuleNotFoundError) and exc.name == "faster_whisper"
+            raise ModelUnavailable(
+                "faster-whisper is not installed: pip install faster-whisper." if missing
+                else f"faster-whisper could not be imported ({exc}); reinstall it: pip install --force-reinstall faster-whisper."
+            ) from None
         from concurrent.futures import ThreadPoolExecutor
 
         path = whisper_model_path(model, cache_dir)
