@@ -178,9 +178,8 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
             output=print, read_line=read_line, command=ChatCommands(conversation, print).handle,
             show=lambda output, turn: show_turn(output, turn, render=answer_text),
         )
-        if end is not LoopEnd.NO_MICROPHONE:
+        if end is not LoopEnd.NO_MICROPHONE:  # whose one line said it carries on typed
             return EXIT_OK
-        print("Carrying on with typed questions.")
         if settings.speak or settings.save_audio_dir is not None:  # a speaker may work without a microphone
             from assistant.cli.speaking import speaker_for
 
