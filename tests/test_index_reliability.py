@@ -229,8 +229,11 @@ def test_build_names_each_skipped_file_once_and_shows_no_progress_bars(home, tmp
     assert sum("latin1.txt" in line for line in lines) == 1 and sum("link.txt" in line for line in lines) == 1
     assert not [line for line in result.stdout.splitlines() if line.startswith("skipped")]
     assert "Loading weights" not in result.stderr and "%|" not in result.stderr
-    titles = [a["title"] for a in read_manifest(home.index_path)["articles"]]
+    manifest = read_manifest(home.index_path)
+    titles = [a["title"] for a in manifest["articles"]]
     assert "Outside Headline" not in titles and len(titles) == 5
+    # The manifest names them from the articles folder: nothing of where the project lives.
+    assert sorted(p.split(":")[0] for p in manifest["skipped_articles"]) == ["latin1.txt", "link.txt"]
 
 
 @pytest.mark.parametrize("damage", ["garbage", "missing"])
