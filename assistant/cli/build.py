@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import time
 from typing import Callable, Iterator, TextIO
 
@@ -21,7 +22,7 @@ def run(settings: Settings, stdout: TextIO, if_stale: bool, progress: bool = Tru
         stdout.write(f"Index ready: {len(assistant.index.passages)} passages in {settings.index_path}.\n")
         return EXIT_OK
     started = time.perf_counter()
-    with _bar("Indexing articles", progress) as advance:
+    with _bar("Indexing articles", progress, said_when_piped=True) as advance:
         manifest = build_index(settings, progress=advance)
     counts = manifest["counts"]
     reused = manifest.get("build", {}).get("reused_articles", 0)
@@ -51,12 +52,19 @@ def run_import(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> 
 
 
 @contextlib.contextmanager
-def _bar(label: str, wanted: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal (and not turned off); yields its update."""
+def _bar(label: str, wanted: bool, said_when_piped: bool = False) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal (and not turned off); yields its update.
+
+    Elsewhere (a log, a pipe) a build, which can take a minute, says the label once, so the quiet
+    is not taken for a hang; a quick import says nothing.
+    """
     from rich.console import Console
 
     console = Console(stderr=True)
     if not wanted or not console.is_terminal:
+        if wanted and said_when_piped:
+            sys.stderr.write(f"{label}…\n")
+            sys.stderr.flush()
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
