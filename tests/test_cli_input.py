@@ -65,6 +65,14 @@ def test_text_batch_puts_errors_on_stderr(capsys):
     assert err.startswith("line 2: error:") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("question, says", [("", "empty"), ("   ", "empty"), ("\x01junk", "control characters")])
+def test_a_bad_json_question_is_a_json_record_too(capsys, question, says):
+    code, out = run(["ask", "--json", question], io.StringIO())
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and says in record["error"] and "answer" not in record
+    assert capsys.readouterr().err.startswith("error:")  # and still one line on stderr
+
+
 def test_undecodable_argv_is_bad_input(capsys):
     # What Python makes of `assistant ask $'Who is \xff Wang?'` (surrogateescape).
     code, out = run(["ask", "Who is \udcff Wang?"], io.StringIO())

@@ -33,8 +33,15 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
     from assistant.index.embed import start_loading_query_embedder
     from assistant.reading.query import validate
 
-    # Reject bad input before loading models.
-    validate(check_text(args.question), settings.max_question_chars)
+    # Reject bad input before loading models; --json gets the error as a record too, as batch does.
+    try:
+        validate(check_text(args.question), settings.max_question_chars)
+    except BadQuestion as exc:
+        if args.json:
+            from assistant.cli.render import json_line
+
+            stdout.write(json_line({"question": printable(args.question)[:200], "error": str(exc)}) + "\n")
+        raise
     start_loading_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
     # Everything else is imported while the encoder loads.
     from assistant.cli.render import answer_json, answer_text
