@@ -46,6 +46,8 @@ def test_question_is_tidied():
         ("How many smartphones did Xiaomi sell?", "number"),
         ("When did they start working together?", "date"),
         ("What year was the deal?", "date"),
+        ("How long have Xiaomi and Microsoft been working together?", "date"),  # since when
+        ("How long is the memorandum?", "other"),
         ("Who is Wang Xiang?", "definition"),
         ("Who founded Xiaomi?", "name"),
         ("Which company pushes DuerOS?", "name"),
