@@ -164,6 +164,10 @@ def test_a_question_about_the_reporting_asks_for_the_article_date():
         ("Who's behind the deal?", True),
         ("Who are the companies involved in the Tencent deal?", False),  # one fact in it
         ("Who is Wang Xiang?", False),
+        ("what is the xiaomi deal", True),  # "what is" the story itself
+        ("What's the partnership?", True),
+        ("What is Xiaomi?", False),  # a partner alone: what Xiaomi is
+        ("What is the deal with Tencent?", False),  # another deal
     ],
 )
 def test_questions_about_the_whole_story_are_told_apart(question, broad):

@@ -188,6 +188,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     )
 
 
+_WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was)\s", re.I)
 _QUESTION_START = re.compile(
     r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|will|would|can|could|"
     r"should|has|have|had)\b", re.I
@@ -198,7 +199,13 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
     """Whether the question asks about the story as a whole, not one fact in it."""
     if any(pattern.search(text) for pattern in words().broad_questions):
         return True
-    return not _QUESTION_START.match(text) and _all_within(concepts, lexicon, _story_stems())
+    if not _all_within(concepts, lexicon, _story_stems()):
+        return False
+    # "What is the Xiaomi Microsoft deal?" names the story itself (a story word, not a partner
+    # alone: "What is Xiaomi?" asks what Xiaomi is); a bare topic ("the Microsoft and Xiaomi
+    # agreement") asks about it too.
+    story = any(t in _story_stems() for c in concepts for t in c)
+    return not _QUESTION_START.match(text) or bool(_WHAT_IS.match(text)) and story
 
 
 def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
