@@ -62,10 +62,18 @@ def _bar(label: str, wanted: bool, said_when_piped: bool = False) -> Iterator[Ca
 
     console = Console(stderr=True)
     if not wanted or not console.is_terminal:
-        if wanted and said_when_piped:
-            sys.stderr.write(f"{label}…\n")
-            sys.stderr.flush()
-        yield None
+        if not (wanted and said_when_piped):
+            yield None
+            return
+        said = []
+
+        def say_once(done: int, total: int) -> None:  # when the work starts, not before its checks
+            if not said:
+                said.append(True)
+                sys.stderr.write(f"{label}…\n")
+                sys.stderr.flush()
+
+        yield say_once
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -284,6 +284,8 @@ def build(settings: Settings, index_dir: Path, embedder: Embedder | None = None,
         models.get()
     dimension = models.dimension if models.loaded else int(current["dimension"])
     output = _Output(index_dir, dimension, settings.word_pieces_max_passages)
+    if progress is not None:  # the index folder is writable and the model loaded: work starts
+        progress(0, len(hashes))
     entries: list[dict] = []
     try:
         pending: list[tuple[Article, str, list[Passage]]] = []
