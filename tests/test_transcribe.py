@@ -117,6 +117,8 @@ def test_repair_reaches_names_and_leaves_english_alone(corpus):
         "How many phones did Nairobi sell?",  # Nairobi is a real place: no context makes it Xiaomi
         "Does Xiaomi sell a phone that can take good pictures?",  # "take" never becomes "Tech"
         "What did Xiaomi CEO say about the deal?",  # "CEO say" never becomes "CES"
+        # A rare word never becomes an everyday one whisper would have spelt ("Chinese", "Apple").
+        "Tell me the name of my homie's cheap smart speaker.",
     ):
         assert repairer.repair(fine) == fine
 

@@ -201,6 +201,9 @@ class TranscriptRepairer:
         self._distinctive = {
             t for t in terms if len(t) > 3 and not t.isupper() and all(w in self._context_words for w in t.lower().split())
         }
+        # A repair restores a name whisper could not spell. Everyday words it spells anyway, so no
+        # span becomes one: a trial's "my homie's cheap smart speaker" had become "my Chinese…".
+        terms = [t for t in terms if any(w in self._context_words for w in t.lower().split())]
         readings = espeak_phones(terms)
         # espeak's reading of a name is kept (synthesised test speech uses it), and the usual
         # human pronunciations from the data file are added beside it.
