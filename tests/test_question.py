@@ -102,6 +102,14 @@ def test_a_name_counts_once_however_many_words():
         # A question of its own after "and" resolves its pronoun like any other.
         ("Who is Harry Shun?", "and what is his job?", "what is Harry Shun’s job?"),
         ("what is Harry Shun’s job?", "what did he say?", "what did Harry Shun say?"),
+        # A bare question word asks the previous question again with it.
+        ("Is the agreement legally binding?", "and why?", "Why is the agreement legally binding?"),
+        ("What did Tencent and Samsung announce?", "when?", "When did Tencent and Samsung announce?"),
+        ("What did Xiaomi agree to ship in 2016?", "on which phones?",
+         "On which phones did Xiaomi agree to ship in 2016?"),
+        ("What is Xiaomi's mission?", "who said that?", "Who said Xiaomi's mission?"),
+        # The same place with another preposition is replaced, not added.
+        ("Is the Mi AI speaker available outside China?", "and in China?", "Is the Mi AI speaker available in China?"),
     ],
 )
 def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, rewritten):
@@ -112,6 +120,7 @@ def test_standalone_questions_are_left_alone():
     assert resolve_follow_up("Who is Wang Xiang?", "How much does the Invoke cost?", LEXICON) is None
     # Nothing in the previous question the fragment could stand for: it is asked as it is.
     assert resolve_follow_up("and the laptop?", "which one is cheaper?", LEXICON) is None
+    assert resolve_follow_up("why?", "Who founded Xiaomi?", LEXICON) is None  # no auxiliary to ask it with
     # "he" is not one of the partner companies.
     assert resolve_follow_up("and what is his job?", "who said xiaomi is innovative", LEXICON) is None
     assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None

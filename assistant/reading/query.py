@@ -71,7 +71,17 @@ _WHAT_IS_NAMED = re.compile(
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
 _PERSONAL = {"he", "him", "his", "she", "her"}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_PREPOSITION = re.compile(r"^(?:in|on|at|for|from|by|during|before|after|since|to|with|outside|inside)\b", re.I)
+_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
+_PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
+# A bare question word, maybe with a preposition and a noun: "why?", "when?", "on which phones?".
+_WH_FRAGMENT = re.compile(
+    rf"^\s*(?:(?:{_PREPOSITIONS})\s+)?(?:why|when|where|how|which|what|who)\b"
+    r"(?:\s+(?!(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|it|they|he|she|that|this|say|said)\b)[\w-]+){0,2}"
+    r"\s*[?.!]*\s*$",
+    re.I,
+)
+_WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
+_AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")  # lone surrogates too
@@ -281,6 +291,11 @@ def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str 
     if lead and _QUESTION_START.match(text[lead.end():]):
         text = text[lead.end():]  # "and what is his job?": a question of its own after "and"
         lead = None
+    if not lead and _WH_FRAGMENT.match(text):
+        return _ask_again(text.strip().rstrip("?.! "), previous)
+    if not lead and _WHO_SAID.match(text) and (aux := _AUXILIARY.search(previous)):
+        # "who said that?" after "What is Xiaomi's mission?": who said Xiaomi's mission…
+        return f"Who said {previous[aux.end():].strip()}"
     previous_spans = _name_spans(previous, lexicon)
     if lead:
         return _fill_in(text[lead.end():].strip().rstrip("?.! "), previous, previous_spans)
@@ -299,6 +314,18 @@ def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str 
     return text[: pronoun.start()] + replacement + text[pronoun.end():]
 
 
+def _ask_again(asked: str, previous: str) -> str | None:
+    """The previous question asked again with a new question word: "when?" after "What did
+    Tencent and Samsung announce?" is "When did Tencent and Samsung announce?", and "and why?"
+    after "Is the deal legally binding?" is "Why is the deal legally binding?". None when the
+    previous question has no auxiliary to hang it on ("Who founded Xiaomi?")."""
+    aux = _AUXILIARY.search(previous)
+    if aux is None:
+        return None
+    rest = previous[aux.start():]
+    return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
+
+
 def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
     """The previous question with `fragment` in the place of what it is like, or None."""
     if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
@@ -311,7 +338,14 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
             if _PREPOSITION.match(fragment) and (held := _YEAR_PHRASE.search(previous)):
                 return (previous[: held.start()] + fragment + previous[held.end():]).strip()
             return previous[: previous_year.start()] + year.group() + previous[previous_year.end():]
-        return f"{previous.rstrip('?.! ')} {fragment}?" if _PREPOSITION.match(fragment) else None
+        if not _PREPOSITION.match(fragment):
+            return None
+        # "in China" for "outside China": the same place with another preposition is replaced.
+        place = re.sub(r"^\w+\s+(?:the\s+)?", "", fragment)
+        held = re.search(rf"\b(?:{_PREPOSITIONS})\s+(?:the\s+)?{re.escape(place)}\b", previous, re.I) if place else None
+        if held:
+            return (previous[: held.start()] + fragment + previous[held.end():]).strip()
+        return f"{previous.rstrip('?.! ')} {fragment}?"
     if not previous_spans:
         return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
     start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
