@@ -70,11 +70,10 @@ def _ask_batch(assistant, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
             answer = assistant.ask(check_text(line))
         except BadQuestion as exc:
             failures += 1
+            sys.stderr.write(f"line {number}: error: {exc}\n")  # with --json, the record says it too
             if as_json:
                 record = {"line": number, "question": printable(line)[:200], "error": str(exc)}
                 stdout.write(json_line(record) + "\n")
-            else:
-                sys.stderr.write(f"line {number}: error: {exc}\n")
             continue
         stdout.write((answer_json(answer, line=number) if as_json else answer_text(answer) + "\n") + "\n")
         stdout.flush()

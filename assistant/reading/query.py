@@ -117,7 +117,7 @@ def validate(question: object, max_chars: int) -> str:
         raise BadQuestion("The question must be text.")
     if len(question) > max_chars:
         raise BadQuestion(
-            f"The question is {len(question):,} characters long; keep it under {max_chars:,} "
+            f"The question is {len(question):,} characters long; keep it to {max_chars:,} at most "
             "(one question, not a document)."
         )
     if _CONTROL.search(question.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
