@@ -53,6 +53,19 @@ def test_json_records_come_in_the_files_order_even_for_an_unreadable_one(tmp_pat
     assert capsys.readouterr().err.count("error:") == 1  # said once, on stderr
 
 
+def test_an_empty_or_undecodable_file_is_one_plain_line(tmp_path, capfd):
+    # capfd, not capsys: mpg123 writes its "Note: Illegal Audio-MPEG-Header" straight to fd 2.
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.mp3"
+    junk.write_bytes(bytes(range(256)) * 80)
+    code, out = run(["ask", "--audio-file", str(empty), "--audio-file", str(junk)])
+    err = capfd.readouterr().err
+    assert code == 2 and err.count("\n") == 2 and "Note:" not in err, err
+    assert "is empty (0 bytes)" in err and "not audio that can be decoded" in err
+    assert "does not exist" not in err  # libsndfile's words for a file that does exist
+
+
 def test_voice_chat_without_microphone_falls_back_to_typed(capsys):
     code = main(["--home", str(REPO), "chat", "--voice", "--no-speak"],
                 stdin=io.StringIO("How much does the Invoke cost?\n/quit\n"))

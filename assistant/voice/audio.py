@@ -96,7 +96,8 @@ def _speech_recognition() -> Any:
 
 @contextlib.contextmanager
 def _quiet_native_stderr() -> Iterator[None]:
-    """Silence ALSA/JACK chatter that PortAudio prints straight to fd 2 while probing devices."""
+    """Silence what C libraries print straight to fd 2: ALSA/JACK chatter while PortAudio probes
+    devices, mpg123's "Note: Illegal Audio-MPEG-Header" while libsndfile reads a damaged MP3."""
     try:
         saved = os.dup(2)
     except OSError:
@@ -164,6 +165,8 @@ def _existing_file(path: str | Path) -> Path:
         raise BadQuestion(f"{path} is a directory, not an audio file. {_READABLE}.")
     if not path.is_file():
         raise BadQuestion(f"Audio file not found: {path}. {_READABLE}.")
+    if path.stat().st_size == 0:
+        raise BadQuestion(f"{path} is empty (0 bytes): record the question again.")
     return path
 
 
@@ -176,7 +179,8 @@ def check_audio_file(path: str | Path) -> None:
     except ImportError:
         return  # the wave module finds out when the file is read
     try:
-        soundfile.info(str(path))
+        with _quiet_native_stderr():
+            soundfile.info(str(path))
     except (RuntimeError, ValueError, TypeError) as exc:
         raise _cannot_read(path, exc) from None
 
@@ -197,6 +201,8 @@ def read_audio(path: str | Path) -> "np.ndarray":
 
 def _cannot_read(path: Path, exc: object) -> BadQuestion:
     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "does not exist or is not a regular file" in why:  # libsndfile's words for an undecodable MP3
+        why = "not audio that can be decoded"
     return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it to WAV: `ffmpeg -i in.m4a q.wav` (or sox).")
 
 
