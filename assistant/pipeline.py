@@ -14,7 +14,8 @@ from assistant.reading import make_reader
 from assistant.reading.base import Query
 from assistant.reading.cite import Citer
 from assistant.reading.interaction import LateInteraction
-from assistant.reading.query import analyse, resolve_follow_up, validate, variants
+from assistant.reading.follow_up import resolve_follow_up
+from assistant.reading.query import analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
 from assistant.retrieval.fuse import Retriever
 from assistant.retrieval.lookups import SentenceLookup

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import BadQuestion
-from assistant.reading.query import analyse, answer_type, resolve_follow_up, validate
+from assistant.reading.follow_up import resolve_follow_up
+from assistant.reading.query import analyse, answer_type, validate
 from assistant.text import Lexicon
 
 LEXICON = Lexicon.from_texts(

@@ -15,6 +15,7 @@ from assistant.reading.thesaurus import (
     equivalents,
     plain,
 )
+from assistant.reading.values import YEAR
 from assistant.text import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.words import words
 
@@ -68,22 +69,6 @@ _WHAT_IS_NAMED = re.compile(
     r"(?P<named>[\w.’'-]+(?:\s+[\w.’'-]+){0,3})\s*\?$",
     re.I,
 )
-_FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
-_PERSONAL = {"he", "him", "his", "she", "her"}
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
-_PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
-# A bare question word, maybe with a preposition and a noun: "why?", "when?", "on which phones?".
-_WH_FRAGMENT = re.compile(
-    rf"^\s*(?:(?:{_PREPOSITIONS})\s+)?(?:why|when|where|how|which|what|who)\b"
-    r"(?:\s+(?!(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|it|they|he|she|that|this|say|said)\b)[\w-]+){0,2}"
-    r"\s*[?.!]*\s*$",
-    re.I,
-)
-_WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
-_AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
-_YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")  # lone surrogates too
 
 
@@ -155,7 +140,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     concept_words: list[str] = []
     in_names: set[str] = set()
     heads: list[str] = []
-    for start, end in _name_spans(text, lexicon):
+    for start, end in name_spans(text, lexicon):
         stems = tuple(dict.fromkeys(lexicon.terms(text[start:end])))
         named = [
             stem(lexicon.canonical(t)) for t in raw_tokens(text[start:end])
@@ -173,7 +158,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             concepts.append(equivalents(term))
             concept_words.append(written.lower())
     # A year the question names is as specific as a name: "sold in 2016" is not "sold in 2017".
-    heads.extend(y.group() for y in _YEAR.finditer(text))
+    heads.extend(y.group() for y in YEAR.finditer(text))
     kind = answer_type(text)
     if kind in ("other", "entity") and (m := _WHAT_IS_NAMED.match(text)):
         named = [lexicon.canonical(t) for t in raw_tokens(m.group("named"))]
@@ -199,7 +184,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
 
 
 _WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was)\s", re.I)
-_QUESTION_START = re.compile(
+QUESTION_START = re.compile(
     r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|will|would|can|could|"
     r"should|has|have|had)\b", re.I
 )
@@ -215,7 +200,7 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
     # alone: "What is Xiaomi?" asks what Xiaomi is); a bare topic ("the Microsoft and Xiaomi
     # agreement") asks about it too.
     story = any(t in _story_stems() for c in concepts for t in c)
-    return not _QUESTION_START.match(text) or bool(_WHAT_IS.match(text)) and story
+    return not QUESTION_START.match(text) or bool(_WHAT_IS.match(text)) and story
 
 
 def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
@@ -248,7 +233,7 @@ def reported_topic(question: Question) -> Question:
     )
 
 
-def _name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
+def name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
     # Runs of corpus names ("Harman Kardon Invoke", "Mi AI speaker") in a question.
     spans: list[tuple[int, int]] = []
     tokens = list(re.finditer(r"[A-Za-z0-9][\w’'.]*", text))
@@ -273,96 +258,6 @@ def _name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
             spans.append((run[0].start(), end))
             run = []
     return spans
-
-
-def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str | None:
-    """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
-
-    The fragment takes the place of what it is like in the previous question: a name a name, a
-    year a year ("and in 2016?" after "How many phones did Xiaomi sell in 2017?"). "And the Mi AI
-    speaker?" after "How much does the Invoke cost?" becomes "How much does the Mi AI speaker
-    cost?"; "How much does it cost?" after "What is the Harman Kardon Invoke?" becomes "How much
-    does the Harman Kardon Invoke cost?". A fragment with nothing of its kind to replace is
-    added to the question when it is a phrase like "in China", and otherwise stands alone.
-    """
-    if not previous:
-        return None
-    lead = _FOLLOW_UP_LEAD.match(text)
-    if lead and _QUESTION_START.match(text[lead.end():]):
-        text = text[lead.end():]  # "and what is his job?": a question of its own after "and"
-        lead = None
-    if not lead and _WH_FRAGMENT.match(text):
-        return _ask_again(text.strip().rstrip("?.! "), previous)
-    if not lead and _WHO_SAID.match(text) and (aux := _AUXILIARY.search(previous)):
-        # "who said that?" after "What is Xiaomi's mission?": who said Xiaomi's mission…
-        return f"Who said {previous[aux.end():].strip()}"
-    previous_spans = _name_spans(previous, lexicon)
-    if lead:
-        return _fill_in(text[lead.end():].strip().rstrip("?.! "), previous, previous_spans)
-    # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
-    has_own_name = any(
-        not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in _name_spans(text, lexicon)
-    )
-    pronoun = _PRONOUN.search(text)
-    if not (pronoun and not has_own_name and previous_spans) or pronoun.group().lower() in {"that", "this"}:
-        return None  # no name to point back to; "that" usually points at a clause, not a name
-    start, end = _topic_span(previous, previous_spans)
-    if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
-        return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
-    name = re.sub(r"['’]s$", "", previous[start:end])  # "Harry Shun’s job" -> Harry Shun
-    replacement = name + "’s" if pronoun.group().lower() in {"its", "their", "his", "her"} else name
-    return text[: pronoun.start()] + replacement + text[pronoun.end():]
-
-
-def _ask_again(asked: str, previous: str) -> str | None:
-    """The previous question asked again with a new question word: "when?" after "What did
-    Tencent and Samsung announce?" is "When did Tencent and Samsung announce?", and "and why?"
-    after "Is the deal legally binding?" is "Why is the deal legally binding?". None when the
-    previous question has no auxiliary to hang it on ("Who founded Xiaomi?")."""
-    aux = _AUXILIARY.search(previous)
-    if aux is None:
-        return None
-    rest = previous[aux.start():]
-    return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
-
-
-def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
-    """The previous question with `fragment` in the place of what it is like, or None."""
-    if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
-        return None  # "and when did they sign?" is a question of its own
-    year, previous_year = _YEAR.search(fragment), _YEAR.search(previous)
-    if year or _PREPOSITION.match(fragment):
-        # "in 2016" for "in 2017" (preposition and all), "2015" for "2016"; a phrase with no
-        # year of its own ("in China") is added to the question.
-        if year and previous_year:
-            if _PREPOSITION.match(fragment) and (held := _YEAR_PHRASE.search(previous)):
-                return (previous[: held.start()] + fragment + previous[held.end():]).strip()
-            return previous[: previous_year.start()] + year.group() + previous[previous_year.end():]
-        if not _PREPOSITION.match(fragment):
-            return None
-        # "in China" for "outside China": the same place with another preposition is replaced.
-        place = re.sub(r"^\w+\s+(?:the\s+)?", "", fragment)
-        held = re.search(rf"\b(?:{_PREPOSITIONS})\s+(?:the\s+)?{re.escape(place)}\b", previous, re.I) if place else None
-        if held:
-            return (previous[: held.start()] + fragment + previous[held.end():]).strip()
-        return f"{previous.rstrip('?.! ')} {fragment}?"
-    if not previous_spans:
-        return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
-    start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
-    head = previous[:start]
-    if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
-        fragment = re.sub(r"^(the|a|an)\s+", "", fragment, flags=re.I)
-    return (head + fragment + previous[end:]).strip()
-
-
-def _topic_span(question: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
-    # The topic is the longest name run; the two partners are background, not topic.
-    def weight(span: tuple[int, int]) -> tuple[int, int]:
-        words = question[span[0] : span[1]].lower().split()
-        background = all(w.strip("’'s") in {"microsoft", "xiaomi"} for w in words)
-        return (0 if background else 1, span[1] - span[0])
-
-    return max(spans, key=weight)
 
 
 def unknown_words(question: Question, lexicon: Lexicon) -> list[str]:

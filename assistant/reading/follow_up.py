@@ -1,0 +1,115 @@
+"""Follow-ups in a conversation: an elliptical question rewritten against the one before it."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.reading.query import QUESTION_START, answer_type, name_spans
+from assistant.reading.values import YEAR
+from assistant.text import Lexicon
+
+_FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
+_PERSONAL = {"he", "him", "his", "she", "her"}
+_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
+_PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
+# A bare question word, maybe with a preposition and a noun: "why?", "when?", "on which phones?".
+_WH_FRAGMENT = re.compile(
+    rf"^\s*(?:(?:{_PREPOSITIONS})\s+)?(?:why|when|where|how|which|what|who)\b"
+    r"(?:\s+(?!(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|it|they|he|she|that|this|say|said)\b)[\w-]+){0,2}"
+    r"\s*[?.!]*\s*$",
+    re.I,
+)
+_WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
+_AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
+_YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
+
+
+def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str | None:
+    """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
+
+    The fragment takes the place of what it is like in the previous question: a name a name, a
+    year a year ("and in 2016?" after "How many phones did Xiaomi sell in 2017?"). "And the Mi AI
+    speaker?" after "How much does the Invoke cost?" becomes "How much does the Mi AI speaker
+    cost?"; "How much does it cost?" after "What is the Harman Kardon Invoke?" becomes "How much
+    does the Harman Kardon Invoke cost?". A fragment with nothing of its kind to replace is
+    added to the question when it is a phrase like "in China", and otherwise stands alone.
+    """
+    if not previous:
+        return None
+    lead = _FOLLOW_UP_LEAD.match(text)
+    if lead and QUESTION_START.match(text[lead.end():]):
+        text = text[lead.end():]  # "and what is his job?": a question of its own after "and"
+        lead = None
+    if not lead and _WH_FRAGMENT.match(text):
+        return _ask_again(text.strip().rstrip("?.! "), previous)
+    if not lead and _WHO_SAID.match(text) and (aux := _AUXILIARY.search(previous)):
+        # "who said that?" after "What is Xiaomi's mission?": who said Xiaomi's mission…
+        return f"Who said {previous[aux.end():].strip()}"
+    previous_spans = name_spans(previous, lexicon)
+    if lead:
+        return _fill_in(text[lead.end():].strip().rstrip("?.! "), previous, previous_spans)
+    # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
+    has_own_name = any(
+        not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in name_spans(text, lexicon)
+    )
+    pronoun = _PRONOUN.search(text)
+    if not (pronoun and not has_own_name and previous_spans) or pronoun.group().lower() in {"that", "this"}:
+        return None  # no name to point back to; "that" usually points at a clause, not a name
+    start, end = _topic_span(previous, previous_spans)
+    if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
+        return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
+    name = re.sub(r"['’]s$", "", previous[start:end])  # "Harry Shun’s job" -> Harry Shun
+    replacement = name + "’s" if pronoun.group().lower() in {"its", "their", "his", "her"} else name
+    return text[: pronoun.start()] + replacement + text[pronoun.end():]
+
+
+def _ask_again(asked: str, previous: str) -> str | None:
+    """The previous question asked again with a new question word: "when?" after "What did
+    Tencent and Samsung announce?" is "When did Tencent and Samsung announce?", and "and why?"
+    after "Is the deal legally binding?" is "Why is the deal legally binding?". None when the
+    previous question has no auxiliary to hang it on ("Who founded Xiaomi?")."""
+    aux = _AUXILIARY.search(previous)
+    if aux is None:
+        return None
+    rest = previous[aux.start():]
+    return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
+
+
+def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
+    """The previous question with `fragment` in the place of what it is like, or None."""
+    if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
+        return None  # "and when did they sign?" is a question of its own
+    year, previous_year = YEAR.search(fragment), YEAR.search(previous)
+    if year or _PREPOSITION.match(fragment):
+        # "in 2016" for "in 2017" (preposition and all), "2015" for "2016"; a phrase with no
+        # year of its own ("in China") is added to the question.
+        if year and previous_year:
+            if _PREPOSITION.match(fragment) and (held := _YEAR_PHRASE.search(previous)):
+                return (previous[: held.start()] + fragment + previous[held.end():]).strip()
+            return previous[: previous_year.start()] + year.group() + previous[previous_year.end():]
+        if not _PREPOSITION.match(fragment):
+            return None
+        # "in China" for "outside China": the same place with another preposition is replaced.
+        place = re.sub(r"^\w+\s+(?:the\s+)?", "", fragment)
+        held = re.search(rf"\b(?:{_PREPOSITIONS})\s+(?:the\s+)?{re.escape(place)}\b", previous, re.I) if place else None
+        if held:
+            return (previous[: held.start()] + fragment + previous[held.end():]).strip()
+        return f"{previous.rstrip('?.! ')} {fragment}?"
+    if not previous_spans:
+        return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
+    start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
+    head = previous[:start]
+    if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
+        fragment = re.sub(r"^(the|a|an)\s+", "", fragment, flags=re.I)
+    return (head + fragment + previous[end:]).strip()
+
+
+def _topic_span(question: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    # The topic is the longest name run; the two partners are background, not topic.
+    def weight(span: tuple[int, int]) -> tuple[int, int]:
+        words = question[span[0] : span[1]].lower().split()
+        background = all(w.strip("’'s") in {"microsoft", "xiaomi"} for w in words)
+        return (0 if background else 1, span[1] - span[0])
+
+    return max(spans, key=weight)
