@@ -74,11 +74,11 @@ class Assistant:
         """The indexed text, for the recognisers' language model and transcript repair."""
         return "\n".join(p.text for p in self.index.passages)
 
-    def ask(self, question: str, *, previous: str | None = None) -> Answer:
-        """Answer one question; `previous` is the last question, for follow-ups."""
+    def ask(self, question: str, *, previous: str | None = None, answered: str | None = None) -> Answer:
+        """Answer one question; `previous` is the last question and `answered` its answer, for follow-ups."""
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
-        resolved = resolve_follow_up(text, previous, self.lexicon)
+        resolved = resolve_follow_up(text, previous, self.lexicon, answered)
         parsed = analyse(resolved or text, self.lexicon)
         timings: dict[str, float] = {}
 
@@ -129,7 +129,8 @@ class Conversation:
         self.last_answer: Answer | None = None
 
     def ask(self, question: str) -> Answer:
-        answer = self.assistant.ask(question, previous=self.previous)
+        answered = self.last_answer.text if self.last_answer and not self.last_answer.abstained else None
+        answer = self.assistant.ask(question, previous=self.previous, answered=answered)
         self.previous = answer.resolved_question or answer.question
         self.last_answer = answer
         return answer

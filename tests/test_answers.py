@@ -188,6 +188,14 @@ def test_follow_up_resolves_against_the_previous_turn(assistant):
     assert third.resolved_question is None
 
 
+def test_a_pronoun_after_which_points_at_the_name_the_answer_gave(assistant):
+    # "its" is the company the answer named nearest the question's words ("Baidu, which is pushing
+    # its DuerOS"), not the Cortana that opens the same sentence.
+    chat = assistant.conversation()
+    assert "Baidu" in chat.ask("Which company is pushing DuerOS?").text
+    assert chat.ask("what is its assistant called?").resolved_question == "what is Baidu’s assistant called?"
+
+
 def test_a_follow_up_year_is_not_answered_with_another_year(assistant):
     # "and in 2016?" puts 2016 in the place of 2017; the articles give no 2016 sales figure, and
     # a year the question names is as specific as a name, so 2017's is not the answer.

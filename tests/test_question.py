@@ -117,6 +117,26 @@ def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, r
     assert resolve_follow_up(follow_up, previous, LEXICON) == rewritten
 
 
+@pytest.mark.parametrize(
+    "previous, answered, follow_up, rewritten",
+    [
+        # A pronoun for what the previous question asked for points into its answer...
+        ("Which is the only Cortana-powered speaker?",
+         "Currently, the only Cortana-powered smart speaker on the market is the Harmon Kardon Invoke. [1]",
+         "who makes it?", "who makes Harmon Kardon Invoke?"),
+        # A job title is not a person: "he" is Wang Xiang, not "Global Senior Vice President".
+        ("Who is the head of international business at Xiaomi?",
+         "… according to Wang Xiang, Global Senior Vice President and Head of International Business, Xiaomi.",
+         "what did he say?", "what did Wang Xiang say?"),
+        # "Who is X?" asks what X is: "he" is still X, whatever the answer names.
+        ("Who is Harry Shun?", "According to Harry Shun, the executive vice President of Artificial Intelligence "
+         "and Research Group of Microsoft, …", "what did he say?", "what did Harry Shun say?"),
+    ],
+)
+def test_a_pronoun_can_point_into_the_previous_answer(previous, answered, follow_up, rewritten):
+    assert resolve_follow_up(follow_up, previous, LEXICON, answered) == rewritten
+
+
 def test_standalone_questions_are_left_alone():
     assert resolve_follow_up("Who is Wang Xiang?", "How much does the Invoke cost?", LEXICON) is None
     # Nothing in the previous question the fragment could stand for: it is asked as it is.

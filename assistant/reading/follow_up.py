@@ -22,10 +22,15 @@ _WH_FRAGMENT = re.compile(
 _WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
 _AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
+_ASKS_WHICH = re.compile(r"^\s*(?:which|what(?:'s|’s| is| was)? the name of)\b", re.I)
+_ASKS_WHO = re.compile(r"^\s*who\b", re.I)
+_WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 
 
-def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str | None:
+def resolve_follow_up(
+    text: str, previous: str | None, lexicon: Lexicon, answered: str | None = None
+) -> str | None:
     """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
 
     The fragment takes the place of what it is like in the previous question: a name a name, a
@@ -34,6 +39,10 @@ def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str 
     cost?"; "How much does it cost?" after "What is the Harman Kardon Invoke?" becomes "How much
     does the Harman Kardon Invoke cost?". A fragment with nothing of its kind to replace is
     added to the question when it is a phrase like "in China", and otherwise stands alone.
+
+    A pronoun for what the previous question asked for points into its answer (`answered`):
+    "it" after "Which is the only Cortana-powered speaker?" is the speaker the answer names, and
+    "he" after "Who is Xiaomi's head of international business?" the person it names.
     """
     if not previous:
         return None
@@ -54,14 +63,47 @@ def resolve_follow_up(text: str, previous: str | None, lexicon: Lexicon) -> str 
         not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in name_spans(text, lexicon)
     )
     pronoun = _PRONOUN.search(text)
-    if not (pronoun and not has_own_name and previous_spans) or pronoun.group().lower() in {"that", "this"}:
-        return None  # no name to point back to; "that" usually points at a clause, not a name
+    if not pronoun or has_own_name or pronoun.group().lower() in {"that", "this"}:
+        return None  # nothing to point back to; "that" usually points at a clause, not a name
+    asked_for = _asked_for(pronoun.group().lower(), previous, answered, lexicon)
+    if asked_for:
+        return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
+    if not previous_spans:
+        return None
     start, end = _topic_span(previous, previous_spans)
     if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
     name = re.sub(r"['’]s$", "", previous[start:end])  # "Harry Shun’s job" -> Harry Shun
-    replacement = name + "’s" if pronoun.group().lower() in {"its", "their", "his", "her"} else name
-    return text[: pronoun.start()] + replacement + text[pronoun.end():]
+    return text[: pronoun.start()] + _possessive(name, pronoun.group()) + text[pronoun.end():]
+
+
+def _possessive(name: str, pronoun: str) -> str:
+    return name + "’s" if pronoun.lower() in {"its", "their", "his", "her"} else name
+
+
+def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexicon) -> str | None:
+    """The name the previous answer gave for what its question asked, when the pronoun fits it:
+    a thing ("it") after "which…", a person ("he") after "who…"; else None."""
+    if not answered:
+        return None
+    kind = "thing" if _ASKS_WHICH.match(previous) else "person" if _ASKS_WHO.match(previous) else None
+    if kind is None or (pronoun in _PERSONAL) != (kind == "person") or pronoun not in _PERSONAL | {"it", "its"}:
+        return None
+    if answer_type(previous) == "definition":
+        return None  # "Who is Harry Shun?" asks what a named one is: "he" is still Harry Shun
+    asked = set(lexicon.terms(previous))
+    new = [
+        (start, end) for start, end in name_spans(answered, lexicon)
+        if (terms := set(lexicon.terms(answered[start:end]))) and not terms & asked
+        and not all(lexicon.is_background(t) for t in terms)
+    ]
+    if not new:
+        return None
+    # The name nearest, on average, the words the question asked with: "Baidu, which is pushing
+    # its DuerOS" answers "Which company is pushing DuerOS?", not the Cortana before it.
+    said = [m.start() for m in _WORD.finditer(answered) if set(lexicon.terms(m.group())) & asked] or [0]
+    start, end = min(new, key=lambda span: sum(min(abs(p - span[0]), abs(p - span[1])) for p in said))
+    return re.sub(r"['’]s$", "", answered[start:end].rstrip("."))
 
 
 def _ask_again(asked: str, previous: str) -> str | None:
