@@ -77,6 +77,30 @@ def test_any_question_gets_an_answer_or_a_named_error(assistant, question):
         assert citation.passage in {p.text for p in assistant.index.passages}
 
 
+FOLLOW_UPS = st.one_of(
+    QUESTIONS,
+    st.lists(st.sampled_from(["and", "what about", "why", "when", "who said that", "it", "he", "its", "in", "on which",
+                              "2016", "China", "the", "?"] + CORPUS_WORDS[:80]), max_size=6).map(" ".join),
+)
+
+
+@pytest.mark.engine
+@FUZZ
+@given(first=QUESTIONS, second=FOLLOW_UPS)
+def test_any_follow_up_is_an_answer_or_a_named_error(assistant, first, second):
+    # Whatever the rewrite makes of a follow-up (and of the answer it may point into), the
+    # conversation goes on: an answer, or BadQuestion for the turn that was bad.
+    chat = assistant.conversation()
+    for question in (first, second):
+        question = question.encode("utf-8", "replace").decode("utf-8")
+        try:
+            answer = chat.ask(question)
+        except BadQuestion as exc:
+            assert str(exc) and "\n" not in str(exc)
+            continue
+        assert isinstance(answer, Answer) and answer.text.strip()
+
+
 @pytest.mark.engine
 @FUZZ
 @given(question=QUESTIONS.filter(lambda q: q != "-"))  # "-" is batch mode, tested below
