@@ -194,6 +194,10 @@ def test_a_pronoun_after_which_points_at_the_name_the_answer_gave(assistant):
     chat = assistant.conversation()
     assert "Baidu" in chat.ask("Which company is pushing DuerOS?").text
     assert chat.ask("what is its assistant called?").resolved_question == "what is Baidu’s assistant called?"
+    # A name's generic noun is not what was asked: "Which speaker…" is answered by the Mi AI speaker.
+    chat = assistant.conversation()
+    assert "Mi AI speaker" in chat.ask("Which speaker is cheaper?").text
+    assert chat.ask("how much does it cost?").resolved_question == "how much does Mi AI speaker cost?"
 
 
 def test_a_follow_up_year_is_not_answered_with_another_year(assistant):

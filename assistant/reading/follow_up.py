@@ -6,7 +6,7 @@ import re
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
 from assistant.reading.values import YEAR
-from assistant.text import Lexicon
+from assistant.text import Lexicon, raw_tokens, stem
 
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
 _PERSONAL = {"he", "him", "his", "she", "her"}
@@ -77,6 +77,11 @@ def resolve_follow_up(
     return text[: pronoun.start()] + _possessive(name, pronoun.group()) + text[pronoun.end():]
 
 
+def _named_stems(span: str, lexicon: Lexicon) -> set[str]:
+    """Stems of a name run's names only: "Mi AI speaker" is Mi AI, whatever "speaker" asks."""
+    return {stem(lexicon.canonical(w)) for w in raw_tokens(span) if lexicon.canonical(w) in lexicon.proper_nouns}
+
+
 def _possessive(name: str, pronoun: str) -> str:
     return name + "’s" if pronoun.lower() in {"its", "their", "his", "her"} else name
 
@@ -94,8 +99,8 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     asked = set(lexicon.terms(previous))
     new = [
         (start, end) for start, end in name_spans(answered, lexicon)
-        if (terms := set(lexicon.terms(answered[start:end]))) and not terms & asked
-        and not all(lexicon.is_background(t) for t in terms)
+        if (named := _named_stems(answered[start:end], lexicon)) and not named & asked
+        and not all(lexicon.is_background(t) for t in named)
     ]
     if not new:
         return None
