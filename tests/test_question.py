@@ -142,6 +142,9 @@ def test_standalone_questions_are_left_alone():
     # Nothing in the previous question the fragment could stand for: it is asked as it is.
     assert resolve_follow_up("and the laptop?", "which one is cheaper?", LEXICON) is None
     assert resolve_follow_up("why?", "Who founded Xiaomi?", LEXICON) is None  # no auxiliary to ask it with
+    # A question word with a verb after it is a question of its own, not a bare "why?".
+    assert resolve_follow_up("Who founded Xiaomi?", "How much does the Invoke cost?", LEXICON) is None
+    assert resolve_follow_up("Who makes Cortana?", "How much does the Invoke cost?", LEXICON) is None
     # "he" is not one of the partner companies.
     assert resolve_follow_up("and what is his job?", "who said xiaomi is innovative", LEXICON) is None
     assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None

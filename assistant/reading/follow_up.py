@@ -12,10 +12,11 @@ _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same f
 _PERSONAL = {"he", "him", "his", "she", "her"}
 _PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
 _PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
-# A bare question word, maybe with a preposition and a noun: "why?", "when?", "on which phones?".
+# A bare question word, maybe with a preposition and a noun: "why?", "when?", "how much?",
+# "which phones?", "on which phones?". Never a verb after it: "Who founded Xiaomi?" stands alone.
 _WH_FRAGMENT = re.compile(
-    rf"^\s*(?:(?:{_PREPOSITIONS})\s+)?(?:why|when|where|how|which|what|who)\b"
-    r"(?:\s+(?!(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|it|they|he|she|that|this|say|said)\b)[\w-]+){0,2}"
+    rf"^\s*(?:(?:{_PREPOSITIONS})\s+(?:which|what)(?:\s+[\w-]+){{0,2}}|which\s+[\w-]+"
+    r"|how(?:\s+(?:much|many|long|often|come))?|(?:why|when|where|who)(?:\s+(?:exactly|then|not))?)"
     r"\s*[?.!]*\s*$",
     re.I,
 )
