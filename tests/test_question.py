@@ -145,6 +145,8 @@ def test_standalone_questions_are_left_alone():
     # A question word with a verb after it is a question of its own, not a bare "why?".
     assert resolve_follow_up("Who founded Xiaomi?", "How much does the Invoke cost?", LEXICON) is None
     assert resolve_follow_up("Who makes Cortana?", "How much does the Invoke cost?", LEXICON) is None
+    # An "it" that points at nothing is left alone.
+    assert resolve_follow_up("Is it true that Xiaomi sells phones?", "How much does the Invoke cost?", LEXICON) is None
     # "he" is not one of the partner companies.
     assert resolve_follow_up("and what is his job?", "who said xiaomi is innovative", LEXICON) is None
     assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None

@@ -26,6 +26,11 @@ _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|
 _ASKS_WHICH = re.compile(r"^\s*(?:which|what(?:'s|’s| is| was)? the name of)\b", re.I)
 _ASKS_WHO = re.compile(r"^\s*who\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
+_EXPLETIVE = re.compile(
+    r"^\s*(?:(?:is|was|'s|’s)\s+)?(?:true|clear|unclear|possible|likely|unlikely|known|said|reported|thought"
+    r"|expected|worth|important|the case)\b",
+    re.I,
+)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 
 
@@ -66,6 +71,8 @@ def resolve_follow_up(
     pronoun = _PRONOUN.search(text)
     if not pronoun or has_own_name or pronoun.group().lower() in {"that", "this"}:
         return None  # nothing to point back to; "that" usually points at a clause, not a name
+    if _EXPLETIVE.match(text[pronoun.end():]):
+        return None  # "Is it true that…": an "it" that points at nothing
     asked_for = _asked_for(pronoun.group().lower(), previous, answered, lexicon)
     if asked_for:
         return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
