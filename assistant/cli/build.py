@@ -27,7 +27,8 @@ def run(settings: Settings, stdout: TextIO, if_stale: bool, progress: bool = Tru
     counts = manifest["counts"]
     reused = manifest.get("build", {}).get("reused_articles", 0)
     stdout.write(
-        f"Built {settings.index_path}: {counts['articles']} articles ({reused} unchanged, reused), "
+        f"Built {settings.index_path}: {counts['articles']} articles "
+        f"({counts['articles'] - reused} embedded, {reused} unchanged and reused), "
         f"{counts['passages']} passages, {counts['sentences']} sentences, "
         f"{manifest['dense_index']['type']} dense index, in {time.perf_counter() - started:.1f} s.\n"
     )
