@@ -14,7 +14,7 @@ from assistant.reading import make_reader
 from assistant.reading.base import Query
 from assistant.reading.cite import Citer
 from assistant.reading.interaction import LateInteraction
-from assistant.reading.follow_up import resolve_follow_up
+from assistant.reading.follow_up import asks_for_more, resolve_follow_up
 from assistant.reading.query import analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
 from assistant.retrieval.fuse import Retriever
@@ -25,6 +25,8 @@ from assistant.types import Answer
 _LOGGER = logging.getLogger(__name__)
 
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
+NOTHING_MORE = "The articles say nothing more on that."
+MORE_ON = "more on: "
 
 
 class Assistant:
@@ -116,6 +118,26 @@ class Assistant:
             considered=reading.considered,
         )
 
+    def more(self, question: str, last: Answer) -> Answer:
+        """ "Tell me more" after `last`: the sentence that follows its last one in the article."""
+        started = time.perf_counter()
+        text = validate(question, self.settings.max_question_chars)
+        topic = (last.resolved_question or last.question).removeprefix(MORE_ON)
+        parsed = analyse(topic, self.lexicon)
+        cited = self.citer.continued(last.sentences[-1], last.citations, parsed) if last.sentences else None
+        if cited is None:
+            return Answer(question=text, text=NOTHING_MORE, abstained=True, abstention_check="nothing-more",
+                          timings_ms={"total": (time.perf_counter() - started) * 1000})
+        return Answer(
+            question=text,
+            text=cited.text,
+            abstained=False,
+            citations=cited.citations,
+            sentences=cited.sentences,
+            resolved_question=MORE_ON + topic,
+            timings_ms={"total": (time.perf_counter() - started) * 1000},
+        )
+
     def conversation(self) -> "Conversation":
         return Conversation(self)
 
@@ -129,8 +151,12 @@ class Conversation:
         self.last_answer: Answer | None = None
 
     def ask(self, question: str) -> Answer:
-        answered = self.last_answer.text if self.last_answer and not self.last_answer.abstained else None
-        answer = self.assistant.ask(question, previous=self.previous, answered=answered)
+        last = self.last_answer if self.last_answer and not self.last_answer.abstained else None
+        if last is not None and asks_for_more(question):
+            answer = self.assistant.more(question, last)
+            self.last_answer = answer if not answer.abstained else last
+            return answer
+        answer = self.assistant.ask(question, previous=self.previous, answered=last.text if last else None)
         self.previous = answer.resolved_question or answer.question
         self.last_answer = answer
         return answer

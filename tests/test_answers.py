@@ -200,6 +200,35 @@ def test_a_pronoun_after_which_points_at_the_name_the_answer_gave(assistant):
     assert chat.ask("how much does it cost?").resolved_question == "how much does Mi AI speaker cost?"
 
 
+def test_tell_me_more_goes_on_with_the_next_sentence_of_the_article(assistant):
+    chat = assistant.conversation()
+    first = chat.ask("What cloud platform will Xiaomi use?")
+    more = chat.ask("tell me more")
+    again = chat.ask("hey, go on please")
+    for answer in (more, again):
+        assert not answer.abstained and answer.resolved_question == "more on: What cloud platform will Xiaomi use?"
+        # Verbatim from its first citation, which comes from the article the first answer did.
+        said = answer.sentences[0]
+        cited = next(c for c in answer.citations if c.n == said.citations[0])
+        assert said.text in cited.passage and cited.article_id == first.citations[0].article_id
+    assert len({first.sentences[-1].text, more.sentences[0].text, again.sentences[0].text}) == 3  # each goes on
+    from assistant.reading.query import analyse
+    from assistant.types import AnswerSentence, Citation
+
+    last = max((p for p in assistant.index.passages if p.article_id == first.citations[0].article_id),
+               key=lambda p: p.start)
+    said = AnswerSentence(last.sentences[-1].text, (1,))
+    source = Citation(1, last.article_id, last.title, last.text, last.start, last.end, 0.0)
+    question = analyse("What cloud platform will Xiaomi use?", assistant.lexicon)
+    assert assistant.citer.continued(said, (source,), question) is None  # the article ends there
+
+
+def test_tell_me_more_with_nothing_before_is_an_ordinary_question(assistant):
+    chat = assistant.conversation()
+    assert chat.ask("Who founded Xiaomi?").abstained
+    assert chat.ask("tell me more").resolved_question is None  # nothing answered to go on from
+
+
 def test_a_follow_up_year_is_not_answered_with_another_year(assistant):
     # "and in 2016?" puts 2016 in the place of 2017; the articles give no 2016 sales figure, and
     # a year the question names is as specific as a name, so 2017's is not the answer.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import BadQuestion
-from assistant.reading.follow_up import resolve_follow_up
+from assistant.reading.follow_up import asks_for_more, resolve_follow_up
 from assistant.reading.query import analyse, answer_type, validate
 from assistant.text import Lexicon
 
@@ -135,6 +135,15 @@ def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, r
 )
 def test_a_pronoun_can_point_into_the_previous_answer(previous, answered, follow_up, rewritten):
     assert resolve_follow_up(follow_up, previous, LEXICON, answered) == rewritten
+
+
+@pytest.mark.parametrize(
+    "turn, more",
+    [("tell me more", True), ("Hey, tell me more about that please", True), ("go on", True), ("what else?", True),
+     ("Tell me more about the Invoke", False), ("What else does Xiaomi make?", False), ("more money?", False)],
+)
+def test_asking_for_more_is_told_apart(turn, more):
+    assert asks_for_more(turn) is more
 
 
 def test_standalone_questions_are_left_alone():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from assistant.reading.base import Extract, Query, Reading
 from assistant.reading.coverage import Coverage
@@ -85,6 +86,26 @@ class Citer:
             if previous and _words(previous) + _words(best) <= self.max_words:
                 chosen.insert(0, previous)
         return self._cite(chosen, question, disagreement is not None)
+
+    def continued(self, said: AnswerSentence, citations: Sequence[Citation], question: Question) -> Cited | None:
+        """The sentence after an answer sentence in its article ("tell me more"), cited like any
+        answer; None when the article ends there or the sentence cannot be found again."""
+        first = next((c for c in citations if c.n == said.citations[0]), None) if said.citations else None
+        passage = next(
+            (p for p in self.lookup.passages if first and p.article_id == first.article_id and p.start == first.start),
+            None,
+        )
+        position = next(
+            (i for i, s in enumerate(passage.sentences) if said.text in s.text), None
+        ) if passage is not None else None
+        if position is None:
+            return None
+        row = self.lookup.rows[(passage.id, position)] + 1
+        if row >= len(self.lookup) or self.lookup.passage_of(row).article_id != passage.article_id:
+            return None
+        following = self.lookup.passage_of(row)
+        extract = Extract(row, following, self.lookup.sentence(row), 0.0)
+        return self._cite([extract], question, False)
 
     def _dated(self, query: Query, reading: Reading) -> Cited:
         """ "Reported on Monday 26 February 2018 [1]: <the report> [2]"."""

@@ -31,7 +31,19 @@ _EXPLETIVE = re.compile(
     r"|expected|worth|important|the case)\b",
     re.I,
 )
+# "tell me more", "go on", "what else?": the next sentence of the article the last answer came from.
+_MORE = re.compile(
+    r"^\s*(?:(?:hey|ok|okay|so|and|well|please|alright)[\s,]+)*"
+    r"(?:(?:can|could|would) you )?(?:tell me more|say more|more|go on|continue|keep going|what else|anything else"
+    r"|tell me more about (?:that|it|this)|more about (?:that|it|this))(?:[\s,]+please)?\s*[?.!]*\s*$",
+    re.I,
+)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
+
+
+def asks_for_more(text: str) -> bool:
+    """Whether a turn asks to go on from the last answer ("tell me more", "go on", "what else?")."""
+    return bool(_MORE.match(text))
 
 
 def resolve_follow_up(
