@@ -19,6 +19,7 @@ _LOGGER = logging.getLogger(__name__)
 
 HELP = """Ask anything about the 2018 Microsoft–Xiaomi AI partnership, e.g.
   How much does the Invoke cost?      then      And the Mi AI speaker?
+  What cloud platform will Xiaomi use?      then      tell me more
 Commands:
   /sources   the full cited passages of the last answer
   /help      this help
