@@ -200,6 +200,16 @@ def test_a_pronoun_after_which_points_at_the_name_the_answer_gave(assistant):
     assert chat.ask("how much does it cost?").resolved_question == "how much does Mi AI speaker cost?"
 
 
+def test_the_other_company_is_the_other_party_of_the_story(assistant):
+    chat = assistant.conversation()
+    chat.ask("What's in it for Xiaomi?")
+    other = chat.ask("and for the other side?")
+    assert other.resolved_question == "What's in it for Microsoft?" and "Microsoft" in other.text
+    chat = assistant.conversation()
+    chat.ask("What is Microsoft's interest in Xiaomi?")
+    assert chat.ask("what about the other company?").resolved_question == "What is Xiaomi's interest in Microsoft?"
+
+
 def test_tell_me_more_goes_on_with_the_next_sentence_of_the_article(assistant):
     chat = assistant.conversation()
     first = chat.ask("What cloud platform will Xiaomi use?")

@@ -38,6 +38,7 @@ _MORE = re.compile(
     r"|tell me more about (?:that|it|this)|more about (?:that|it|this))(?:[\s,]+please)?\s*[?.!]*\s*$",
     re.I,
 )
+_OTHER_PARTY = re.compile(r"^(?:for |about |with )?the other (?:company|side|partner|party|firm|one)$", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 
 
@@ -75,7 +76,10 @@ def resolve_follow_up(
         return f"Who said {previous[aux.end():].strip()}"
     previous_spans = name_spans(previous, lexicon)
     if lead:
-        return _fill_in(text[lead.end():].strip().rstrip("?.! "), previous, previous_spans)
+        fragment = text[lead.end():].strip().rstrip("?.! ")
+        if _OTHER_PARTY.match(fragment):  # "what about the other company?": the story has two
+            return _other_party(previous, lexicon)
+        return _fill_in(fragment, previous, previous_spans)
     # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
     has_own_name = any(
         not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in name_spans(text, lexicon)
@@ -141,6 +145,21 @@ def _ask_again(asked: str, previous: str) -> str | None:
         return None
     rest = previous[aux.start():]
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
+
+
+def _other_party(previous: str, lexicon: Lexicon) -> str | None:
+    """The previous question with the story's two parties swapped ("What is Microsoft's interest
+    in Xiaomi?" -> "What is Xiaomi's interest in Microsoft?"), or None. The parties are the two
+    names in a third of all passages, spelt out (not an acronym like "AI")."""
+    parties = [name for key, name in lexicon.proper_nouns.items()
+               if lexicon.is_background(stem(key)) and not name.isupper()]
+    if len(parties) != 2:
+        return None
+    first, second = parties
+    pattern = re.compile(rf"\b({re.escape(first)}|{re.escape(second)})\b", re.I)
+    if not pattern.search(previous):
+        return None
+    return pattern.sub(lambda m: second if m.group(1).lower() == first.lower() else first, previous)
 
 
 def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
