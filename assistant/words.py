@@ -27,6 +27,7 @@ class Words:
     broad_questions: tuple[re.Pattern[str], ...]
     story_words: frozenset[str]
     place_words: frozenset[str]
+    languages: frozenset[str]
     value_stems: frozenset[str]
     irregular_plurals: frozenset[str]
     kind_nouns: frozenset[str]
@@ -66,6 +67,7 @@ def words() -> Words:
         broad_questions=broad,
         story_words=_words(data.get("story_words"), "story_words"),
         place_words=_words(data.get("place_words"), "place_words"),
+        languages=_words(data.get("languages"), "languages"),
         value_stems=_words(data.get("value_stems"), "value_stems"),
         irregular_plurals=_words(data.get("irregular_plurals"), "irregular_plurals"),
         kind_nouns=_words(data.get("kind_nouns"), "kind_nouns"),

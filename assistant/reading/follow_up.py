@@ -7,6 +7,7 @@ import re
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
 from assistant.reading.values import YEAR
 from assistant.text import Lexicon, raw_tokens, stem
+from assistant.words import words
 
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
 _PERSONAL = {"he", "him", "his", "she", "her"}
@@ -162,10 +163,25 @@ def _other_party(previous: str, lexicon: Lexicon) -> str | None:
     return pattern.sub(lambda m: second if m.group(1).lower() == first.lower() else first, previous)
 
 
+def _same_class(fragment: str, previous: str) -> re.Match | None:
+    """Where the previous question has a word of the fragment's own class (a language, a place),
+    when the fragment is one such word; else None."""
+    word = re.sub(r"^(?:the|a|an)\s+", "", fragment, flags=re.I).lower()
+    for members in (words().languages, words().place_words):
+        if word in members:
+            found = [m for m in _WORD.finditer(previous) if m.group().lower() in members and m.group().lower() != word]
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
 def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
     """The previous question with `fragment` in the place of what it is like, or None."""
     if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
         return None  # "and when did they sign?" is a question of its own
+    alike = _same_class(fragment, previous)
+    if alike is not None:  # "and Chinese?" after "…understand English?": a language for a language
+        return previous[: alike.start()] + fragment + previous[alike.end():]
     year, previous_year = YEAR.search(fragment), YEAR.search(previous)
     if year or _PREPOSITION.match(fragment):
         # "in 2016" for "in 2017" (preposition and all), "2015" for "2016"; a phrase with no
