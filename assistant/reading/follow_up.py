@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
+from assistant.reading.thesaurus import unwrap
 from assistant.reading.values import YEAR
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.words import words
@@ -32,11 +33,11 @@ _EXPLETIVE = re.compile(
     r"|expected|worth|important|the case)\b",
     re.I,
 )
-# "tell me more", "go on", "what else?": the next sentence of the article the last answer came from.
+# "tell me more", "go on", "what else?" once unwrapped (english.yaml's wrappers take off "hey",
+# "can you tell me", "please"): the next sentence of the article the last answer came from.
 _MORE = re.compile(
-    r"^\s*(?:(?:hey|ok|okay|so|and|well|please|alright)[\s,]+)*"
-    r"(?:(?:can|could|would) you )?(?:tell me more|say more|more|go on|continue|keep going|what else|anything else"
-    r"|tell me more about (?:that|it|this)|more about (?:that|it|this))(?:[\s,]+please)?\s*[?.!]*\s*$",
+    r"^(?:and\s+)?(?:more|say more|go on|continue|keep going|what else|anything else)"
+    r"(?:\s+about\s+(?:that|it|this))?\s*[?.!]*\s*$",
     re.I,
 )
 _OTHER_PARTY = re.compile(r"^(?:for |about |with )?the other (?:company|side|partner|party|firm|one)$", re.I)
@@ -45,7 +46,7 @@ _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|t
 
 def asks_for_more(text: str) -> bool:
     """Whether a turn asks to go on from the last answer ("tell me more", "go on", "what else?")."""
-    return bool(_MORE.match(text))
+    return bool(_MORE.match(unwrap(text)))
 
 
 def resolve_follow_up(
@@ -80,7 +81,7 @@ def resolve_follow_up(
         fragment = text[lead.end():].strip().rstrip("?.! ")
         if _OTHER_PARTY.match(fragment):  # "what about the other company?": the story has two
             return _other_party(previous, lexicon)
-        return _fill_in(fragment, previous, previous_spans)
+        return _fill_in(fragment, previous, previous_spans, lexicon)
     # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
     has_own_name = any(
         not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in name_spans(text, lexicon)
@@ -95,16 +96,24 @@ def resolve_follow_up(
         return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
     if not previous_spans:
         return None
-    start, end = _topic_span(previous, previous_spans)
+    start, end = _topic_span(previous, previous_spans, lexicon)
     if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
-    name = re.sub(r"['’]s$", "", previous[start:end])  # "Harry Shun’s job" -> Harry Shun
-    return text[: pronoun.start()] + _possessive(name, pronoun.group()) + text[pronoun.end():]
+    return text[: pronoun.start()] + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
 
 
 def _named_stems(span: str, lexicon: Lexicon) -> set[str]:
     """Stems of a name run's names only: "Mi AI speaker" is Mi AI, whatever "speaker" asks."""
     return {stem(lexicon.canonical(w)) for w in raw_tokens(span) if lexicon.canonical(w) in lexicon.proper_nouns}
+
+
+def _bare(name: str) -> str:
+    """A name without its possessive: "Harry Shun’s" -> "Harry Shun"."""
+    return re.sub(r"['’]s$", "", name)
+
+
+def _without_article(phrase: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", phrase, flags=re.I)
 
 
 def _possessive(name: str, pronoun: str) -> str:
@@ -133,7 +142,7 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     # its DuerOS" answers "Which company is pushing DuerOS?", not the Cortana before it.
     said = [m.start() for m in _WORD.finditer(answered) if set(lexicon.terms(m.group())) & asked] or [0]
     start, end = min(new, key=lambda span: sum(min(abs(p - span[0]), abs(p - span[1])) for p in said))
-    return re.sub(r"['’]s$", "", answered[start:end].rstrip("."))
+    return _bare(answered[start:end].rstrip("."))
 
 
 def _ask_again(asked: str, previous: str) -> str | None:
@@ -148,12 +157,16 @@ def _ask_again(asked: str, previous: str) -> str | None:
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
 
 
+def _parties(lexicon: Lexicon) -> list[str]:
+    """The story's parties: the names in a third of all passages, spelt out (not an acronym like
+    "AI"): Microsoft and Xiaomi here."""
+    return [name for key, name in lexicon.proper_nouns.items() if lexicon.is_background(stem(key)) and not name.isupper()]
+
+
 def _other_party(previous: str, lexicon: Lexicon) -> str | None:
     """The previous question with the story's two parties swapped ("What is Microsoft's interest
-    in Xiaomi?" -> "What is Xiaomi's interest in Microsoft?"), or None. The parties are the two
-    names in a third of all passages, spelt out (not an acronym like "AI")."""
-    parties = [name for key, name in lexicon.proper_nouns.items()
-               if lexicon.is_background(stem(key)) and not name.isupper()]
+    in Xiaomi?" -> "What is Xiaomi's interest in Microsoft?"), or None when there are not two."""
+    parties = _parties(lexicon)
     if len(parties) != 2:
         return None
     first, second = parties
@@ -166,7 +179,7 @@ def _other_party(previous: str, lexicon: Lexicon) -> str | None:
 def _same_class(fragment: str, previous: str) -> re.Match | None:
     """Where the previous question has a word of the fragment's own class (a language, a place),
     when the fragment is one such word; else None."""
-    word = re.sub(r"^(?:the|a|an)\s+", "", fragment, flags=re.I).lower()
+    word = _without_article(fragment).lower()
     for members in (words().languages, words().place_words):
         if word in members:
             found = [m for m in _WORD.finditer(previous) if m.group().lower() in members and m.group().lower() != word]
@@ -175,7 +188,7 @@ def _same_class(fragment: str, previous: str) -> re.Match | None:
     return None
 
 
-def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]) -> str | None:
+def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]], lexicon: Lexicon) -> str | None:
     """The previous question with `fragment` in the place of what it is like, or None."""
     if not fragment or answer_type(fragment) != "other" and len(fragment.split()) > 3:
         return None  # "and when did they sign?" is a question of its own
@@ -200,18 +213,19 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
         return f"{previous.rstrip('?.! ')} {fragment}?"
     if not previous_spans:
         return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
-    start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans)
+    start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans, lexicon)
     head = previous[:start]
     if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
-        fragment = re.sub(r"^(the|a|an)\s+", "", fragment, flags=re.I)
+        fragment = _without_article(fragment)
     return (head + fragment + previous[end:]).strip()
 
 
-def _topic_span(question: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
-    # The topic is the longest name run; the two partners are background, not topic.
+def _topic_span(question: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> tuple[int, int]:
+    # The topic is the longest name run; the story's parties are background, not topic.
+    parties = {name.lower() for name in _parties(lexicon)}
+
     def weight(span: tuple[int, int]) -> tuple[int, int]:
-        words = question[span[0] : span[1]].lower().split()
-        background = all(w.strip("’'s") in {"microsoft", "xiaomi"} for w in words)
+        background = all(w.strip("’'s") in parties for w in question[span[0] : span[1]].lower().split())
         return (0 if background else 1, span[1] - span[0])
 
     return max(spans, key=weight)
