@@ -119,14 +119,11 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
         except BadQuestion as exc:
             unreadable[i] = exc
             say_failed(exc)
-    if len(unreadable) == len(args.audio_file):
-        for i, path in enumerate(args.audio_file):
-            record_failed(path, unreadable[i])
-        return EXIT_USAGE
-    assistant = Assistant.load(settings)
-    transcriber = make_transcriber(settings, assistant.vocabulary, assistant.corpus_text)
-    listener = Listener.from_settings(settings)
-    say = speaker_for(settings) if speak else None
+    if len(unreadable) < len(args.audio_file):  # the models load only for a file they can hear
+        assistant = Assistant.load(settings)
+        transcriber = make_transcriber(settings, assistant.vocabulary, assistant.corpus_text)
+        listener = Listener.from_settings(settings)
+        say = speaker_for(settings) if speak else None
     for i, path in enumerate(args.audio_file):
         if i in unreadable:
             record_failed(path, unreadable[i])
