@@ -14,7 +14,8 @@ from assistant.reading import make_reader
 from assistant.reading.base import Query
 from assistant.reading.cite import Citer
 from assistant.reading.interaction import LateInteraction
-from assistant.reading.follow_up import asks_for_more, resolve_follow_up
+from assistant.reading.epithets import Epithets
+from assistant.reading.follow_up import asks_for_more, parties, resolve_follow_up
 from assistant.reading.query import analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
 from assistant.retrieval.fuse import Retriever
@@ -44,6 +45,9 @@ class Assistant:
         interaction = LateInteraction(index.sentence_tokens) if index.sentence_tokens is not None else None
         self.reader = make_reader(
             settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words
+        )
+        self.epithets = Epithets.from_sentences(
+            (s.text for p in index.passages for s in p.sentences), self.lexicon, parties(self.lexicon)
         )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
         # Learnt from questions written for the corpus's sentences (assistant/index/adapter.py);
@@ -81,6 +85,8 @@ class Assistant:
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
         resolved = resolve_follow_up(text, previous, self.lexicon, answered)
+        # "the Chinese firm" asked as the name the articles call a Chinese company.
+        resolved = self.epithets.resolve(resolved or text) or resolved
         parsed = analyse(resolved or text, self.lexicon)
         timings: dict[str, float] = {}
 

@@ -31,6 +31,7 @@ class Words:
     value_stems: frozenset[str]
     irregular_plurals: frozenset[str]
     kind_nouns: frozenset[str]
+    company_nouns: frozenset[str]
 
 
 def _words(value: object, name: str) -> frozenset[str]:
@@ -71,4 +72,5 @@ def words() -> Words:
         value_stems=_words(data.get("value_stems"), "value_stems"),
         irregular_plurals=_words(data.get("irregular_plurals"), "irregular_plurals"),
         kind_nouns=_words(data.get("kind_nouns"), "kind_nouns"),
+        company_nouns=_words(data.get("company_nouns"), "company_nouns"),
     )

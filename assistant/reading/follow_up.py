@@ -157,7 +157,7 @@ def _ask_again(asked: str, previous: str) -> str | None:
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
 
 
-def _parties(lexicon: Lexicon) -> list[str]:
+def parties(lexicon: Lexicon) -> list[str]:
     """The story's parties: the names in a third of all passages, spelt out (not an acronym like
     "AI"): Microsoft and Xiaomi here."""
     return [name for key, name in lexicon.proper_nouns.items() if lexicon.is_background(stem(key)) and not name.isupper()]
@@ -166,10 +166,10 @@ def _parties(lexicon: Lexicon) -> list[str]:
 def _other_party(previous: str, lexicon: Lexicon) -> str | None:
     """The previous question with the story's two parties swapped ("What is Microsoft's interest
     in Xiaomi?" -> "What is Xiaomi's interest in Microsoft?"), or None when there are not two."""
-    parties = _parties(lexicon)
-    if len(parties) != 2:
+    named = parties(lexicon)
+    if len(named) != 2:
         return None
-    first, second = parties
+    first, second = named
     pattern = re.compile(rf"\b({re.escape(first)}|{re.escape(second)})\b", re.I)
     if not pattern.search(previous):
         return None
@@ -222,10 +222,10 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
 
 def _topic_span(question: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> tuple[int, int]:
     # The topic is the longest name run; the story's parties are background, not topic.
-    parties = {name.lower() for name in _parties(lexicon)}
+    partners = {name.lower() for name in parties(lexicon)}
 
     def weight(span: tuple[int, int]) -> tuple[int, int]:
-        background = all(w.strip("’'s") in parties for w in question[span[0] : span[1]].lower().split())
+        background = all(w.strip("’'s") in partners for w in question[span[0] : span[1]].lower().split())
         return (0 if background else 1, span[1] - span[0])
 
     return max(spans, key=weight)

@@ -1,0 +1,147 @@
+"""Epithets: "the Chinese firm", "the software giant", "Xiaomi's budget speaker" -> the name meant.
+
+News names a thing once and then varies it ("Microsoft… the software giant… the giant from
+Redmond"), and people ask the same way. What the articles call each name is read from them once,
+when the assistant loads:
+
+- a name beside its kind: "Bing search engine", "its Azure cloud platform";
+- an apposition: "the Chinese company, Xiaomi", "Xiaomi, the Chinese maker";
+- a name said to be one: "Xiaomi is a fast-growing company";
+- a company's epithet in a sentence that names only one of the story's two parties stands for
+  the other: "the software giant has agreed to allow Xiaomi…" describes Microsoft.
+
+A question's phrase "the <words> <kind>" (or "<owner>'s <words> <kind>") is then read as the one
+name whose descriptions share most of its words, with a kind of the same class (a firm is a
+company is a giant), when exactly one name does. "What is the American giant letting the Chinese
+firm use?" is asked as "What is Microsoft letting Xiaomi use?".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from assistant.text import STOPWORDS, Lexicon, stem
+from assistant.words import words
+
+# Words of a name: capitalised, not a possessive ("Microsoft’s Azure" names Azure).
+_NAME = r"[A-Z][\w-]*(?![’'])"
+_NAMES = rf"(?P<name>{_NAME}(?:\s+{_NAME}){{0,2}})"
+# What describes a kind: up to three words ("budget-conscious smart", "American"); lower-case
+# only right after a name ("Bing search engine").
+_MODS = r"(?P<mods>(?:[A-Za-z][\w-]*\s+){0,3}?)"
+_LOWER_MODS = r"(?P<mods>(?:[a-z][\w-]*\s+){0,3}?)"
+# An owner's possessive ("Xiaomi's budget speaker"), not a contraction ("what's", "it's").
+_OWNER = r"(?!(?:what|who|where|how|it|that|there|here|he|she|this)['’]s\b)[\w-]+['’]s"
+
+
+@dataclass(frozen=True)
+class Description:
+    name: str  # as the articles spell it: "Mi AI", "Microsoft"
+    kind: str  # the kind noun, singular: "speaker", "giant"
+    words: frozenset[str]  # stems of the words describing it: {"budget", "conscious", "smart"}
+
+
+class Epithets:
+    """What the articles call each name, and which name a question's epithet means."""
+
+    def __init__(self, descriptions: Iterable[Description], names: Iterable[str] = ()) -> None:
+        self.descriptions = tuple(dict.fromkeys(descriptions))
+        # The corpus's names that are not places: a phrase holding one is a name already.
+        self.names = frozenset(names)
+        kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
+        # A question's "the <words> <kind>", "<owner>'s <words> <kind>", "the giant from <place>".
+        self._phrase = re.compile(
+            rf"\b(?P<det>the|its|their|{_OWNER})\s+(?P<mods>(?:(?!(?:the|a|an|and|or)\b)[a-z][\w-]*\s+){{0,3}})"
+            rf"(?P<kind>{kinds})\b"
+            rf"(?:\s+from\s+(?P<place>[A-Za-z]\w*))?",
+            re.I,
+        )
+
+    @classmethod
+    def from_sentences(cls, sentences: Iterable[str], lexicon: Lexicon, parties: Sequence[str]) -> "Epithets":
+        kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
+        compound = re.compile(rf"(?<![\w’'-]){_NAMES}\s+{_LOWER_MODS}(?P<kind>{kinds})s?\b")
+        apposed = re.compile(rf"\bthe\s+{_MODS}(?P<kind>{kinds}),?\s+{_NAMES}")
+        apposing = re.compile(rf"(?<![\w’'-]){_NAMES},\s+(?:the|a|an)\s+{_MODS}(?P<kind>{kinds})\b")
+        said = re.compile(rf"(?<![\w’'-]){_NAMES}\s+(?:is|was)\s+(?:a|an|the)\s+{_MODS}(?P<kind>{kinds})\b")
+        epithet = re.compile(
+            rf"(?<!\bis )(?<!\bwas )\bthe\s+{_MODS}(?P<kind>{'|'.join(sorted(words().company_nouns))})\b"
+            rf"(?:\s+(?:from|of|in)\s+(?P<place>{_NAME}))?(?!,?\s+{_NAME})"
+        )
+        found: list[Description] = []
+        for sentence in sentences:
+            for pattern in (compound, apposed, apposing, said):
+                for match in pattern.finditer(sentence):
+                    name = _corpus_name(match.group("name"), lexicon)
+                    described = _stems(match.group("mods"))
+                    if name and described and not set(match.group("mods").lower().split()) & STOPWORDS:
+                        found.append(Description(name, match.group("kind"), described))
+            named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
+            if len(parties) == 2 and len(named) == 1:
+                other = parties[1] if named[0] == parties[0] else parties[0]
+                for match in epithet.finditer(sentence):
+                    described = _stems(f"{match.group('mods')} {match.group('place') or ''}")
+                    if described:
+                        found.append(Description(other, match.group("kind"), described))
+        places = words().place_words | words().languages
+        return cls(found, (n for n in lexicon.proper_nouns if n not in places))
+
+    def resolve(self, question: str) -> str | None:
+        """The question with each epithet it uses put as the name it means, or None if none is."""
+        changed = False
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal changed
+            if any(w.lower() in self.names for w in match.group("mods").split()):
+                return match.group()  # "the Mi AI speaker" names it already
+            name = self._meant(_stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"))
+            if name is None:
+                return match.group()
+            changed = True
+            if match.group("kind").lower() in words().company_nouns:
+                return name if match.group("det").lower() in ("the", "its", "their") else f"{match.group('det')} {name}"
+            return f"{match.group('det')} {name} {match.group('kind')}"
+
+        rewritten = self._phrase.sub(replace, question)
+        return rewritten if changed else None
+
+    def _meant(self, asked: frozenset[str], kind: str) -> str | None:
+        """The one name whose descriptions of a kind of this class share most of the asked words."""
+        if not asked:
+            return None
+        cls = _kind_class(kind.lower())
+        best: dict[str, int] = defaultdict(int)
+        for d in self.descriptions:
+            if _kind_class(d.kind) == cls:
+                best[d.name] = max(best[d.name], len(asked & d.words))
+        top = max(best.values(), default=0)
+        winners = [name for name, shared in best.items() if shared == top]
+        return winners[0] if top and len(winners) == 1 else None
+
+
+def _kind_class(kind: str) -> str:
+    """A firm, a maker and a giant are all a company; other kinds are their own class."""
+    return "company" if kind in words().company_nouns else kind
+
+
+def _stems(text: str) -> frozenset[str]:
+    """Stems of the describing words, hyphenated ones split ("budget-conscious"), with a place's
+    adjective as the place ("Chinese" -> china)."""
+    adjective_of = {adjective: place for place, adjective in words().demonyms}
+    out = set()
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word and word not in STOPWORDS and word.isalpha():
+            out.add(stem(adjective_of.get(word, word)))
+    return frozenset(out)
+
+
+def _corpus_name(text: str, lexicon: Lexicon) -> str | None:
+    """The words of a match that are the corpus's names ("The Mi AI" -> "Mi AI"), or None when
+    they are a place's or a language's (a "Chinese company" describes, it is not named "Chinese")."""
+    kept = [w for w in text.split() if w.lower() in lexicon.proper_nouns and w.lower() not in STOPWORDS]
+    if not kept or all(w.lower() in words().place_words | words().languages for w in kept):
+        return None
+    return " ".join(kept)

@@ -1,0 +1,68 @@
+"""Epithets: a question's "the Chinese firm" read as the name the articles call a Chinese company."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.reading.epithets import Epithets
+from assistant.reading.follow_up import parties
+from assistant.text import Lexicon
+
+# Small articles written the way news varies a name after its first mention.
+ARTICLES = [
+    "Microsoft has decided to partner with the Chinese company, Xiaomi, to work on AI products.",
+    "Here's the thing, the software giant has agreed to allow Xiaomi to use its cloud services.",
+    "Now, the giant from Redmond did not go into details about Xiaomi's plans.",
+    "The Mi AI is a budget-conscious smart speaker. Microsoft offers the Bing search engine.",
+    "Xiaomi is the fifth largest selling company. Microsoft and Xiaomi signed a memorandum.",
+    "Microsoft sells Windows. Xiaomi makes phones. Microsoft and Xiaomi met in Beijing.",
+]
+
+
+@pytest.fixture(scope="module")
+def epithets() -> Epithets:
+    lexicon = Lexicon.from_texts(ARTICLES)
+    return Epithets.from_sentences(ARTICLES, lexicon, parties(lexicon))
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        # An apposition names the Chinese company; a demonym meets its place ("Chinese firm").
+        ("What is the Chinese firm's mission?", "What is Xiaomi's mission?"),
+        ("which markets could the chinese phone maker enter", "which markets could Xiaomi enter"),
+        # A company's epithet beside the other party stands for the first.
+        ("Which town does the software giant come from?", "Which town does Microsoft come from?"),
+        ("What did the giant from Redmond say?", "What did Microsoft say?"),
+        # "Xiaomi is the fifth…" describes Xiaomi, though the sentence names Xiaomi alone.
+        ("What did the fifth largest selling company say?", "What did Xiaomi say?"),
+        # A product's description, with its owner kept.
+        ("Where is Xiaomi's budget speaker sold?", "Where is Xiaomi's Mi AI speaker sold?"),
+        ("What's the search engine Xiaomi will get?", "What's the Bing engine Xiaomi will get?"),
+    ],
+)
+def test_an_epithet_is_asked_as_the_name_it_means(epithets, question, asked):
+    assert epithets.resolve(question) == asked
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the phone maker's best-selling phone?",  # no article calls anyone a phone maker
+        "How much does the Mi AI speaker cost?",  # named already
+        "Which company did Microsoft partner with?",  # a kind asked for, not an epithet
+        "What's the news?",  # a contraction is no owner
+    ],
+)
+def test_what_is_not_an_epithet_for_one_name_is_left_as_asked(epithets, question):
+    assert epithets.resolve(question) is None
+
+
+def test_the_real_articles_describe_the_parties(assistant):
+    """On the shipped corpus: the epithets the articles use, and the answer they lead to."""
+    assert assistant.epithets.resolve("What is the American giant letting the Chinese firm use?") == (
+        "What is Microsoft letting Xiaomi use?"
+    )
+    answer = assistant.ask("What is the American giant letting the Chinese firm use?")
+    assert not answer.abstained and "cloud" in answer.text
+    assert answer.resolved_question == "What is Microsoft letting Xiaomi use?"
