@@ -46,8 +46,9 @@ class Assistant:
         self.reader = make_reader(
             settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words
         )
+        self.parties = parties(self.lexicon)
         self.epithets = Epithets.from_sentences(
-            (s.text for p in index.passages for s in p.sentences), self.lexicon, parties(self.lexicon)
+            (s.text for p in index.passages for s in p.sentences), self.lexicon, self.parties
         )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
         # Learnt from questions written for the corpus's sentences (assistant/index/adapter.py);
@@ -87,7 +88,7 @@ class Assistant:
         resolved = resolve_follow_up(text, previous, self.lexicon, answered)
         # "the Chinese firm" asked as the name the articles call a Chinese company.
         resolved = self.epithets.resolve(resolved or text) or resolved
-        parsed = analyse(resolved or text, self.lexicon)
+        parsed = self.epithets.expand(analyse(resolved or text, self.lexicon), self.lexicon, self.parties)
         timings: dict[str, float] = {}
 
         mark = time.perf_counter()

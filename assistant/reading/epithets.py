@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
+from assistant.reading.query import Question
 from assistant.text import STOPWORDS, Lexicon, stem
 from assistant.words import words
 
@@ -35,6 +36,11 @@ _MODS = r"(?P<mods>(?:[A-Za-z][\w-]*\s+){0,3}?)"
 _LOWER_MODS = r"(?P<mods>(?:[a-z][\w-]*\s+){0,3}?)"
 # An owner's possessive ("Xiaomi's budget speaker"), not a contraction ("what's", "it's").
 _OWNER = r"(?!(?:what|who|where|how|it|that|there|here|he|she|this)['’]s\b)[\w-]+['’]s"
+
+
+# A kind word in at most this many passages is one the articles barely use: they name the things
+# instead ("Bing, Edge, Skype" for a browser), so the names stand for it.
+_RARE_KIND = 2
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class Epithets:
                 for match in pattern.finditer(sentence):
                     name = _corpus_name(match.group("name"), lexicon)
                     described = _stems(match.group("mods"))
-                    if name and described and not set(match.group("mods").lower().split()) & STOPWORDS:
+                    if name and not set(match.group("mods").lower().split()) & STOPWORDS:
                         found.append(Description(name, match.group("kind"), described))
             named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
             if len(parties) == 2 and len(named) == 1:
@@ -107,6 +113,42 @@ class Epithets:
 
         rewritten = self._phrase.sub(replace, question)
         return rewritten if changed else None
+
+    def expand(self, question: Question, lexicon: Lexicon, parties: Sequence[str] = ()) -> Question:
+        """The question with each kind it asks about ("browser", "search engine") also met by the
+        names the articles call that kind (Edge; Bing), so a list that names them answers it.
+
+        A kind with describing words in the question ("video call app") takes the names whose
+        descriptions share them; a bare kind, every name of that kind, when there are at most
+        three. The story's own parties are never added: they are in every other sentence.
+        """
+        asked = set(t for c in question.concepts for t in c)
+        background = {p.lower() for p in parties}
+        concepts = list(question.concepts)
+        added: list[str] = []
+        for i, (concept, word) in enumerate(zip(question.concepts, question.concept_words)):
+            kind = word.lower().removesuffix("s") if word.lower().removesuffix("s") in words().kind_nouns else word.lower()
+            if kind not in words().kind_nouns or kind in words().company_nouns:
+                continue
+            if lexicon.document_frequency.get(stem(kind), 0) > _RARE_KIND:
+                continue  # the articles call things by this kind: its own word finds them
+            of_kind = [d for d in self.descriptions if d.kind == kind and d.name.lower() not in background]
+            sharing = [d for d in of_kind if d.words & asked]
+            chosen = sharing or (of_kind if len({d.name for d in of_kind}) <= 3 else [])
+            names = list(dict.fromkeys(d.name for d in chosen))
+            if not names:
+                continue
+            stems = tuple(dict.fromkeys(stem(lexicon.canonical(n.split()[-1].lower())) for n in names))
+            concepts[i] = tuple(dict.fromkeys(concept + stems))
+            # The describing words asked with it ("search" of "search engine") are met too.
+            for d in sharing:
+                for j, other in enumerate(concepts):
+                    if j != i and set(other) & d.words:
+                        concepts[j] = tuple(dict.fromkeys(other + stems))
+            added.extend(stems)
+        if not added:
+            return question
+        return replace(question, concepts=tuple(concepts), terms=tuple(dict.fromkeys(question.terms + tuple(added))))
 
     def _meant(self, asked: frozenset[str], kind: str) -> str | None:
         """The one name whose descriptions of a kind of this class share most of the asked words."""
