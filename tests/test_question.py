@@ -53,6 +53,7 @@ def test_question_is_tidied():
         ("Who founded Xiaomi?", "name"),
         ("Which company pushes DuerOS?", "name"),
         ("Where is the Mi AI speaker sold?", "place"),
+        ("What country is Xiaomi from?", "place"),  # as "which country"
         ("What will Xiaomi use Azure for?", "other"),
     ],
 )

@@ -29,7 +29,7 @@ _ANSWER_TYPES = (
     # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.
     ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)[\w.’'-]+(\s+[\w.’'-]+)?\s*[?.!]*\s*$", re.I)),
     ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\bwhich (country|countries|market|markets|city)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(?:which|what) (country|countries|nation|market|markets|city|town)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b|\bhow come\b", re.I)),
     # "Which other apps might…", "What's the name of the service…", "What is it called?": a thing
     # asked for by its kind, whose answer names it. Soft: preferred when present.
