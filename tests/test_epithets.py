@@ -39,6 +39,7 @@ def epithets() -> Epithets:
         ("What did the fifth largest selling company say?", "What did Xiaomi say?"),
         # A product's description, with its owner kept.
         ("Where is Xiaomi's budget speaker sold?", "Where is Xiaomi's Mi AI speaker sold?"),
+        ("where is xiaomis budget speaker sold", "where is xiaomis Mi AI speaker sold"),  # no apostrophe
         ("What's the search engine Xiaomi will get?", "What's the Bing engine Xiaomi will get?"),
     ],
 )
@@ -53,6 +54,7 @@ def test_an_epithet_is_asked_as_the_name_it_means(epithets, question, asked):
         "How much does the Mi AI speaker cost?",  # named already
         "Which company did Microsoft partner with?",  # a kind asked for, not an epithet
         "What's the news?",  # a contraction is no owner
+        "Who makes phones for the Chinese market?",  # "makes" is no possessive
     ],
 )
 def test_what_is_not_an_epithet_for_one_name_is_left_as_asked(epithets, question):

@@ -34,7 +34,8 @@ _NAMES = rf"(?P<name>{_NAME}(?:\s+{_NAME}){{0,2}})"
 # only right after a name ("Bing search engine").
 _MODS = r"(?P<mods>(?:[A-Za-z][\w-]*\s+){0,3}?)"
 _LOWER_MODS = r"(?P<mods>(?:[a-z][\w-]*\s+){0,3}?)"
-# An owner's possessive ("Xiaomi's budget speaker"), not a contraction ("what's", "it's").
+# An owner's possessive ("Xiaomi's budget speaker"), not a contraction ("what's", "it's"); typed
+# or heard without its apostrophe ("microsofts") when the word before the s is a name.
 _OWNER = r"(?!(?:what|who|where|how|it|that|there|here|he|she|this)['’]s\b)[\w-]+['’]s"
 
 
@@ -58,9 +59,11 @@ class Epithets:
         # The corpus's names that are not places: a phrase holding one is a name already.
         self.names = frozenset(names)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
-        # A question's "the <words> <kind>", "<owner>'s <words> <kind>", "the giant from <place>".
+        # A question's "the <words> <kind>", "<owner>'s <words> <kind>", "the giant from <place>";
+        # a name's possessive typed or heard without its apostrophe ("microsofts") too.
+        bare = "|".join(rf"{re.escape(n)}s" for n in sorted(self.names, key=len, reverse=True) if n.isalpha()) or "(?!x)x"
         self._phrase = re.compile(
-            rf"\b(?P<det>the|its|their|{_OWNER})\s+(?P<mods>(?:(?!(?:the|a|an|and|or)\b)[a-z][\w-]*\s+){{0,3}})"
+            rf"\b(?P<det>the|its|their|{_OWNER}|{bare})\s+(?P<mods>(?:(?!(?:the|a|an|and|or)\b)[a-z][\w-]*\s+){{0,3}})"
             rf"(?P<kind>{kinds})\b"
             rf"(?:\s+from\s+(?P<place>[A-Za-z]\w*))?",
             re.I,
