@@ -216,6 +216,7 @@ def test_a_question_about_the_reporting_asks_for_the_article_date():
         ("What's the partnership?", True),
         ("What is Xiaomi?", False),  # a partner alone: what Xiaomi is
         ("What is the deal with Tencent?", False),  # another deal
+        ("What is a memorandum?", False),  # what such a thing is, not what this one is about
     ],
 )
 def test_questions_about_the_whole_story_are_told_apart(question, broad):

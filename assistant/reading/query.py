@@ -184,6 +184,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
 
 
 _WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was)\s", re.I)
+# "What is an MoU?" asks what such a thing is, not what this one is about.
+_WHAT_IS_A = re.compile(r"^\s*what(?:'s|’s| is| was)\s+an?\s", re.I)
 QUESTION_START = re.compile(
     r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|will|would|can|could|"
     r"should|has|have|had)\b", re.I
@@ -200,7 +202,7 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
     # alone: "What is Xiaomi?" asks what Xiaomi is); a bare topic ("the Microsoft and Xiaomi
     # agreement") asks about it too.
     story = any(t in _story_stems() for c in concepts for t in c)
-    return not QUESTION_START.match(text) or bool(_WHAT_IS.match(text)) and story
+    return not QUESTION_START.match(text) or bool(_WHAT_IS.match(text)) and story and not _WHAT_IS_A.match(text)
 
 
 def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
