@@ -56,6 +56,27 @@ def test_same_fact_in_several_articles_is_one_hit(assistant):
 
 
 @pytest.mark.engine
+@pytest.mark.parametrize("question", [
+    "How many smartphones did Xiaomi sell in 2017?", "When did they start working together?", "Who is Wang Xiang?",
+])
+def test_restatements_found_once_group_as_the_per_question_products_do(assistant, question, monkeypatch):
+    """A small corpus's restatements are found once at the first question; a large one's are
+    computed per question among the candidates. Both make the same hits."""
+    from assistant.retrieval import fuse
+    from assistant.reading.query import analyse
+
+    parsed = analyse(question, assistant.lexicon)
+    vector = assistant.embedder.encode([parsed.text])[0]
+    known = Retriever(assistant.index).search(vector, parsed.terms, k=8)
+    monkeypatch.setattr(fuse, "SMALL_CORPUS", 0)
+    computed = Retriever(assistant.index).search(vector, parsed.terms, k=8)
+    assert [(h.passage.id, [c.id for c in h.corroborating]) for h in known] == [
+        (h.passage.id, [c.id for c in h.corroborating]) for h in computed
+    ]
+    assert any(h.corroborating for h in known)
+
+
+@pytest.mark.engine
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_each_mode_ranks(assistant, mode):
     retriever = Retriever(assistant.index, mode)

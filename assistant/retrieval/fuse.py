@@ -16,6 +16,8 @@ RETRIEVERS = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
 # Passages from different articles this similar report the same fact in other words.
 CORROBORATION_COSINE = 0.8
+# Up to this many passages, their vectors stay in memory and their restatements are found once.
+SMALL_CORPUS = 2_000
 
 
 def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: int, size: int) -> np.ndarray:
@@ -43,6 +45,9 @@ class Retriever:
         self.mode = mode
         self.rrf_k = rrf_k
         self.store = index.search or LocalSearch(index.passage_index, index.bm25)
+        self.passage_count = len(index.passages)
+        self._all: np.ndarray | None = None
+        self._near: list[frozenset[int]] | None = None
 
     def search(self, query_vector: np.ndarray, query_terms: Sequence[str], k: int) -> list[Hit]:
         depth = max(CANDIDATES, k)
@@ -54,14 +59,60 @@ class Retriever:
         candidates = np.unique(np.concatenate([empty, *rankings]))
         fused = reciprocal_rank_fusion([np.searchsorted(candidates, r) for r in rankings], self.rrf_k, len(candidates))
         order = [int(i) for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
-        vectors = passage_vectors(self.index.passage_index, candidates)
+        vectors = self._vectors(candidates)
         cosine = np.einsum("ij,j->i", vectors, np.asarray(query_vector, dtype=np.float32).reshape(-1))
         lexical = dict(zip(lexical_ids.tolist(), lexical_scores.tolist())) if lexical_scores is not None else {}
+        neighbours = self._neighbours()
+        groups = (
+            self._group_known(order, k, candidates, neighbours) if neighbours is not None
+            else self._group(order, k, candidates, vectors)
+        )
         return [
             Hit(self.passages[candidates[home]], float(fused[home]), float(cosine[home]),
                 float(lexical.get(int(candidates[home]), 0.0)), [self.passages[candidates[i]] for i in attached])
-            for home, attached in self._group(order, k, candidates, vectors)
+            for home, attached in groups
         ]
+
+    def _vectors(self, ids: np.ndarray) -> np.ndarray:
+        if self._all is None and self.passage_count <= SMALL_CORPUS:
+            self._all = passage_vectors(self.index.passage_index, np.arange(self.passage_count))
+        return self._all[ids] if self._all is not None else passage_vectors(self.index.passage_index, ids)
+
+    def _neighbours(self) -> list[frozenset[int]] | None:
+        """For a small corpus, each passage's restatements in other articles (cosine ≥ 0.8), found
+        once: they do not depend on the question."""
+        if self.passage_count > SMALL_CORPUS:
+            return None
+        if self._near is None:
+            vectors = self._vectors(np.arange(self.passage_count))
+            similar = vectors @ vectors.T >= CORROBORATION_COSINE
+            article = [p.article_id for p in self.passages]
+            self._near = [
+                frozenset(int(j) for j in np.flatnonzero(row) if article[j] != article[i]) for i, row in enumerate(similar)
+            ]
+        return self._near
+
+    def _group_known(
+        self, order: list[int], k: int, candidates: np.ndarray, near: list[frozenset[int]]
+    ) -> list[tuple[int, list[int]]]:
+        """`_group` with the restatements known in advance: the same groups, no vector products."""
+        article = [self.passages[int(c)].article_id for c in candidates]
+        ids = candidates.tolist()
+        groups: list[tuple[int, list[int]]] = []
+        for pid in order:
+            similar = near[ids[pid]]
+            home = next(
+                (
+                    group for group in groups
+                    if ids[group[0]] in similar and all(article[i] != article[pid] for i in group[1])
+                ),
+                None,
+            )
+            if home is not None:
+                home[1].append(pid)
+            elif len(groups) < k:
+                groups.append((pid, []))
+        return groups
 
     def _group(self, order: list[int], k: int, candidates: np.ndarray, vectors: np.ndarray) -> list[tuple[int, list[int]]]:
         # The same fact from several articles becomes one hit with corroborating sources,
