@@ -80,6 +80,9 @@ UNANSWERABLE = [
     "Where is Xiaomi headquartered?",
     "What is the battery life of the Mi AI speaker?",
     "What was the Skype on the Manchester United Game last night?",  # "score" as whisper heard it
+    # A trial's: the year asked is not the year stated, however close the sentences read.
+    "How many smartphones did Xiaomi sell in 2016?",
+    "How many phones did Xiaomi ship in 2015?",
 ]
 
 

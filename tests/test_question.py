@@ -227,6 +227,9 @@ def test_a_year_is_no_count():
     # "How many Windows 10 devices has Xiaomi sold?" is not answered by "In 2015, they signed…".
     from assistant.reading.values import typed_values
 
-    assert typed_values("In 2015, they signed a deal to test Windows 10.", "number") == {"10"}
+    # ...nor is a name's number, nor "the two" that points back at firms already named.
+    assert typed_values("In 2015, they signed a deal to test Windows 10.", "number") == set()
+    assert typed_values("…an agreement between the two firms.", "number") == set()
+    assert typed_values("Ten companies joined; two more may.", "number") == {"ten", "two"}
     assert typed_values("It sold 92.4 million smartphones in 2017.", "number") == {"92.4million"}
     assert typed_values("In 2015, they signed a deal.", "date") == {"2015"}

@@ -27,6 +27,9 @@ VALUE_PATTERNS = {
 REASON = re.compile(r"\b(because|since|reasons?|due to|thanks to|so that|as a result|lack of|too \w+ to|struggl\w*)\b", re.I)
 LOCATED = re.compile(r"\b(?:in|inside|outside(?: of)?|across|throughout|within)\s+(?:the\s+)?(\w+)", re.I)
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# What stands right before a number that is no count: "the" ("the two companies") or a
+# capitalised word inside the sentence ("Windows 10", "iPhone 8").
+_NOT_A_COUNT = re.compile(r"(?:\bthe|(?<=[\w,;] )[A-Z]\w*)\s+$")
 RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 PLACE_WORDS = words().place_words
 # Stems that say what kind of value is wanted, not whose value.
@@ -38,7 +41,12 @@ def typed_values(text: str, kind: str) -> set[str]:
     pattern = VALUE_PATTERNS.get(kind)
     if pattern is None:
         return set()
-    values = {re.sub(r"\s+", "", m.group().lower()) for m in pattern.finditer(text)}
-    if kind == "number":  # "In 2015, they signed…" says when, not how many
-        values = {v for v in values if not YEAR.fullmatch(v)}
-    return values
+    matches = list(pattern.finditer(text))
+    if kind == "number":
+        # "In 2015, they signed…" says when, not how many; "the two firms" points back at firms
+        # already named; "Windows 10" is a name.
+        matches = [
+            m for m in matches
+            if not YEAR.fullmatch(m.group().strip()) and not _NOT_A_COUNT.search(text, 0, m.start())
+        ]
+    return {re.sub(r"\s+", "", m.group().lower()) for m in matches}
