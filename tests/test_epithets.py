@@ -37,6 +37,10 @@ def epithets() -> Epithets:
         ("What did the giant from Redmond say?", "What did Microsoft say?"),
         # "Xiaomi is the fifth…" describes Xiaomi, though the sentence names Xiaomi alone.
         ("What did the fifth largest selling company say?", "What did Xiaomi say?"),
+        # A question asking only what the epithet is asks what its name is.
+        ("What is Xiaomi's budget speaker called?", "What is Mi AI?"),
+        ("Who is the Chinese company?", "Who is Xiaomi?"),
+        ("what is the name of the search engine", "What is Bing?"),
         # A product's description, with its owner kept.
         ("Where is Xiaomi's budget speaker sold?", "Where is Xiaomi's Mi AI speaker sold?"),
         ("where is xiaomis budget speaker sold", "where is xiaomis Mi AI speaker sold"),  # no apostrophe
@@ -78,6 +82,13 @@ def test_a_kind_the_articles_barely_use_is_met_by_the_names_they_give(epithets):
     engine = next(c for c, w in zip(question.concepts, question.concept_words) if w == "engine")
     search = next(c for c, w in zip(question.concepts, question.concept_words) if w == "search")
     assert "bing" in engine and "bing" in search and "bing" in question.terms
+
+
+def test_asked_what_an_epithet_is_the_name_is_the_answer(assistant):
+    # A trial's: rewritten to "What is Microsoft's Cortana assistant called?", it was refused.
+    answer = assistant.ask("What is Microsoft's digital assistant called?")
+    assert not answer.abstained and "Cortana" in answer.text
+    assert answer.resolved_question == "What is Cortana?"
 
 
 def test_a_listed_product_answers_a_question_about_its_kind(assistant):

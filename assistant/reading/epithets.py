@@ -39,6 +39,11 @@ _LOWER_MODS = r"(?P<mods>(?:[a-z][\w-]*\s+){0,3}?)"
 _OWNER = r"(?!(?:what|who|where|how|it|that|there|here|he|she|this)['’]s\b)[\w-]+['’]s"
 
 
+# A question asking only what an epithet is: "Who is <it>?", "What's <it> called?", "What is
+# the name of <it>?".
+_IDENTITY = re.compile(r"^\s*(who|what)(?:['’]s|\s+is|\s+are|\s+was)\s+(?:the\s+name\s+of\s+)?$", re.I)
+_IDENTITY_END = re.compile(r"\s*(?:called|named)?\s*[?.!]*\s*", re.I)
+
 # A kind word in at most this many passages is one the articles barely use: they name the things
 # instead ("Bing, Edge, Skype" for a browser), so the names stand for it.
 _RARE_KIND = 2
@@ -99,14 +104,22 @@ class Epithets:
         return cls(found, (n for n in lexicon.proper_nouns if n not in places))
 
     def resolve(self, question: str) -> str | None:
-        """The question with each epithet it uses put as the name it means, or None if none is."""
+        """The question with each epithet it uses put as the name it means, or None if none is.
+
+        A question that only asks what the epithet is ("What is Microsoft's digital assistant
+        called?", "Who is the American giant?") becomes "What is Cortana?", "Who is Microsoft?":
+        its name is the answer, and a sentence that says what that name is, the evidence.
+        """
         changed = False
+        whole = self._phrase.search(question)
+        if whole and (asked := _IDENTITY.match(question[: whole.start()])) and _IDENTITY_END.fullmatch(question[whole.end():]):
+            name = self._name_of(whole)
+            if name:
+                return f"{'Who' if asked.group(1).lower() == 'who' else 'What'} is {name}?"
 
         def replace(match: re.Match[str]) -> str:
             nonlocal changed
-            if any(w.lower() in self.names for w in match.group("mods").split()):
-                return match.group()  # "the Mi AI speaker" names it already
-            name = self._meant(_stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"))
+            name = self._name_of(match)
             if name is None:
                 return match.group()
             changed = True
@@ -152,6 +165,12 @@ class Epithets:
         if not added:
             return question
         return replace(question, concepts=tuple(concepts), terms=tuple(dict.fromkeys(question.terms + tuple(added))))
+
+    def _name_of(self, match: re.Match[str]) -> str | None:
+        """The name a phrase found by `_phrase` means, or None."""
+        if any(w.lower() in self.names for w in match.group("mods").split()):
+            return None  # "the Mi AI speaker" names it already
+        return self._meant(_stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"))
 
     def _meant(self, asked: frozenset[str], kind: str) -> str | None:
         """The one name whose descriptions of a kind of this class share most of the asked words."""
