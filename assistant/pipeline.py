@@ -15,7 +15,7 @@ from assistant.reading.base import Query
 from assistant.reading.cite import Citer
 from assistant.reading.interaction import LateInteraction
 from assistant.reading.epithets import Epithets
-from assistant.reading.follow_up import asks_for_more, parties, resolve_follow_up
+from assistant.reading.follow_up import asks_for_more, asks_who_said, parties, resolve_follow_up
 from assistant.reading.query import analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
 from assistant.retrieval.fuse import Retriever
@@ -28,6 +28,8 @@ _LOGGER = logging.getLogger(__name__)
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 NOTHING_MORE = "The articles say nothing more on that."
 MORE_ON = "more on: "
+WHO_SAID = "who said: "
+NOT_QUOTED = "No one is quoted there: “{title}” says it in its own words."
 
 
 class Assistant:
@@ -129,7 +131,7 @@ class Assistant:
         """ "Tell me more" after `last`: the sentence that follows its last one in the article."""
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
-        topic = (last.resolved_question or last.question).removeprefix(MORE_ON)
+        topic = (last.resolved_question or last.question).removeprefix(MORE_ON).removeprefix(WHO_SAID)
         parsed = analyse(topic, self.lexicon)
         cited = self.citer.continued(last.sentences[-1], last.citations, parsed) if last.sentences else None
         if cited is None:
@@ -144,6 +146,24 @@ class Assistant:
             resolved_question=MORE_ON + topic,
             timings_ms={"total": (time.perf_counter() - started) * 1000},
         )
+
+    def who_said(self, question: str, last: Answer) -> Answer:
+        """ "Who said that?" after `last`: the sentence naming whom its answer quotes, or that it
+        quotes no one (the article says it in its own words)."""
+        started = time.perf_counter()
+        text = validate(question, self.settings.max_question_chars)
+        topic = (last.resolved_question or last.question).removeprefix(MORE_ON).removeprefix(WHO_SAID)
+        parsed = analyse(topic, self.lexicon)
+        cited = next(
+            (c for s in last.sentences if (c := self.citer.speaker(s, last.citations, parsed)) is not None), None
+        )
+        timings = {"total": (time.perf_counter() - started) * 1000}
+        if cited is None:
+            title = last.citations[0].title if last.citations else "the article"
+            return Answer(question=text, text=NOT_QUOTED.format(title=title), abstained=True,
+                          abstention_check="not-quoted", timings_ms=timings)
+        return Answer(question=text, text=cited.text, abstained=False, citations=cited.citations,
+                      sentences=cited.sentences, resolved_question=WHO_SAID + topic, timings_ms=timings)
 
     def conversation(self) -> "Conversation":
         return Conversation(self)
@@ -161,6 +181,10 @@ class Conversation:
         last = self.last_answer if self.last_answer and not self.last_answer.abstained else None
         if last is not None and asks_for_more(question):
             answer = self.assistant.more(question, last)
+            self.last_answer = answer if not answer.abstained else last
+            return answer
+        if last is not None and asks_who_said(question):
+            answer = self.assistant.who_said(question, last)
             self.last_answer = answer if not answer.abstained else last
             return answer
         answer = self.assistant.ask(question, previous=self.previous, answered=last.text if last else None)

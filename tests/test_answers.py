@@ -240,6 +240,19 @@ def test_tell_me_more_goes_on_with_the_next_sentence_of_the_article(assistant):
     assert assistant.citer.continued(said, (source,), question) is None  # the article ends there
 
 
+def test_who_said_that_names_whom_the_last_answer_quotes(assistant):
+    chat = assistant.conversation()
+    chat.ask("What is Xiaomi's mission?")  # a sentence of Wang Xiang's quotation
+    said = chat.ask("who said that?")
+    assert not said.abstained and "Wang Xiang" in said.text
+    assert said.sentences[0].text in next(c.passage for c in said.citations if c.n == said.sentences[0].citations[0])
+    # A trial's: the articles' own reporting quotes no one, and it says so instead of guessing.
+    chat = assistant.conversation()
+    chat.ask("When did Microsoft test Windows 10 on Xiaomi phones?")
+    reply = chat.ask("who said that?")
+    assert reply.abstained and reply.text.startswith("No one is quoted there")
+
+
 def test_tell_me_more_with_nothing_before_is_an_ordinary_question(assistant):
     chat = assistant.conversation()
     assert chat.ask("Who founded Xiaomi?").abstained

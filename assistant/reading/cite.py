@@ -90,6 +90,28 @@ class Citer:
     def continued(self, said: AnswerSentence, citations: Sequence[Citation], question: Question) -> Cited | None:
         """The sentence after an answer sentence in its article ("tell me more"), cited like any
         answer; None when the article ends there or the sentence cannot be found again."""
+        found = self._row_of(said, citations)
+        if found is None:
+            return None
+        row = found + 1
+        if row >= len(self.lookup) or self.lookup.passage_of(row).article_id != self.lookup.passage_of(found).article_id:
+            return None
+        following = self.lookup.passage_of(row)
+        extract = Extract(row, following, self.lookup.sentence(row), 0.0)
+        return self._cite([extract], question, False)
+
+    def speaker(self, said: AnswerSentence, citations: Sequence[Citation], question: Question) -> Cited | None:
+        """"Who said that?" of an answer sentence: the sentence naming whom it quotes ("…,”
+        according to Wang Xiang, …"), cited like any answer; None when it quotes no one."""
+        row = self._row_of(said, citations)
+        attribution = self.table.attribution.get(row) if row is not None else None
+        if attribution is None:
+            return None
+        extract = Extract(attribution.row, self.lookup.passage_of(attribution.row), self.lookup.sentence(attribution.row), 0.0)
+        return self._cite([extract], question, False)
+
+    def _row_of(self, said: AnswerSentence, citations: Sequence[Citation]) -> int | None:
+        """The sentence row an answer sentence was taken from, found through its first citation."""
         first = next((c for c in citations if c.n == said.citations[0]), None) if said.citations else None
         passage = next(
             (p for p in self.lookup.passages if first and p.article_id == first.article_id and p.start == first.start),
@@ -98,14 +120,7 @@ class Citer:
         position = next(
             (i for i, s in enumerate(passage.sentences) if said.text in s.text), None
         ) if passage is not None else None
-        if position is None:
-            return None
-        row = self.lookup.rows[(passage.id, position)] + 1
-        if row >= len(self.lookup) or self.lookup.passage_of(row).article_id != passage.article_id:
-            return None
-        following = self.lookup.passage_of(row)
-        extract = Extract(row, following, self.lookup.sentence(row), 0.0)
-        return self._cite([extract], question, False)
+        return None if position is None else self.lookup.rows[(passage.id, position)]
 
     def _dated(self, query: Query, reading: Reading) -> Cited:
         """ "Reported on Monday 26 February 2018 [1]: <the report> [2]"."""

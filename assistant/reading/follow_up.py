@@ -44,6 +44,11 @@ _OTHER_PARTY = re.compile(r"^(?:for |about |with )?the other (?:company|side|par
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 
 
+def asks_who_said(text: str) -> bool:
+    """Whether a turn asks who said the last answer ("who said that?")."""
+    return bool(_WHO_SAID.match(unwrap(text)))
+
+
 def asks_for_more(text: str) -> bool:
     """Whether a turn asks to go on from the last answer ("tell me more", "go on", "what else?")."""
     return bool(_MORE.match(unwrap(text)))
@@ -73,9 +78,6 @@ def resolve_follow_up(
         lead = None
     if not lead and _WH_FRAGMENT.match(text):
         return _ask_again(text.strip().rstrip("?.! "), previous)
-    if not lead and _WHO_SAID.match(text) and (aux := _AUXILIARY.search(previous)):
-        # "who said that?" after "What is Xiaomi's mission?": who said Xiaomi's mission…
-        return f"Who said {previous[aux.end():].strip()}"
     previous_spans = name_spans(previous, lexicon)
     if lead:
         fragment = text[lead.end():].strip().rstrip("?.! ")
