@@ -575,3 +575,13 @@ def test_a_suite_not_in_utf8_names_its_line_and_the_fix(tmp_path):
     suite.write_bytes(b"version: 1\nitems:\n  - id: cafe\n    question: 'Caf\xe9?'\n    abstain: true\n")
     with pytest.raises(SuiteError, match=r"latin\.yaml:4: not UTF-8 text.*iconv"):
         load_suite(suite)
+
+
+def test_the_readme_s_suite_example_is_a_valid_suite(tmp_path):
+    # A trial copied it and it failed on missing fields; the README's own example must load.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Suite format (YAML):", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme-suite.yaml"
+    path.write_text(block, encoding="utf-8")
+    suite = load_suite(path)
+    assert [item.id for item in suite.items] == ["invoke-price", "mi-speaker-price", "no-founder"]
