@@ -95,6 +95,13 @@ def test_bad_audio_input_exits_2_naming_the_problem(tmp_path, capsys):
     assert code == 2 and "is a directory" in err and "junk.wav" in err and "Traceback" not in err
 
 
+def test_a_typed_question_beside_audio_files_is_refused_not_dropped(tmp_path, capsys):
+    # A trial's: the typed question was silently ignored and the run exited 0.
+    code, _ = run(["ask", "--audio-file", str(tmp_path / "q.wav"), "Who is Wang Xiang?"])
+    err = capsys.readouterr().err
+    assert code == 2 and "not both" in err and "Who is Wang Xiang?" in err and "Traceback" not in err
+
+
 def test_bad_audio_files_are_named_before_any_model_loads(tmp_path, capsys, monkeypatch):
     from assistant import pipeline
 

@@ -20,6 +20,11 @@ _LOGGER = logging.getLogger(__name__)
 
 def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     if args.audio_file:
+        if args.question is not None:
+            raise BadQuestion(
+                "Give either a typed question or --audio-file, not both: the recording is the question "
+                f"(drop {printable(args.question)[:60]!r}, or drop --audio-file)."
+            )
         return _ask_audio(args, settings, stdout, _wants_speech(args, settings))
     if args.question is None:
         raise BadQuestion("Give a question, e.g. assistant ask \"How much does the Invoke cost?\", or '-' for stdin.")
