@@ -74,6 +74,13 @@ def test_ask_without_question_is_a_usage_error(capsys):
     assert run(["ask"])[0] == 2
 
 
+@pytest.mark.parametrize("argv", [["--retriever", "nope", "ask", "x"], ["eval", "--fail-under", "foo=1"], ["nope"]])
+def test_a_bad_flag_is_one_line_naming_it_not_the_usage_block(capsys, argv):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "usage:" not in err and "--help" in err
+
+
 def test_build_and_import_into_a_fresh_home(tmp_path):
     from conftest import SEEDS
 

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence, TextIO
+from typing import TYPE_CHECKING, NoReturn, Sequence, TextIO
 
 from assistant import __version__
 from assistant.cli.codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -21,8 +21,15 @@ from assistant.voice import STT_ENGINES, TTS_ENGINES
 _LOGGER = logging.getLogger("assistant")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake told in one line (and where to look) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="assistant",
         description="Answers questions about the 2018 Microsoft–Xiaomi AI partnership, with sources.",
     )
