@@ -71,3 +71,40 @@ def test_bad_sources_are_one_line_and_write_nothing(tmp_path, capsys, given, mes
 
 def test_bad_import_is_bad_input():
     assert BadImport("x").exit_code == 2
+
+
+PAGE = """Skip to main content
+Menu
+Search
+{headline}
+By Jane Doe | 3 min read
+Facebook
+Twitter
+{body}
+About the author: Jane writes about phones.
+Leave a comment
+Nice article!
+"""
+
+
+def test_a_web_page_s_menu_byline_and_share_buttons_are_not_the_article(tmp_path):
+    # A trial's page became corpus/menu.md, titled "Menu", with its byline and share lines kept.
+    page = tmp_path / "page.txt"
+    page.write_text(PAGE.format(headline="Xiaomi ships Cortana on its speakers",
+                                body="Xiaomi said on Monday that it will ship Cortana. By contrast, rivals wait."))
+    [written] = import_articles([page], tmp_path / "corpus")
+    text = written.read_text()
+    assert written.name == "xiaomi-ships-cortana-its-speakers.md" and 'title: "Xiaomi ships Cortana on its speakers"' in text
+    for furniture in ("Menu", "Jane Doe", "Facebook", "Twitter", "About the author", "Nice article"):
+        assert furniture not in text
+    assert "By contrast, rivals wait." in text  # a sentence that opens with "By" is content
+
+
+def test_two_articles_whose_headlines_start_alike_each_get_a_file(tmp_path):
+    # Their ids (the headline's first content words) are the same; their titles are not.
+    first, second = tmp_path / "one.txt", tmp_path / "two.txt"
+    first.write_text(PAGE.format(headline="Microsoft and Xiaomi team up on AI speakers today", body="One. Two."))
+    second.write_text(PAGE.format(headline="Microsoft and Xiaomi team up on AI speakers again", body="Three."))
+    written = import_articles([first, second], tmp_path / "corpus")
+    assert [p.name for p in written] == ["microsoft-xiaomi-team-ai-speakers.md", "microsoft-xiaomi-team-ai-speakers-2.md"]
+    assert import_articles([first, second], tmp_path / "corpus") == []  # importing both again changes nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import dataclasses
 import glob
 import hashlib
 import json
@@ -23,14 +24,20 @@ ARTICLE_SUFFIXES = (".txt", ".md")
 
 # Lines that are page furniture wherever they stand.
 _FURNITURE = re.compile(
-    r"^(skip to (main )?content|no comments:?|share (this|on)\b.*|advertisement|"
+    r"^(skip to (main )?(content|navigation|footer)|no comments:?|share (this|on)\b.*|advertisement|"
     r"(this (web)?site|we) uses? cookies.*|accept (all )?cookies.*|cookie (policy|settings).*|"
+    # a site's menu and share buttons, each on a line of its own
+    r"(main )?menu|toggle (navigation|menu)|navigation|search|home|close|subscribe|sign (in|up)|log ?in|"
+    r"facebook|twitter|x|linkedin|pinterest|reddit|whatsapp|email|print|tweet|share|"
+    # a byline: "By Jane Doe", "Posted by Jane Doe | 3 min read"; capitalised names, and not a
+    # sentence ("By contrast, Xiaomi sold…" is one)
+    r"(?!.*[.!?]$)(posted |written )?by (?-i:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})( ?[|,·•-].*)?|"
     r"[^\w]*)$",
     re.IGNORECASE,
 )
 # Lines that open the page's tail (comments, author bios, related links): drop them and all after.
 _TAIL = re.compile(
-    r"^(leave a reply|post a comment|editors['’] recommendations|post author:.*|about the author|"
+    r"^(leave a (reply|comment)|post a comment|editors['’] recommendations|post author:.*|about the author\b.*|"
     r"related (posts|articles|stories)|you may also like|\d* ?comments?:?|"
     r"your email address will not be published.*)$",
     re.IGNORECASE,
@@ -192,7 +199,7 @@ def read_article(path: Path) -> Article:
     except OSError as exc:
         raise ArticleError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
     if b"\x00" in data:
-        raise ArticleError(f"{path}: binary file, not an article; remove it from the corpus folder")
+        raise ArticleError(f"{path}: binary file, not an article (articles are UTF-8 .txt or .md text)")
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -294,6 +301,30 @@ def iter_corpus(corpus_dir: Path, problems: list[str]) -> Iterator[Article]:
         raise CorpusEmpty(f"{corpus_dir}: no readable .txt or .md article; add articles{fix}")
 
 
+def _own_id(article: Article, existing: dict[str, Path], planned: dict[str, Path]) -> Article:
+    """The article with an id of its own when another article (another title) already has the
+    id its headline makes: two headlines that start alike ("Microsoft and Xiaomi team up…") are
+    two articles, so the second becomes "<id>-2" instead of a conflict. An id the file states
+    (front matter) is kept as given."""
+    if article.id != slugify(article.title):
+        return article
+    title = _title_key(article.title)
+    if title in existing:  # the same article again, under the id it was given then
+        given = existing[title].stem
+        return dataclasses.replace(article, id=given) if re.fullmatch(rf"{re.escape(article.id)}-\d+", given) else article
+    if title in planned:
+        return article  # twice in one import: a conflict to report
+    def taken(ident: str) -> bool:
+        return ident in existing or ident in planned
+
+    if not taken(article.id):
+        return article
+    n = 2
+    while taken(f"{article.id}-{n}"):
+        n += 1
+    return dataclasses.replace(article, id=f"{article.id}-{n}")
+
+
 def _title_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
@@ -358,6 +389,7 @@ def import_articles(paths: list[Path], corpus_dir: Path, *, replace: bool = Fals
     planned: dict[str, Path] = {}
     plan: list[tuple[Article, Path, set[Path]]] = []
     for path, article in articles:
+        article = _own_id(article, existing, planned)
         target = corpus_dir / f"{article.id}.md"
         if target.resolve().parent != root:  # belt and braces: ids are already safe slugs
             raise ImportConflict(f"{path}: id {article.id!r} would write outside {corpus_dir}")
