@@ -60,7 +60,7 @@ def test_every_batch_object_carries_its_line():
 def test_text_batch_puts_errors_on_stderr(capsys):
     code, out = run(["ask", "-"], io.StringIO("How much does the Invoke cost?\n\x01junk\n"))
     err = capsys.readouterr().err
-    assert code == 2 and "$150" in out
+    assert code == 2 and "$150" in out and out.startswith("Q1: How much does the Invoke cost?\n")
     assert "{" not in out and "junk" not in out and "control characters" not in out
     assert err.startswith("line 2: error:") and err.count("\n") == 1
 

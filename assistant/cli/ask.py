@@ -63,7 +63,8 @@ def _ask_batch(assistant, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
     """One answer per stdin line, in order, models loaded once; a bad line is named, the rest answered.
 
     Blank lines are skipped; every object carries the number of the `line` it answers. Without
-    --json, answers are text on stdout and errors one line each on stderr.
+    --json, each answer is text on stdout headed "Q<line>: <question>", and errors are one line
+    each on stderr.
     """
     from assistant.cli.render import answer_json, answer_text, json_line
 
@@ -80,7 +81,9 @@ def _ask_batch(assistant, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
                 record = {"line": number, "question": printable(line)[:200], "error": str(exc)}
                 stdout.write(json_line(record) + "\n")
             continue
-        stdout.write((answer_json(answer, line=number) if as_json else answer_text(answer) + "\n") + "\n")
+        # In text, each answer is headed by its line's question, so a long batch reads as Q and A.
+        text = f"Q{number}: {printable(line.strip())}\n{answer_text(answer)}\n"
+        stdout.write((answer_json(answer, line=number) if as_json else text) + "\n")
         stdout.flush()
     return EXIT_USAGE if failures else EXIT_OK
 
