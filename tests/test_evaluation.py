@@ -328,7 +328,7 @@ def test_parse_threshold_rejects_bad_specs():
         ("follows_unknown.yaml", 11, ["item 'price-mi'", "field 'follows'", "no item 'invoke-price'"]),
         ("follows_later.yaml", 6, ["item 'price-mi'", "field 'follows'", "comes later"]),
         ("abstain_with_expect.yaml", 7, ["item 'founder'", "'expect' is not allowed with 'abstain: true'"]),
-        ("not_yaml.yaml", 4, ["not valid YAML"]),
+        ("not_yaml.yaml", 4, ["not valid YAML", "it starts on line 4; the parser gave up on line"]),
     ],
 )
 def test_malformed_suites_name_file_line_and_field(name, line, fragments):

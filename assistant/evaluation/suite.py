@@ -147,8 +147,8 @@ def parse_suite(text: str, *, source: str = "<suite>", known_articles: Iterable[
         mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark is not None else 1
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        if exc.context_mark is not None and exc.problem_mark is not None:
-            problem += f" (line {exc.problem_mark.line + 1})"
+        if exc.context_mark is not None and exc.problem_mark is not None and exc.problem_mark.line != mark.line:
+            problem += f" (it starts on line {line}; the parser gave up on line {exc.problem_mark.line + 1})"
         raise SuiteError(f"{source}:{line}: not valid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
