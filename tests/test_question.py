@@ -105,7 +105,7 @@ def test_a_name_counts_once_however_many_words():
         ("Who is Harry Shun?", "and what is his job?", "what is Harry Shun’s job?"),
         ("what is Harry Shun’s job?", "what did he say?", "what did Harry Shun say?"),
         # A bare question word asks the previous question again with it.
-        ("Is the agreement legally binding?", "and why?", "Why is the agreement legally binding?"),
+        ("Is the agreement legally binding?", "and why?", "Why is the agreement legally binding or not?"),
         ("What did Tencent and Samsung announce?", "when?", "When did Tencent and Samsung announce?"),
         ("What did Xiaomi agree to ship in 2016?", "on which phones?",
          "On which phones did Xiaomi agree to ship in 2016?"),

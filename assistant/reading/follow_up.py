@@ -150,12 +150,15 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
 def _ask_again(asked: str, previous: str) -> str | None:
     """The previous question asked again with a new question word: "when?" after "What did
     Tencent and Samsung announce?" is "When did Tencent and Samsung announce?", and "and why?"
-    after "Is the deal legally binding?" is "Why is the deal legally binding?". None when the
-    previous question has no auxiliary to hang it on ("Who founded Xiaomi?")."""
+    after "Is the deal legally binding?" is "Why is the deal legally binding or not?" (a yes/no
+    question's answer may be no). None when the previous question has no auxiliary to hang it
+    on ("Who founded Xiaomi?")."""
     aux = _AUXILIARY.search(previous)
     if aux is None:
         return None
     rest = previous[aux.start():]
+    if aux.start() == len(previous) - len(previous.lstrip()) and asked.lower().startswith("why"):
+        rest = rest.rstrip(" ?.!") + " or not?"
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
 
 
