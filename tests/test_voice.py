@@ -53,6 +53,11 @@ def audio(tmp_path_factory):
         "woken": concatenate([chatter, wake, q0], folder / "woken.wav", silence=0.6),
         "not_woken": concatenate([chatter, q1], folder / "not_woken.wav", silence=0.6),
         "two_questions": concatenate([p0, p1], folder / "two.wav", silence=1.2),
+        # A question, then told to say it again, then goodbye: three turns of one recording.
+        "told": concatenate(
+            [q0, synthesize("Say that again.", folder / "again.wav"), synthesize("Goodbye.", folder / "bye.wav")],
+            folder / "told.wav", silence=1.2,
+        ),
     }
 
 
@@ -123,6 +128,25 @@ def test_push_to_talk_turns_from_a_file_standing_in_for_the_microphone(audio, wh
 
 
 @pytest.mark.voice
+def test_say_that_again_repeats_the_answer_and_goodbye_ends_the_loop(audio, whisper):
+    from assistant.voice.loop import LoopEnd
+
+    class Heard:  # what the speaker was given to say, in order
+        def __init__(self):
+            self.said = []
+
+        def say(self, text):
+            self.said.append(text)
+
+    speaker = Heard()
+    # Enter three times: the question, "say that again", "goodbye"; the loop ends on the last.
+    loop, end, out = _loop(audio["told"], whisper, ["", "", "", "never read"], speaker=speaker)
+    assert end is LoopEnd.QUIT
+    assert [t.command for t in loop.turns] == [None, "repeat", "quit"]
+    assert loop.turns[0].answer is not None and speaker.said[:2] == [loop.turns[0].answer.spoken] * 2
+    assert speaker.said[2] == "Bye." and any(line.startswith("(again)") for line in out)
+
+
 def test_wake_phrase_starts_a_turn_and_chatter_does_not(audio, whisper):
     from assistant.voice.loop import LoopEnd
     from assistant.voice.wake import WakeSpotter
@@ -230,3 +254,14 @@ def test_spoken_questions_get_the_right_facts_from_the_engine(tmp_path, whisper)
     for (question, _, fact), (transcript, answer) in zip(cases, results):
         assert fact.lower() in answer.text.lower(), (question, transcript.text, answer.text)
         assert "[" not in answer.spoken
+
+
+@pytest.mark.parametrize("heard, told", [
+    ("Goodbye.", "quit"), ("Hey assistant, stop.", "quit"), ("Okay, thanks, bye.", "quit"), ("That's all.", "quit"),
+    ("Say that again?", "repeat"), ("What did you say?", "repeat"), ("Sorry?", "repeat"),
+    ("Stop the Invoke?", None), ("Who said that?", None), ("How much does the Invoke cost?", None),
+])
+def test_what_is_told_is_told_apart_from_what_is_asked(heard, told):
+    from assistant.voice.loop import spoken_command
+
+    assert spoken_command(heard) == told

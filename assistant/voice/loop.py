@@ -6,6 +6,7 @@ import contextlib
 import enum
 import logging
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,30 @@ _LOGGER = logging.getLogger(__name__)
 
 Ask = Callable[[str], Answer]
 QUIT_WORDS = frozenset({"quit", "exit", "bye", "goodbye", ":q"})
+# What a smart speaker is told rather than asked, heard whole (after "hey assistant," and the
+# like are taken off): leave, or say the last answer again.
+_SPOKEN_QUIT = re.compile(
+    r"^(?:quit|exit|stop|bye|good ?bye|bye[ -]bye|that'?s all|that is all|i'?m done|we'?re done"
+    r"|(?:ok(?:ay)?|thanks|thank you)[ ,]*(?:that'?s all|good ?bye|bye))$"
+)
+_SPOKEN_REPEAT = re.compile(
+    r"^(?:repeat(?: that| it| the answer)?|say (?:that|it) again|(?:sorry|pardon)(?: me)?|come again"
+    r"|what did you (?:just )?say|once more|again)$"
+)
+
+
+def spoken_command(text: str) -> str | None:
+    """"quit" or "repeat" for a transcript that tells the speaker something ("Goodbye.", "Say
+    that again?"), None for a question."""
+    from assistant.reading.thesaurus import unwrap
+
+    said = re.sub(r"[^\w' -]+", " ", unwrap(text).lower().replace("’", "'"))
+    said = " ".join(said.split())
+    if _SPOKEN_QUIT.match(said):
+        return "quit"
+    if _SPOKEN_REPEAT.match(said):
+        return "repeat"
+    return None
 
 
 @dataclass(frozen=True)
@@ -33,6 +58,7 @@ class VoiceTurn:
     heard_nothing: str | None = None  # why, for the screen; never searched or spoken
     latency_seconds: float = 0.0  # end of speech to answer text: endpointing + STT + ask (typed: ask)
     typed: str | None = None
+    command: str | None = None  # "quit" or "repeat": told, not asked (`spoken_command`)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = self.answer.to_dict() if self.answer else {"answer": None}
@@ -42,8 +68,12 @@ class VoiceTurn:
         return out
 
 
-def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any, since: float | None = None) -> VoiceTurn:
-    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing'.
+def answer_transcript(
+    ask: Ask, transcriber: Transcriber, audio: Any, since: float | None = None,
+    command: Callable[[str], str | None] = lambda text: None,
+) -> VoiceTurn:
+    """Transcribe captured audio and answer it; an empty transcript is an ordinary 'heard nothing',
+    and one that `command` recognises ("goodbye") is that command, not a question.
 
     Latency counts from `since` (the end of speech, when the listener knows it), else from now.
     """
@@ -51,6 +81,8 @@ def answer_transcript(ask: Ask, transcriber: Transcriber, audio: Any, since: flo
     transcript = transcriber.transcribe(audio)
     if not transcript.text.strip():
         return VoiceTurn(transcript, None, "Heard no words.", time.perf_counter() - start)
+    if told := command(transcript.text):
+        return VoiceTurn(transcript, None, None, time.perf_counter() - start, command=told)
     answer = ask(transcript.text)
     return VoiceTurn(transcript, answer, None, time.perf_counter() - start)
 
@@ -247,7 +279,8 @@ class VoiceLoop:
                     return LoopEnd.QUIT
                 continue
             self.output("Listening...")
-            self._spoken_turn(source)
+            if self._spoken_turn(source).command == "quit":
+                return LoopEnd.QUIT
 
     def _wake_loop(self, source: Any) -> LoopEnd:
         typed: queue.Queue[str | None] = queue.Queue()
@@ -266,7 +299,8 @@ class VoiceLoop:
             fired = self.wake.wait(source, max_seconds=self.wake_window_seconds, should_stop=lambda: not typed.empty())
             if fired:
                 self.output("Yes? (listening)\a")  # visible cue, and the terminal bell as an audible one
-                self._spoken_turn(source)
+                if self._spoken_turn(source).command == "quit":
+                    return LoopEnd.QUIT
             elif getattr(self.wake, "stream_ended", False):
                 return LoopEnd.END_OF_INPUT
 
@@ -288,7 +322,7 @@ class VoiceLoop:
         else:
             endpoint = self.listener.last_endpoint
             since = endpoint.end_of_speech if endpoint is not None else None
-            turn = answer_transcript(self.ask, self._early, audio, since=since)
+            turn = answer_transcript(self.ask, self._early, audio, since=since, command=spoken_command)
         return self._finish(turn)
 
     def _typed_line(self, line: str) -> LoopEnd | None:
@@ -311,6 +345,17 @@ class VoiceLoop:
         self.show(self.output, turn)
         if turn.answer is not None:
             self._speak(turn.answer.spoken)
+        elif turn.command == "quit":
+            self.output("Bye.")
+            self._speak("Bye.")
+        elif turn.command == "repeat":
+            last = next((t.answer for t in reversed(self.turns) if t.answer is not None), None)
+            if last is None:
+                self.output("Nothing to repeat yet: ask a question.")
+                self._speak("Nothing to repeat yet.")
+            else:
+                self.output(f"(again) {last.text}")
+                self._speak(last.spoken)
         return turn
 
     def _speak(self, text: str) -> None:
