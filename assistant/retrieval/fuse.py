@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -16,6 +16,8 @@ RETRIEVERS = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
 # Passages from different articles this similar report the same fact in other words.
 CORROBORATION_COSINE = 0.8
+# Whether the passage at `position` of the order (`pid`) restates each group's first passage.
+Restates = Callable[[int, int, list[int]], list[bool]]
 # Up to this many passages, their vectors stay in memory and their restatements are found once.
 SMALL_CORPUS = 2_000
 
@@ -62,11 +64,9 @@ class Retriever:
         vectors = self._vectors(candidates)
         cosine = np.einsum("ij,j->i", vectors, np.asarray(query_vector, dtype=np.float32).reshape(-1))
         lexical = dict(zip(lexical_ids.tolist(), lexical_scores.tolist())) if lexical_scores is not None else {}
-        neighbours = self._neighbours()
-        groups = (
-            self._group_known(order, k, candidates, neighbours) if neighbours is not None
-            else self._group(order, k, candidates, vectors)
-        )
+        near = self._neighbours()
+        restates = self._restated_known(candidates, near) if near is not None else self._restated_by_vectors(order, k, vectors)
+        groups = self._group(order, k, candidates, restates)
         return [
             Hit(self.passages[candidates[home]], float(fused[home]), float(cosine[home]),
                 float(lexical.get(int(candidates[home]), 0.0)), [self.passages[candidates[i]] for i in attached])
@@ -92,52 +92,46 @@ class Retriever:
             ]
         return self._near
 
-    def _group_known(
-        self, order: list[int], k: int, candidates: np.ndarray, near: list[frozenset[int]]
-    ) -> list[tuple[int, list[int]]]:
-        """`_group` with the restatements known in advance: the same groups, no vector products."""
-        article = [self.passages[int(c)].article_id for c in candidates]
+    @staticmethod
+    def _restated_known(candidates: np.ndarray, near: list[frozenset[int]]) -> "Restates":
+        """Restatement from the table found once (a small corpus): a set lookup."""
         ids = candidates.tolist()
-        groups: list[tuple[int, list[int]]] = []
-        for pid in order:
-            similar = near[ids[pid]]
-            home = next(
-                (
-                    group for group in groups
-                    if ids[group[0]] in similar and all(article[i] != article[pid] for i in group[1])
-                ),
-                None,
-            )
-            if home is not None:
-                home[1].append(pid)
-            elif len(groups) < k:
-                groups.append((pid, []))
-        return groups
+        return lambda position, pid, heads: [ids[head] in near[ids[pid]] for head in heads]
 
-    def _group(self, order: list[int], k: int, candidates: np.ndarray, vectors: np.ndarray) -> list[tuple[int, list[int]]]:
-        # The same fact from several articles becomes one hit with corroborating sources,
-        # so it does not crowd other facts out of the top k. A passage can only join a group
-        # through the group's first passage, so only those similarities are computed: at most
-        # k per candidate, not the corpus's squared. (einsum, not BLAS: a matrix product this
-        # small waits on BLAS's threads when the cores are busy.)
+    @staticmethod
+    def _restated_by_vectors(order: list[int], k: int, vectors: np.ndarray) -> "Restates":
+        """Restatement by cosine with each group's first passage, computed per question: at most k
+        per candidate, not the corpus's squared; once the k groups exist their heads are fixed, so
+        one product serves every passage still to place. (einsum, not BLAS: a matrix product this
+        small waits on BLAS's threads when the cores are busy.)"""
+        full: dict[int, np.ndarray] = {}
+
+        def restates(position: int, pid: int, heads: list[int]) -> list[bool]:
+            if len(heads) == k and not full:
+                rest = order[position:]
+                full.update(zip(rest, np.einsum("ij,kj->ik", vectors[rest], vectors[heads])))
+            similarity = full[pid] if full else np.einsum("ij,j->i", vectors[heads], vectors[pid])
+            return [cosine >= CORROBORATION_COSINE for cosine in similarity]
+
+        return restates
+
+    def _group(
+        self, order: list[int], k: int, candidates: np.ndarray, restates: "Restates"
+    ) -> list[tuple[int, list[int]]]:
+        # The same fact from several articles becomes one hit with corroborating sources, so it
+        # does not crowd other facts out of the top k. A passage joins a group through the
+        # group's first passage, if it restates it and no passage of its article is in the group.
         article = [self.passages[int(c)].article_id for c in candidates]
         groups: list[tuple[int, list[int]]] = []
-        full: dict[int, np.ndarray] = {}  # once the k groups exist, their heads are fixed
         for position, pid in enumerate(order):
             home = None
-            if len(groups) == k and not full:  # one product for every passage still to place
-                rest = order[position:]
-                heads = vectors[[group[0] for group in groups]]
-                full = dict(zip(rest, np.einsum("ij,kj->ik", vectors[rest], heads)))
             if groups:
-                similarity = full[pid] if full else np.einsum(
-                    "ij,j->i", vectors[[group[0] for group in groups]], vectors[pid]
-                )
+                flags = restates(position, pid, [group[0] for group in groups])
                 home = next(
                     (
                         group
-                        for group, cosine in zip(groups, similarity)
-                        if cosine >= CORROBORATION_COSINE
+                        for group, restated in zip(groups, flags)
+                        if restated
                         and article[group[0]] != article[pid]
                         and all(article[i] != article[pid] for i in group[1])
                     ),
