@@ -18,6 +18,7 @@ from assistant.reading.epithets import Epithets
 from assistant.reading.follow_up import asks_for_more, asks_who_said, parties, resolve_follow_up
 from assistant.reading.query import analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
+from assistant.reading.written import WrittenQuestions
 from assistant.retrieval.fuse import Retriever
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon
@@ -45,18 +46,19 @@ class Assistant:
         table = SentenceTable(lookup, self.lexicon)
         # Word-piece vectors of every sentence, when the index holds them, for late interaction.
         interaction = LateInteraction(index.sentence_tokens) if index.sentence_tokens is not None else None
+        # What the corpus's training questions teach (assistant/index/adapter.py, reading/written.py):
+        # both are fitted or kept with the index, and used unless the setting turns them off.
+        learnt = settings.query_adapter and index.query_adapter is not None
+        written = WrittenQuestions(*index.training_questions) if learnt and index.training_questions else None
         self.reader = make_reader(
-            settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words
+            settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words, written
         )
         self.parties = parties(self.lexicon)
         self.epithets = Epithets.from_sentences(
             (s.text for p in index.passages for s in p.sentences), self.lexicon, self.parties
         )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
-        # Learnt from questions written for the corpus's sentences (assistant/index/adapter.py);
-        # always fitted with the index, used unless the setting turns it off.
-        use = settings.query_adapter and index.query_adapter is not None
-        self.adapter = QueryAdapter(index.query_adapter) if use else None
+        self.adapter = QueryAdapter(index.query_adapter) if learnt else None
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":

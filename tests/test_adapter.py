@@ -57,6 +57,10 @@ def test_the_shipped_index_carries_its_adapter_and_its_report(repo_settings):
     assert record["held_out_hit_at_1_after"] > record["held_out_hit_at_1_before"]
     index = load_index(repo_settings.index_path)
     assert index.query_adapter.shape == (index.dimension, index.dimension)
+    # ...and the questions it was fitted on, each with the sentence row it was written for.
+    vectors, rows = index.training_questions
+    assert vectors.shape == (record["questions"], index.dimension) and rows.shape == (record["questions"],)
+    assert 0 <= rows.min() and rows.max() < len(index.sentence_owner)
 
 
 @pytest.mark.engine
@@ -94,7 +98,34 @@ def test_the_setting_turns_it_off(home):
 
     assistant = Assistant.load(home.replace(query_adapter=False))  # no rebuild: the index keeps it
     assert assistant.adapter is None and assistant.index.query_adapter is not None
-    assert Assistant.load(home).adapter is not None
+    assert assistant.reader.written is None  # nothing learnt from the training questions is used
+    on = Assistant.load(home)
+    assert on.adapter is not None and on.reader.written is not None
+
+
+def test_a_question_written_for_a_sentence_in_other_words_is_answered_by_it():
+    """The coverage checks see few of its words in "…the Chinese company, Xiaomi…"; the training
+    questions hold "Which country is Xiaomi from?" for that sentence."""
+    import numpy as np
+
+    from assistant.reading.written import WRITTEN_FOR, WrittenQuestions
+
+    vectors = np.eye(4, dtype=np.float32)[[0, 1, 2]]
+    written = WrittenQuestions(vectors, np.array([7, 7, 9]))
+    near = np.array([0.9, 0.1, 0.0, 0.0], dtype=np.float32)
+    near /= np.linalg.norm(near)
+    assert written.closeness(7, near) >= WRITTEN_FOR and written.answers(7, near)
+    assert not written.answers(9, near) and written.closeness(3, near) == 0.0  # another sentence's, or none
+
+
+@pytest.mark.engine
+def test_the_shipped_training_questions_let_an_everyday_question_through(repo_settings):
+    from assistant.pipeline import Assistant
+
+    answer = Assistant.load(repo_settings).ask("which country is xiaomi from")
+    assert not answer.abstained and "China" in answer.text
+    off = Assistant.load(repo_settings.replace(query_adapter=False)).ask("which country is xiaomi from")
+    assert off.abstained and off.abstention_check == "passage-coverage"
 
 
 def test_training_questions_name_only_sentences_of_the_corpus(repo_settings):

@@ -388,8 +388,11 @@ def _query_adapter(settings: Settings, index_dir: Path, files: dict, sentence_ro
         questions = _encode(embedder.encode, [adapter.as_asked(q) for q in training.questions], embedder.dimension)
     matrix, report = adapter.fit(questions[kept], sentence_vectors, [place[row] for row in gold_rows])
     tmp = index_dir / f".{store.ADAPTER_FILE}.{os.getpid()}.tmp"
+    # The sentence row each question was written for (-1: its sentence is not in the index), so a
+    # reader can tell when a question is one of them in other words.
+    rows = np.array([gold.get(sentence, -1) for sentence in training.sentences], dtype=np.int64)
     with open(tmp, "wb") as handle:
-        np.savez(handle, matrix=matrix, questions=questions)
+        np.savez(handle, matrix=matrix, questions=questions, rows=rows)
         _close(handle)
     record = {"stored": True, "training_sha256": training.sha256, "sentence_vectors_sha256": vectors_sha,
               "blend": adapter.BLEND, "skipped_questions": len(training.questions) - len(kept), **report}

@@ -38,7 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 # 3: word-piece vectors of every sentence (sentence_tokens, token_vectors).
 # 4: BM25 in bm25s's own folder format (memory-mapped), sentence vectors as .npy (memory-mapped),
 #    each article's content hash (incremental builds), flat or HNSW passage index by size.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5  # 5: the adapter file keeps each training question's sentence row
 MANIFEST = "manifest.json"
 DATA_FILES = ("passages", "passage_vectors", "sentence_vectors", "bm25", "sentence_tokens", "token_vectors")
 # Late interaction's word pieces and their vectors: left out of indexes larger than the setting
@@ -95,6 +95,8 @@ class LoadedIndex:
     sentence_tokens: list[TokenVectors] | None = None  # word pieces of each sentence row, in context
     search: PassageSearch | None = None  # passage retrieval: these files, or a Milvus collection
     query_adapter: np.ndarray | None = None  # dimension x dimension, when the index has one
+    # The training questions' vectors and the sentence row each was written for, with the adapter.
+    training_questions: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def dimension(self) -> int:
@@ -353,10 +355,11 @@ def load_index(index_dir: Path) -> LoadedIndex:
         if "sentence_tokens" in paths:
             pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
             token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
-        adapter = None
-        if ADAPTER_FILE in paths:  # the fitted matrix (the file also keeps its questions' vectors)
+        adapter = asked = None
+        if ADAPTER_FILE in paths:  # the fitted matrix, and the questions it was fitted on
             with np.load(paths[ADAPTER_FILE], allow_pickle=False) as fitted:
                 adapter = np.array(fitted["matrix"])
+                asked = (np.array(fitted["questions"]), np.array(fitted["rows"]))
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
@@ -367,6 +370,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
         or len(owner) != sentence_vectors.shape[0]
         or pieces is not None and (len(pieces) != len(owner) or sum(len(p) for p in pieces) != token_vectors.shape[0])
         or adapter is not None and adapter.shape != (sentence_vectors.shape[1],) * 2
+        or asked is not None and (
+            asked[0].shape[0] != asked[1].shape[0] or asked[0].shape[1:] != sentence_vectors.shape[1:]
+            or int(asked[1].max(initial=-1)) >= len(owner)
+        )
     ):
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
     tokens = None
@@ -374,7 +381,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         ends = np.cumsum([len(p) for p in pieces])
         tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
     return LoadedIndex(manifest, passages, passage_index, sentence_vectors, owner, bm25, tokens,
-                       LocalSearch(passage_index, bm25), adapter)
+                       LocalSearch(passage_index, bm25), adapter, asked)
 
 
 def _usable(settings: Settings) -> tuple[LoadedIndex | None, str]:

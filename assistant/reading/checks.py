@@ -187,7 +187,14 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
     return None
 
 
+def _written_for(reader: "RuleReader", case: Case) -> bool:
+    """Whether the question is, in other words, one written for the best sentence (`reading.written`)."""
+    return reader.written is not None and reader.written.answers(case.best.row, case.vector)
+
+
 def _passage_coverage(reader: "RuleReader", case: Case) -> str | None:
+    if _written_for(reader, case):
+        return None
     coverage = reader.coverage(case.question, case.passage_stems | case.synonyms, ignore=case.incidental)
     if coverage < MIN_COVERAGE:
         return f"the passage covers only {coverage:.0%} of the question"
@@ -199,7 +206,7 @@ def _local(reader: "RuleReader", case: Case) -> set[str]:
 
 
 def _sentence_coverage(reader: "RuleReader", case: Case) -> str | None:
-    if case.best.dense >= STRONG_MATCH_COSINE:
+    if case.best.dense >= STRONG_MATCH_COSINE or _written_for(reader, case):
         return None
     local = reader.coverage(case.question, _local(reader, case), ignore=case.incidental)
     if local < MIN_COVERAGE:

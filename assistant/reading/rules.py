@@ -20,6 +20,7 @@ from assistant.reading.coverage import Coverage
 from assistant.reading.interaction import LateInteraction
 from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import SentenceTable
+from assistant.reading.written import WrittenQuestions
 from assistant.reading.values import (
     LOCATED,
     PLACE_WORDS,
@@ -100,9 +101,12 @@ class RuleReader:
 
     def __init__(
         self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, embedder: Embedder,
-        interaction: LateInteraction | None = None, max_words: int = 40,
+        interaction: LateInteraction | None = None, max_words: int = 40, written: WrittenQuestions | None = None,
     ) -> None:
         self.lookup = lookup
+        # Questions a local model wrote for each sentence (corpus/training-questions.jsonl), when
+        # the index keeps them: a question close to one of the best sentence's passes coverage.
+        self.written = written
         self.table = table
         self.lexicon = lexicon
         self.max_words = max_words  # a broad answer's lead takes its second sentence within this
