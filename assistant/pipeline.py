@@ -18,6 +18,7 @@ from assistant.reading.epithets import Epithets
 from assistant.reading.follow_up import asks_for_more, asks_who_said, parties, resolve_follow_up
 from assistant.reading.query import analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
+from assistant.reading.thesaurus import plain
 from assistant.reading.written import WrittenQuestions
 from assistant.retrieval.fuse import Retriever
 from assistant.retrieval.lookups import SentenceLookup
@@ -91,7 +92,8 @@ class Assistant:
         text = validate(question, self.settings.max_question_chars)
         resolved = resolve_follow_up(text, previous, self.lexicon, answered)
         # "the Chinese firm" asked as the name the articles call a Chinese company.
-        resolved = self.epithets.resolve(resolved or text) or resolved
+        # (Read put plainly, as analysis reads it: "Baidu's voice assistant" is a digital one.)
+        resolved = self.epithets.resolve(plain(resolved or text)) or resolved
         parsed = self.epithets.expand(analyse(resolved or text, self.lexicon), self.lexicon, self.parties)
         timings: dict[str, float] = {}
 

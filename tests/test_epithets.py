@@ -14,9 +14,12 @@ ARTICLES = [
     "Microsoft has decided to partner with the Chinese company, Xiaomi, to work on AI products.",
     "Here's the thing, the software giant has agreed to allow Xiaomi to use its cloud services.",
     "Now, the giant from Redmond did not go into details about Xiaomi's plans.",
-    "The Mi AI is a budget-conscious smart speaker. Microsoft offers the Bing search engine.",
+    "Xiaomi's Mi AI is a budget-conscious smart speaker. Microsoft offers the Bing search engine.",
     "Xiaomi is the fifth largest selling company. Microsoft and Xiaomi signed a memorandum.",
     "Microsoft sells Windows. Xiaomi makes phones. Microsoft and Xiaomi met in Beijing.",
+    "Xiaomi may ship the digital assistant, Cortana, made by Microsoft.",
+    "An integration with Cortana may also help Xiaomi compete locally with Baidu, which is pushing its own "
+    "DuerOS virtual assistant.",
 ]
 
 
@@ -41,6 +44,9 @@ def epithets() -> Epithets:
         ("What is Xiaomi's budget speaker called?", "What is Mi AI?"),
         ("Who is the Chinese company?", "Who is Xiaomi?"),
         ("what is the name of the search engine", "What is Bing?"),
+        # An owner's thing is one the articles put beside that owner: Baidu's is DuerOS.
+        ("What is Baidu's digital assistant called?", "What is DuerOS?"),
+        ("What is Microsoft's digital assistant called?", "What is Cortana?"),
         # A product's description, with its owner kept.
         ("Where is Xiaomi's budget speaker sold?", "Where is Xiaomi's Mi AI speaker sold?"),
         ("where is xiaomis budget speaker sold", "where is xiaomis Mi AI speaker sold"),  # no apostrophe
@@ -59,6 +65,7 @@ def test_an_epithet_is_asked_as_the_name_it_means(epithets, question, asked):
         "Which company did Microsoft partner with?",  # a kind asked for, not an epithet
         "What's the news?",  # a contraction is no owner
         "Who makes phones for the Chinese market?",  # "makes" is no possessive
+        "How does Microsoft's cloud business gain?",  # a company's business is its own
     ],
 )
 def test_what_is_not_an_epithet_for_one_name_is_left_as_asked(epithets, question):
@@ -89,6 +96,12 @@ def test_asked_what_an_epithet_is_the_name_is_the_answer(assistant):
     answer = assistant.ask("What is Microsoft's digital assistant called?")
     assert not answer.abstained and "Cortana" in answer.text
     assert answer.resolved_question == "What is Cortana?"
+
+
+def test_an_owner_s_thing_asked_in_everyday_words_is_the_owner_s(assistant):
+    # "voice assistant" is put as the articles' "digital assistant" first; Baidu's is DuerOS.
+    answer = assistant.ask("What is Baidu's voice assistant called?")
+    assert answer.resolved_question == "What is DuerOS?" and "DuerOS" in answer.text
 
 
 def test_a_listed_product_answers_a_question_about_its_kind(assistant):

@@ -59,8 +59,12 @@ class Description:
 class Epithets:
     """What the articles call each name, and which name a question's epithet means."""
 
-    def __init__(self, descriptions: Iterable[Description], names: Iterable[str] = ()) -> None:
+    def __init__(
+        self, descriptions: Iterable[Description], names: Iterable[str] = (), sentences: Sequence[str] = ()
+    ) -> None:
         self.descriptions = tuple(dict.fromkeys(descriptions))
+        self.sentences = tuple(sentences)  # where an owner and a name stand together
+        self._near: dict[tuple[str, str], bool] = {}
         # The corpus's names that are not places: a phrase holding one is a name already.
         self.names = frozenset(names)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
@@ -76,6 +80,7 @@ class Epithets:
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[str], lexicon: Lexicon, parties: Sequence[str]) -> "Epithets":
+        sentences = list(sentences)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
         compound = re.compile(rf"(?<![\w’'-]){_NAMES}\s+{_LOWER_MODS}(?P<kind>{kinds})s?\b")
         apposed = re.compile(rf"\bthe\s+{_MODS}(?P<kind>{kinds}),?\s+{_NAMES}")
@@ -101,7 +106,7 @@ class Epithets:
                     if described:
                         found.append(Description(other, match.group("kind"), described))
         places = words().place_words | words().languages
-        return cls(found, (n for n in lexicon.proper_nouns if n not in places))
+        return cls(found, (n for n in lexicon.proper_nouns if n not in places), sentences)
 
     def resolve(self, question: str) -> str | None:
         """The question with each epithet it uses put as the name it means, or None if none is.
@@ -170,20 +175,42 @@ class Epithets:
         """The name a phrase found by `_phrase` means, or None."""
         if any(w.lower() in self.names for w in match.group("mods").split()):
             return None  # "the Mi AI speaker" names it already
-        return self._meant(_stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"))
+        owner = re.sub(r"['’]?s$", "", match.group("det"), flags=re.I)
+        owner = owner if owner.lower() in self.names else None  # "Baidu's assistant": Baidu's own
+        return self._meant(
+            _stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"), owner
+        )
 
-    def _meant(self, asked: frozenset[str], kind: str) -> str | None:
-        """The one name whose descriptions of a kind of this class share most of the asked words."""
-        if not asked:
-            return None
+    def _meant(self, asked: frozenset[str], kind: str, owner: str | None = None) -> str | None:
+        """The one name whose descriptions of a kind of this class share most of the asked words.
+
+        With an owner ("Baidu's digital assistant"), only names the articles put beside that
+        owner count (DuerOS, not Cortana), and the one such name of the kind is meant even if
+        its descriptions share none of the words."""
         cls = _kind_class(kind.lower())
+        if owner is not None and cls == "company":
+            return None  # "Microsoft's cloud business" is Microsoft's own, not another firm
         best: dict[str, int] = defaultdict(int)
         for d in self.descriptions:
-            if _kind_class(d.kind) == cls:
+            if _kind_class(d.kind) == cls and (owner is None or self._beside(owner, d.name)):
                 best[d.name] = max(best[d.name], len(asked & d.words))
+        if owner is not None and len(best) == 1:
+            return next(iter(best))
+        if not asked:
+            return None
         top = max(best.values(), default=0)
         winners = [name for name, shared in best.items() if shared == top]
         return winners[0] if top and len(winners) == 1 else None
+
+    def _beside(self, owner: str, name: str) -> bool:
+        """Whether some sentence has the owner and the name within six words ("Microsoft's
+        Cortana", "Baidu, which is pushing its own DuerOS"); the owner itself never is."""
+        key = (owner.lower(), name.lower())
+        if key not in self._near:
+            a, b = re.escape(owner), re.escape(name)
+            near = re.compile(rf"\b{a}\b(?:\W+\w+){{0,6}}?\W+{b}\b|\b{b}\b(?:\W+\w+){{0,6}}?\W+{a}\b", re.I)
+            self._near[key] = key[0] != key[1] and any(near.search(s) for s in self.sentences)
+        return self._near[key]
 
 
 def _kind_class(kind: str) -> str:
