@@ -13,7 +13,11 @@ when the assistant loads:
 A question's phrase "the <words> <kind>" (or "<owner>'s <words> <kind>") is then read as the one
 name whose descriptions share most of its words, with a kind of the same class (a firm is a
 company is a giant), when exactly one name does. "What is the American giant letting the Chinese
-firm use?" is asked as "What is Microsoft letting Xiaomi use?".
+firm use?" is asked as "What is Microsoft letting Xiaomi use?". An owner's thing is one the
+articles put beside that owner ("Baidu's digital assistant" is DuerOS, not Cortana).
+
+`expand` does the converse for a kind the articles barely use: "which browser…" is also met by
+the names they call a browser (Edge).
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ _NAMES = rf"(?P<name>{_NAME}(?:\s+{_NAME}){{0,2}})"
 # only right after a name ("Bing search engine").
 _MODS = r"(?P<mods>(?:[A-Za-z][\w-]*\s+){0,3}?)"
 _LOWER_MODS = r"(?P<mods>(?:[a-z][\w-]*\s+){0,3}?)"
-# An owner's possessive ("Xiaomi's budget speaker"), not a contraction ("what's", "it's"); typed
-# or heard without its apostrophe ("microsofts") when the word before the s is a name.
+# An owner's possessive ("Xiaomi's budget speaker"), not a contraction ("what's", "it's"). One
+# typed or heard without its apostrophe ("microsofts") is matched by the corpus's names alone.
 _OWNER = r"(?!(?:what|who|where|how|it|that|there|here|he|she|this)['’]s\b)[\w-]+['’]s"
 
 
