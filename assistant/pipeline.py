@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from assistant.config import Settings, load_settings
 from assistant.corpus.clean import MONTHS, WEEKDAYS
@@ -12,11 +13,11 @@ from assistant.index.embed import Embedder, loading_query_embedder, model_vocabu
 from assistant.index.store import LoadedIndex, ensure_index
 from assistant.reading import make_reader
 from assistant.reading.base import Query
-from assistant.reading.cite import Citer
+from assistant.reading.cite import Cited, Citer
 from assistant.reading.interaction import LateInteraction
 from assistant.reading.epithets import Epithets
 from assistant.reading.follow_up import asks_for_more, asks_who_said, parties, resolve_follow_up
-from assistant.reading.query import analyse, validate, variants
+from assistant.reading.query import Question, analyse, validate, variants
 from assistant.reading.sentences import SentenceTable
 from assistant.reading.thesaurus import plain
 from assistant.reading.written import WrittenQuestions
@@ -133,41 +134,35 @@ class Assistant:
 
     def more(self, question: str, last: Answer) -> Answer:
         """ "Tell me more" after `last`: the sentence that follows its last one in the article."""
-        started = time.perf_counter()
-        text = validate(question, self.settings.max_question_chars)
-        topic = (last.resolved_question or last.question).removeprefix(MORE_ON).removeprefix(WHO_SAID)
-        parsed = analyse(topic, self.lexicon)
-        cited = self.citer.continued(last.sentences[-1], last.citations, parsed) if last.sentences else None
-        if cited is None:
-            return Answer(question=text, text=NOTHING_MORE, abstained=True, abstention_check="nothing-more",
-                          timings_ms={"total": (time.perf_counter() - started) * 1000})
-        return Answer(
-            question=text,
-            text=cited.text,
-            abstained=False,
-            citations=cited.citations,
-            sentences=cited.sentences,
-            resolved_question=MORE_ON + topic,
-            timings_ms={"total": (time.perf_counter() - started) * 1000},
+        return self._about_last(
+            question, last, MORE_ON, NOTHING_MORE, "nothing-more",
+            lambda parsed: self.citer.continued(last.sentences[-1], last.citations, parsed) if last.sentences else None,
         )
 
     def who_said(self, question: str, last: Answer) -> Answer:
         """ "Who said that?" after `last`: the sentence naming whom its answer quotes, or that it
         quotes no one (the article says it in its own words)."""
+        title = last.citations[0].title if last.citations else "the article"
+        return self._about_last(
+            question, last, WHO_SAID, NOT_QUOTED.format(title=title), "not-quoted",
+            lambda parsed: next(
+                (c for s in last.sentences if (c := self.citer.speaker(s, last.citations, parsed)) is not None), None
+            ),
+        )
+
+    def _about_last(self, question: str, last: Answer, prefix: str, nothing: str, check: str,
+                    cite: Callable[[Question], Cited | None]) -> Answer:
+        """A turn about the last answer rather than the articles: `cite` finds its sentence from
+        the last answer's topic, or there is `nothing` (an abstention named `check`)."""
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
         topic = (last.resolved_question or last.question).removeprefix(MORE_ON).removeprefix(WHO_SAID)
-        parsed = analyse(topic, self.lexicon)
-        cited = next(
-            (c for s in last.sentences if (c := self.citer.speaker(s, last.citations, parsed)) is not None), None
-        )
+        cited = cite(analyse(topic, self.lexicon))
         timings = {"total": (time.perf_counter() - started) * 1000}
         if cited is None:
-            title = last.citations[0].title if last.citations else "the article"
-            return Answer(question=text, text=NOT_QUOTED.format(title=title), abstained=True,
-                          abstention_check="not-quoted", timings_ms=timings)
+            return Answer(question=text, text=nothing, abstained=True, abstention_check=check, timings_ms=timings)
         return Answer(question=text, text=cited.text, abstained=False, citations=cited.citations,
-                      sentences=cited.sentences, resolved_question=WHO_SAID + topic, timings_ms=timings)
+                      sentences=cited.sentences, resolved_question=prefix + topic, timings_ms=timings)
 
     def conversation(self) -> "Conversation":
         return Conversation(self)
@@ -183,12 +178,11 @@ class Conversation:
 
     def ask(self, question: str) -> Answer:
         last = self.last_answer if self.last_answer and not self.last_answer.abstained else None
-        if last is not None and asks_for_more(question):
-            answer = self.assistant.more(question, last)
-            self.last_answer = answer if not answer.abstained else last
-            return answer
-        if last is not None and asks_who_said(question):
-            answer = self.assistant.who_said(question, last)
+        about_last = (
+            self.assistant.more if asks_for_more(question) else self.assistant.who_said if asks_who_said(question) else None
+        )
+        if last is not None and about_last is not None:
+            answer = about_last(question, last)
             self.last_answer = answer if not answer.abstained else last
             return answer
         answer = self.assistant.ask(question, previous=self.previous, answered=last.text if last else None)
