@@ -58,6 +58,10 @@ ANSWERABLE = [
     ("Who said Xiaomi's mission is to deliver innovation to everyone around the world?", r"Wang Xiang", {A004}),
     ("What did Wang Xiang say about Microsoft?", r"great partner|deepening this relationship", {A004}),
     ("how many phones did xiaomi sell last year", r"92\.4 million", {A000, A002}),
+    # Everyday phrasings a trial asked (refused, or the deal's other direction, before).
+    ("What will Microsoft let Xiaomi use?", r"cloud computing products|Azure", None),
+    ("What does Microsoft think of Xiaomi?", r"most innovative|fast-growing|great partner", None),
+    ("When did the two firms first team up?", r"2015|2016", None),
     ("how many phones did shaomi sell last year", r"92\.4 million", {A000, A002}),  # spelt by ear
     ("Is any money changing hands in the agreement?", r"financials", {A003}),  # money ~ financials
     ("What did Microsoft's AI chief say about Xiaomi?", r"cutting-edge|most innovative", {A002}),

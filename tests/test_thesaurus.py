@@ -50,3 +50,23 @@ def test_a_voice_assistant_is_put_as_the_articles_say_it():
     assert plain("which voice helper will xiaomi use") == "which digital assistant will xiaomi use"
     assert plain("what's baidu doing with voice assistants") .endswith("digital assistants")
     assert plain("does it take voice commands") == "does it take voice commands"
+
+
+@pytest.mark.parametrize(
+    "asked, plainly",
+    [
+        # Partnering put as the articles say it (a trial's "…first team up?" was refused for "team").
+        ("When did the two firms first team up?", "When did the two firms first work together?"),
+        ("they teamed up in 2015", "they worked together in 2015"),
+        ("Why are they joining forces?", "Why are they working together?"),
+        # An opinion is what someone said.
+        ("What does Microsoft think of Xiaomi?", "what did Microsoft say about Xiaomi?"),
+        ("how does wang xiang feel about microsoft", "what did wang xiang say about microsoft"),
+        # "let X use" as the articles put it; "let me" stays.
+        ("What will Microsoft let Xiaomi use?", "What will Microsoft allow Xiaomi to use?"),
+        ("let me know who Harry Shum is", "who Harry Shum is"),
+        ("let us talk", "let us talk"),
+    ],
+)
+def test_everyday_phrasings_are_put_as_the_articles_say_them(asked, plainly):
+    assert plain(asked) == plainly
