@@ -185,6 +185,9 @@ def test_a_job_title_is_a_role_not_a_name():
         ("What's in it for Xiaomi?", "Xiaomi"),
         ("How does Microsoft benefit from the deal?", "Microsoft"),
         ("what does microsoft get out of the deal", "microsoft"),
+        ("Why does Xiaomi want this partnership?", "Xiaomi"),  # a motive is a gain
+        ("why is microsoft doing this", "microsoft"),
+        ("Why is Cortana behind?", None),
         ("How much does the Invoke cost?", None),
     ],
 )

@@ -58,7 +58,10 @@ _ANNOUNCEMENT_STEMS = {"announc", "unveil", "public", "come", "came", "sign", "a
 # "How does Microsoft benefit?", "What will Xiaomi gain?" (idioms arrive put plainly).
 _BENEFICIARY = re.compile(
     r"\bhow (?:does|do|did|will|would|could|can) (?P<a>[\w’'-]+) (?:benefit|gain)\b"
-    r"|\bwhat (?:does|do|did|will|would|could|can) (?P<b>[\w’'-]+) (?:gain|get)\b",
+    r"|\bwhat (?:does|do|did|will|would|could|can) (?P<b>[\w’'-]+) (?:gain|get)\b"
+    # A party's motive is its gain: "Why does Xiaomi want this partnership?"
+    r"|\bwhy (?:does|do|did|would|will|is|was|are|were) (?P<c>[\w’'-]+) (?:want|need|seek|agree|sign|join|"
+    r"partner|choose|pick|care|bother|look(?:ing)?|go(?:ing)?|do(?:ing)?)\b",
     re.I,
 )
 # "What kind of deal had they done before?" asks about the deal: the answer must name one.
@@ -179,7 +182,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         about_announcement=kind == "date" and bool(_ANNOUNCEMENT.search(text)),
         broad=_broad(text, concepts, lexicon),
         about_story=_story_only(concepts, lexicon),
-        beneficiary=(m.group("a") or m.group("b")) if (m := _BENEFICIARY.search(text)) else None,
+        beneficiary=(m.group("a") or m.group("b") or m.group("c")) if (m := _BENEFICIARY.search(text)) else None,
     )
 
 
