@@ -117,3 +117,37 @@ def test_help_is_instant_no_heavy_imports():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _interrupted(argv, after, stdin=subprocess.DEVNULL, wait_for_line=False):
+    """Run the real `assistant` process and press Ctrl-C (SIGINT) `after` seconds in (or once
+    it has printed its first line)."""
+    import signal
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "--home", str(REPO), *argv], cwd=REPO,
+                               stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline() if wait_for_line else ""
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)  # before communicate(), which would close stdin: an end of input
+        out, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"Ctrl-C {after} s into {argv} left the process hanging")
+    return process.returncode, first + out, err
+
+
+@pytest.mark.parametrize("after", [0.15, 0.25, 0.35, 0.45])
+def test_ctrl_c_while_loading_ends_at_once_without_a_traceback(after):
+    # A trial's Ctrl-C landed inside an import while the encoder loaded on its thread, and the
+    # process hung for good. Whenever it lands, the command ends: answered, or interrupted.
+    code, out, err = _interrupted(["ask", "How much does the Invoke cost?"], after)
+    assert "Traceback" not in err
+    assert (code == 0 and "$150" in out) or (code == 130 and "Interrupted." in err)
+
+
+def test_ctrl_c_in_the_chat_still_says_bye():
+    code, out, err = _interrupted(["chat"], 0.3, stdin=subprocess.PIPE, wait_for_line=True)
+    assert code == 0 and "Bye." in out and "Traceback" not in err, (code, out, err)

@@ -141,6 +141,10 @@ def _configure_logging(verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 interrupted)."""
+    if argv is None:  # the `assistant` process itself, not a caller's test
+        from assistant.cli.interrupt import exit_on_interrupt
+
+        exit_on_interrupt()
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     parser = _parser()

@@ -153,7 +153,10 @@ def run_chat(
 def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     from assistant.pipeline import Assistant
 
+    from assistant.cli.interrupt import interrupt_as_exception
+
     assistant = Assistant.load(settings)
+    interrupt_as_exception()  # loaded: from here Ctrl-C is the chat's own "Bye."
     conversation = assistant.conversation()
     history = settings.cache_dir / "chat_history"
     on_answer: Callable[[Answer], None] | None = None
