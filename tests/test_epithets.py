@@ -110,3 +110,14 @@ def test_a_listed_product_answers_a_question_about_its_kind(assistant):
     # A kind the articles use often ("speaker", in 12 passages) finds its sentences by its own word.
     plain = analyse("Which speaker is cheaper?", assistant.lexicon)
     assert assistant.epithets.expand(plain, assistant.lexicon, assistant.parties) == plain
+
+
+def test_a_company_beside_a_kind_owns_it_and_a_name_is_its_whole_capitalised_run(assistant):
+    # "Microsoft services" are Microsoft's, not a service called Microsoft; "its Mi Cloud service"
+    # names Mi Cloud, not "Mi". A trial's follow-up "and microsoft's?" after "what is xiaomi's
+    # cloud service called" had become "What is Mi?", and the question itself "What is Microsoft?".
+    described = {(d.name, d.kind) for d in assistant.epithets.descriptions}
+    assert ("Mi Cloud", "service") in described and ("Mi", "service") not in described
+    assert ("Microsoft", "service") not in described and ("Microsoft", "company") in described
+    assert assistant.epithets.resolve("what is xiaomi's cloud service called") is None
+    assert assistant.epithets.resolve("what is microsoft's cloud service called") is None

@@ -109,6 +109,10 @@ class Epithets:
                     described = _stems(f"{match.group('mods')} {match.group('place') or ''}")
                     if described:
                         found.append(Description(other, match.group("kind"), described))
+        # A company's name beside a kind ("Microsoft services", "Xiaomi devices") says whose
+        # things they are, not what the company is: it is described as a company alone.
+        companies = {d.name for d in found if _kind_class(d.kind) == "company"} | set(parties)
+        found = [d for d in found if _kind_class(d.kind) == "company" or d.name not in companies]
         places = words().place_words | words().languages
         return cls(found, (n for n in lexicon.proper_nouns if n not in places), sentences)
 
@@ -236,7 +240,13 @@ def _stems(text: str) -> frozenset[str]:
 def _corpus_name(text: str, lexicon: Lexicon) -> str | None:
     """The words of a match that are the corpus's names ("The Mi AI" -> "Mi AI"), or None when
     they are a place's or a language's (a "Chinese company" describes, it is not named "Chinese")."""
-    kept = [w for w in text.split() if w.lower() in lexicon.proper_nouns and w.lower() not in STOPWORDS]
-    if not kept or all(w.lower() in words().place_words | words().languages for w in kept):
+    run = text.split()
+    first = next((i for i, w in enumerate(run) if w.lower() in lexicon.proper_nouns and w.lower() not in STOPWORDS), None)
+    if first is None:
+        return None
+    # From the first of them on, the capitalised run is one name: "Mi Cloud", not "Mi" (the
+    # articles also write "cloud" in lower case, so it is no name of its own).
+    kept = run[first:]
+    if all(w.lower() in words().place_words | words().languages for w in kept):
         return None
     return " ".join(kept)
