@@ -114,6 +114,8 @@ def test_a_name_counts_once_however_many_words():
         ("Is the Mi AI speaker sold in China?", "and the US?", "Is the Mi AI speaker sold in the US?"),
         # The same place with another preposition is replaced, not added.
         ("Is the Mi AI speaker available outside China?", "and in China?", "Is the Mi AI speaker available in China?"),
+        # A kind of value is asked of the topic (a trial's had become "who makes the price?").
+        ("Who makes the Invoke?", "and the price?", "What is the price of the Invoke?"),
     ],
 )
 def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, rewritten):
@@ -235,3 +237,16 @@ def test_a_year_is_no_count():
     assert typed_values("Ten companies joined; two more may.", "number") == {"ten", "two"}
     assert typed_values("It sold 92.4 million smartphones in 2017.", "number") == {"92.4million"}
     assert typed_values("In 2015, they signed a deal.", "date") == {"2015"}
+
+
+@pytest.mark.parametrize(
+    "previous, follow_up",
+    [
+        # "they" who say are the reporters (a trial's had become "did DuerOS say…").
+        ("Which company is pushing DuerOS?", "did they say when the speaker ships"),
+        # An idiom's "it" points at nothing (a trial's had become "whats in Azure for microsoft").
+        ("Which Microsoft cloud platform is Xiaomi going to use?", "whats in it for microsoft"),
+    ],
+)
+def test_questions_that_point_back_at_nothing_stand_alone(previous, follow_up):
+    assert resolve_follow_up(follow_up, previous, LEXICON) is None

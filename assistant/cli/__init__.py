@@ -142,9 +142,17 @@ def _configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 interrupted)."""
     if argv is None:  # the `assistant` process itself, not a caller's test
-        from assistant.cli.interrupt import exit_on_interrupt
+        from assistant.cli.interrupt import exit_on_interrupt, ignore_interrupts
 
         exit_on_interrupt()
+        try:
+            return _main(argv, stdin, stdout)
+        finally:
+            ignore_interrupts()
+    return _main(argv, stdin, stdout)
+
+
+def _main(argv: Sequence[str] | None, stdin: TextIO | None, stdout: TextIO | None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     parser = _parser()

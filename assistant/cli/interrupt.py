@@ -34,6 +34,13 @@ def exit_on_interrupt() -> None:
         signal.signal(signal.SIGINT, _exit_now)
 
 
+def ignore_interrupts() -> None:
+    """Once the command's work is done: Python resets a handler to the default as it shuts down,
+    and Ctrl-C in those last milliseconds would kill the process before its output is flushed."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def interrupt_as_exception() -> None:
     """Ctrl-C raises KeyboardInterrupt again, for a loop that answers it itself (chat's "Bye.")."""
     if threading.current_thread() is threading.main_thread():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
-from assistant.reading.thesaurus import unwrap
-from assistant.reading.values import YEAR
+from assistant.reading.thesaurus import plain, unwrap
+from assistant.reading.values import VALUE_STEMS, YEAR
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.words import words
 
@@ -42,6 +42,8 @@ _MORE = re.compile(
 )
 _OTHER_PARTY = re.compile(r"^(?:for |about |with )?the other (?:company|side|partner|party|firm|one)$", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
+# "Did they say when…": "they" are the reporters, not anyone the last question named.
+_REPORTERS = re.compile(r"^\s+(?:say|said|mention|mentioned|report|reported|write|wrote|tell|told|explain|explained)\b", re.I)
 
 
 def asks_who_said(text: str) -> bool:
@@ -72,6 +74,7 @@ def resolve_follow_up(
     """
     if not previous:
         return None
+    text = plain(text)  # idioms first: the "it" of "what's in it for Microsoft" points at nothing
     lead = _FOLLOW_UP_LEAD.match(text)
     if lead and QUESTION_START.match(text[lead.end():]):
         text = text[lead.end():]  # "and what is his job?": a question of its own after "and"
@@ -93,6 +96,8 @@ def resolve_follow_up(
         return None  # nothing to point back to; "that" usually points at a clause, not a name
     if _EXPLETIVE.match(text[pronoun.end():]):
         return None  # "Is it true that…": an "it" that points at nothing
+    if pronoun.group().lower() == "they" and _REPORTERS.match(text[pronoun.end():]):
+        return None
     asked_for = _asked_for(pronoun.group().lower(), previous, answered, lexicon)
     if asked_for:
         return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
@@ -220,6 +225,12 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
         return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
     start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans, lexicon)
     head = previous[:start]
+    noun = _without_article(fragment)
+    if not name_spans(fragment, lexicon) and stem(noun.split()[-1].lower()) in VALUE_STEMS:
+        # "and the price?" after "Who makes the Invoke?" asks the price of the Invoke, not "who
+        # makes the price": a kind of value is asked of the last question's topic.
+        the = "the " if re.search(r"\bthe\s*$", head, re.I) else ""
+        return f"What is the {noun} of {the}{_bare(previous[start:end])}?"
     if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
         fragment = _without_article(fragment)
     return (head + fragment + previous[end:]).strip()
