@@ -100,6 +100,23 @@ def test_a_web_page_s_menu_byline_and_share_buttons_are_not_the_article(tmp_path
     assert "By contrast, rivals wait." in text  # a sentence that opens with "By" is content
 
 
+def test_a_menu_bar_an_author_s_note_and_a_date_under_the_headline(tmp_path):
+    # A second trial's page: its menu bar became the title, its author's note stayed, its date was lost.
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "Skip to main content\nHome | News | Tech | Contact\n"
+        "Xiaomi Mi AI speaker gets Cortana beta in test markets\nBy Jane Doe\nMarch 3, 2018\n"
+        "Xiaomi has begun testing a Cortana beta on its Mi AI speaker, a spokesperson said.\n"
+        "The test covers about 5,000 units. Jane Doe is a fan, the firm said.\n"
+        "Share on Facebook\nJane Doe is a tech reporter who loves gadgets.\nWe use cookies to improve your experience.\n"
+    )
+    [written] = import_articles([page], tmp_path / "corpus")
+    text = written.read_text()
+    assert 'title: "Xiaomi Mi AI speaker gets Cortana beta in test markets"' in text and "date: 2018-03-03" in text
+    assert "Home | News" not in text and "tech reporter" not in text
+    assert "The test covers about 5,000 units. Jane Doe is a fan, the firm said." in text  # content, kept
+
+
 def test_two_articles_whose_headlines_start_alike_each_get_a_file(tmp_path):
     # Their ids (the headline's first content words) are the same; their titles are not.
     first, second = tmp_path / "one.txt", tmp_path / "two.txt"

@@ -32,7 +32,15 @@ _FURNITURE = re.compile(
     # a byline: "By Jane Doe", "Posted by Jane Doe | 3 min read"; capitalised names, and not a
     # sentence ("By contrast, Xiaomi sold…" is one)
     r"(?!.*[.!?]$)(posted |written )?by (?-i:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})( ?[|,·•-].*)?|"
+    # a menu bar: three or more short items between bars or dots ("Home | News | Tech | Contact")
+    r"(?!.*[.!?]$)[^|·•]{1,30}(?:[|·•][^|·•]{1,30}){2,}|"
     r"[^\w]*)$",
+    re.IGNORECASE,
+)
+# The author's note that closes a page: "Jane Doe is a tech reporter who loves gadgets."
+_AUTHOR_NOTE = re.compile(
+    r"^(?-i:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}) (?:is|was) an? (?:[\w-]+ ){0,4}?"
+    r"(?:reporter|writer|journalist|editor|correspondent|contributor|columnist|blogger)\b.*$",
     re.IGNORECASE,
 )
 # Lines that open the page's tail (comments, author bios, related links): drop them and all after.
@@ -98,6 +106,8 @@ def clean_article(raw: str, *, source: str | None = None) -> Article:
         if _FURNITURE.match(line) and line:
             continue
         kept.append(line)
+    while kept and (not kept[-1] or _AUTHOR_NOTE.match(kept[-1])):  # only where the page ends
+        kept.pop()
 
     date = None
     dateline = ""
@@ -117,6 +127,11 @@ def clean_article(raw: str, *, source: str | None = None) -> Article:
     if title is None:
         first = next((line for line in kept if line and not parse_date(line)), "")
         title, body_start = first[:120], 0
+    elif date is None:  # a date just under the headline ("By Jane Doe", then "March 3, 2018")
+        for i in range(body_start, min(body_start + 3, len(kept))):
+            if parsed := parse_date(kept[i]):
+                date, dateline = parsed, kept.pop(i)
+                break
     # Lines above the headline (a teaser the body repeats) are not content. The dateline is
     # kept as the body's first line: "When was it reported?" is answered, and cited, from it.
     body = "\n".join(kept[body_start:])
