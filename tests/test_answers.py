@@ -157,6 +157,12 @@ def test_disagreement_is_stated_and_both_sides_cited(assistant):
     assert A001 in cited and cited & {A000, A002, A003}
 
 
+def test_a_year_of_another_event_is_no_disagreement(assistant):
+    # A trial's: the 2015 Windows 10 tests were set against the 2016 Office deal as "disagreeing".
+    answer = assistant.ask("in which year did xiaomi agree to ship office on its phones")
+    assert not answer.disagreement and "2016" in answer.text
+
+
 def test_when_it_was_reported_comes_from_the_dateline(assistant):
     answer = assistant.ask("On what date was it reported that Xiaomi and Microsoft would expand their partnership?")
     assert answer.text.startswith(f"{REPORTED_LEAD} Monday 26 February 2018 [1]: ")

@@ -148,6 +148,9 @@ class Citer:
         if question.answer_type != "date" or not years:
             return None
         to_answer = self.lookup.similarity_to(best.row)
+        # The names the question is about that the answer names, the rival must name too: a 2015
+        # test of Windows 10 is no rival to "the 2016 deal to ship Office" for when Office was agreed.
+        said = [h for h in question.heads if h in self.table.local_stems(best.row)]
         for row, _ in self.lookup.nearest(query.vector, DISAGREEMENT_COSINE):
             passage = self.lookup.passage_of(row)
             if passage.id in self.lookup.dateline_ids:
@@ -159,6 +162,7 @@ class Citer:
                 and other_years
                 and not (other_years & years)
                 and to_answer[row] >= DISAGREEMENT_COSINE
+                and all(h in self.table.local_stems(row) for h in said)
             ):
                 return Extract(row, passage, sentence, 0.0, frozenset(other_years))
         return None
