@@ -24,9 +24,9 @@ DISAGREEMENT_LEAD = "The articles disagree."
 REPORTED_LEAD = "Reported on"
 DISAGREEMENT_COSINE = 0.55
 # A sentence that opens like this leans on the one before it for its subject.
-_ANAPHORIC = re.compile(
-    r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b|\bthat (price|value|amount)\b", re.I
-)
+_ANAPHORIC = re.compile(r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b", re.I)
+# "…a third of that price": the price before is needed only when a price or count is asked.
+_VALUE_ANAPHOR = re.compile(r"\bthat (price|value|amount)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?=“)")
 # A cut must not end inside a list: "products and services, such as Bing, Edge, Cortana…"
 # cut after "services" or after "Cortana" drops names that were asked for. A list runs from
@@ -81,7 +81,9 @@ class Citer:
         disagreement = self._disagreeing(question, best, query)
         if disagreement:
             chosen.append(disagreement)
-        elif _ANAPHORIC.search(best.sentence.text):
+        elif _ANAPHORIC.search(best.sentence.text) or (
+            question.answer_type in ("money", "number") and _VALUE_ANAPHOR.search(best.sentence.text)
+        ):
             previous = self._previous_sentence(best)
             if previous and _words(previous) + _words(best) <= self.max_words:
                 chosen.insert(0, previous)
