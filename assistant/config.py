@@ -144,6 +144,17 @@ class Settings(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
+    def _choices_in_any_case(cls, values: Any) -> Any:
+        """A choice typed in capitals ("BM25", "Hybrid") is the choice."""
+        if not isinstance(values, dict):
+            return values
+        return {
+            k: v.lower() if isinstance(v, str) and k in cls.model_fields and _choices(k) and v.lower() in _choices(k) else v
+            for k, v in values.items()
+        }
+
+    @model_validator(mode="before")
+    @classmethod
     def _cache_under_home(cls, values: Any) -> Any:
         if isinstance(values, dict) and not values.get("cache_dir"):
             home = values.get("home") or _default_home()
@@ -278,8 +289,8 @@ def _explain(exc: ValidationError, given: Mapping[str, Any], labels: Mapping[str
     if name in given:
         value = given[name]
         label = labels.get(name, name)
-    else:
-        label = ENV_PREFIX + name.upper()
+    else:  # the variable as it was set, in whatever case
+        label = next((k for k in os.environ if k.upper() == ENV_PREFIX + name.upper()), ENV_PREFIX + name.upper())
         value = os.environ.get(label, error.get("input"))
     kind = error["type"]
     context = error.get("ctx") or {}

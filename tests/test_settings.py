@@ -35,6 +35,20 @@ def test_defaults_then_environment_then_flags(monkeypatch):
         load_settings(overrides={"no_such_setting": 1})
 
 
+def test_a_choice_in_capitals_is_the_choice_and_a_bad_one_is_named_as_set(monkeypatch, capsys):
+    monkeypatch.setenv("DEAL_ASSISTANT_RETRIEVER", "BM25")
+    assert load_settings().retriever == "bm25"
+    monkeypatch.delenv("DEAL_ASSISTANT_RETRIEVER")
+    # Names are read in any case; an error names the variable as it was set (a trial's named
+    # DEAL_ASSISTANT_RETRIEVER='foo', which the user never set).
+    monkeypatch.setenv("DEAL_ASSISTANT_RETRIEVEr", "foo")
+    with pytest.raises(BadSetting, match=r"DEAL_ASSISTANT_RETRIEVEr='foo'"):
+        load_settings()
+    monkeypatch.delenv("DEAL_ASSISTANT_RETRIEVEr")
+    code, _ = run(["--retriever", "BM25", "--help"], capsys)
+    assert code == 0
+
+
 def test_settings_are_frozen():
     with pytest.raises(Exception):
         Settings().retriever = "bm25"

@@ -39,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", type=Path, dest="corpus_dir", help="articles folder (default: HOME/corpus)")
     parser.add_argument("--index", type=Path, dest="index_dir", help="index folder (default: HOME/index)")
     parser.add_argument("--model", dest="embedding_model", help="embedding model name or path")
-    parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
-    parser.add_argument("--reader", choices=READERS, help="answer reader (default: rules)")
+    parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), type=str.lower, help="retrieval mode")
+    parser.add_argument("--reader", choices=READERS, type=str.lower, help="answer reader (default: rules)")
     parser.add_argument(
         "--store", help="where passages are searched: faiss (default), milvus-lite, or milvus://host:port"
     )
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         help="only rebuild if the corpus or settings changed; also prepare the fast query encoder",
     )
     build.add_argument(
-        "--dense-index", dest="dense_index", choices=("auto", "flat", "hnsw"),
+        "--dense-index", dest="dense_index", type=str.lower, choices=("auto", "flat", "hnsw"),
         help="passage vector index: auto (flat below 50,000 passages, HNSW above), flat or hnsw",
     )
     build.add_argument(
@@ -100,10 +100,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stt", dest="stt_engine", choices=STT_ENGINES, help="speech-to-text engine")
+    parser.add_argument("--stt", dest="stt_engine", type=str.lower, choices=STT_ENGINES, help="speech-to-text engine")
     parser.add_argument("--no-bias", action="store_true", help="do not bias speech recognition towards the corpus")
     parser.add_argument("--save-audio", type=Path, dest="save_audio_dir", metavar="DIR", help="write each spoken answer as a WAV")
-    parser.add_argument("--tts", dest="tts_engine", choices=TTS_ENGINES, help="speech output (piper needs the [voice-test] extra)")
+    parser.add_argument("--tts", dest="tts_engine", type=str.lower, choices=TTS_ENGINES, help="speech output (piper needs the [voice-test] extra)")
     parser.add_argument("--tts-voice", dest="tts_voice", help="text-to-speech voice id or name")
     parser.add_argument("--rate", type=int, dest="tts_rate", help="speech rate, words per minute")
     parser.add_argument("--volume", type=float, dest="tts_volume", help="speech volume, 0.0 to 1.0")

@@ -76,14 +76,14 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"question suite YAML (default: {DEFAULT_SUITE} in the project home)",
     )
     parser.add_argument(
-        "--retriever", dest="eval_retriever", choices=(*RETRIEVERS, "all"),
+        "--retriever", dest="eval_retriever", type=str.lower, choices=(*RETRIEVERS, "all"),
         help="retrieval mode to evaluate; 'all' runs bm25, dense and hybrid side by side "
         "(default: the configured retriever)",
     )
     from assistant.reading import READERS
 
     parser.add_argument(
-        "--reader", dest="eval_reader", choices=(*READERS, "all"),
+        "--reader", dest="eval_reader", type=str.lower, choices=(*READERS, "all"),
         help="reader to evaluate; 'all' runs every reader side by side (default: the configured reader)",
     )
     parser.add_argument(
@@ -92,11 +92,11 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "transcript; adds word error rate and voice accuracy",
     )
     parser.add_argument(
-        "--stt", dest="eval_stt_engine", choices=STT_ENGINES,
+        "--stt", dest="eval_stt_engine", type=str.lower, choices=STT_ENGINES,
         help="speech-to-text engine for --voice (default: the configured one)",
     )
     parser.add_argument(
-        "--test-voice", dest="eval_test_voice", action="append", choices=(*TEST_VOICES, "all"),
+        "--test-voice", dest="eval_test_voice", action="append", type=str.lower, choices=(*TEST_VOICES, "all"),
         help="with --voice: the synthetic speaker of the questions: espeak (espeak-ng's default voice), espeak-us "
         "(its American English; best alone), piper (natural), piper-slow / piper-fast (the same at 1.2 / 0.85 times "
         "its phoneme length) (repeatable; 'all' for espeak and piper; default espeak)",
