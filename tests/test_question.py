@@ -213,6 +213,7 @@ def test_a_question_about_the_reporting_asks_for_the_article_date():
         ("How much does the Invoke cost?", False),
         ("the Harman Kardon Invoke", False),  # a topic, but not the story as a whole
         ("who are the companies involved", True),
+        ("who are the two companies in this story", True),  # a trial's, refused for "story"
         ("Who's behind the deal?", True),
         ("Who are the companies involved in the Tencent deal?", False),  # one fact in it
         ("Who is Wang Xiang?", False),

@@ -62,6 +62,9 @@ def test_a_voice_assistant_is_put_as_the_articles_say_it():
         # An opinion is what someone said.
         ("What does Microsoft think of Xiaomi?", "what did Microsoft say about Xiaomi?"),
         ("how does wang xiang feel about microsoft", "what did wang xiang say about microsoft"),
+        # A party's motive is its gain.
+        ("why does microsoft want xiaomi", "how does microsoft benefit from xiaomi"),
+        ("Why does Xiaomi want to partner with Microsoft?", "how does Xiaomi benefit from Microsoft?"),
         # "let X use" as the articles put it; "let me" stays.
         ("What will Microsoft let Xiaomi use?", "What will Microsoft allow Xiaomi to use?"),
         ("let me know who Harry Shum is", "who Harry Shum is"),
