@@ -116,6 +116,9 @@ def test_a_name_counts_once_however_many_words():
         ("Is the Mi AI speaker available outside China?", "and in China?", "Is the Mi AI speaker available in China?"),
         # A kind of value is asked of the topic (a trial's had become "who makes the price?").
         ("Who makes the Invoke?", "and the price?", "What is the price of the Invoke?"),
+        # A possessive fragment is the topic's (a trial's "and his job?" had become "who is his job").
+        ("who is harry shum", "and his job?", "What is harry shum’s job?"),
+        ("who is harry shum", "what is his job?", "what is harry shum’s job?"),
     ],
 )
 def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, rewritten):

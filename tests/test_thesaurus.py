@@ -65,6 +65,9 @@ def test_a_voice_assistant_is_put_as_the_articles_say_it():
         # A party's motive is its gain.
         ("why does microsoft want xiaomi", "how does microsoft benefit from xiaomi"),
         ("Why does Xiaomi want to partner with Microsoft?", "how does Xiaomi benefit from Microsoft?"),
+        # Someone's job is asked as who they are, but "his job" waits for "he" to be resolved.
+        ("What is Harry Shum's job?", "who is Harry Shum?"),
+        ("what is his job?", "what is his job?"),
         # "let X use" as the articles put it; "let me" stays.
         ("What will Microsoft let Xiaomi use?", "What will Microsoft allow Xiaomi to use?"),
         ("let me know who Harry Shum is", "who Harry Shum is"),

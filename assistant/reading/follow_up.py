@@ -226,6 +226,9 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
     start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans, lexicon)
     head = previous[:start]
     noun = _without_article(fragment)
+    owned = re.match(r"(?:his|her|its|their)\s+(.+)$", noun, re.I)
+    if owned:  # "and his job?" after "Who is Harry Shum?": Harry Shum's job, asked
+        return f"What is {_possessive(_bare(previous[start:end]), 'his')} {owned.group(1)}?"
     if not name_spans(fragment, lexicon) and stem(noun.split()[-1].lower()) in VALUE_STEMS:
         # "and the price?" after "Who makes the Invoke?" asks the price of the Invoke, not "who
         # makes the price": a kind of value is asked of the last question's topic.
