@@ -136,3 +136,34 @@ def test_the_typed_fallback_still_speaks_its_answers(capsys, tmp_path):
     out = capsys.readouterr().out
     assert code == 0 and "carrying on with typed questions." in out and "$150" in out
     assert len(list(tmp_path.glob("answer-*.wav"))) == 1
+
+
+def test_voice_chat_from_recordings_follows_up_and_is_told_to_stop(tmp_path, capsys):
+    # No microphone here, as for many who try it: each recording is one spoken turn of the same
+    # voice chat, heard through the same listener, so follow-ups and spoken commands work.
+    from voice_fixtures import SYNTHESIZERS, have_piper
+
+    natural = SYNTHESIZERS["piper" if have_piper() else "espeak"]
+    turns = [
+        synthesize("How much does the Invoke cost?", tmp_path / "q1.wav"),
+        synthesize("And the Mi AI speaker?", tmp_path / "q2.wav"),
+        natural("Say that again.", tmp_path / "q3.wav"),  # espeak's alone is heard "Say that I'm young."
+        synthesize("Goodbye.", tmp_path / "q4.wav"),
+        synthesize("Who is Wang Xiang?", tmp_path / "q5.wav"),  # never heard: the chat has ended
+    ]
+    code, _ = run(["chat", *(a for path in turns for a in ("--audio-file", str(path)))])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "$150" in out and "understood as: How much does the Mi AI speaker cost?" in out
+    if have_piper():
+        assert "(again) At the moment" in out
+    assert out.rstrip().endswith("Bye.") and "q5.wav" not in out
+
+
+def test_voice_chat_recordings_are_checked_before_anything_loads(tmp_path, capsys):
+    code, _ = run(["chat", "--audio-file", str(tmp_path / "missing.wav")])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing.wav" in err and "Traceback" not in err
+    good = synthesize("How much does the Invoke cost?", tmp_path / "q.wav")
+    code, _ = run(["chat", "--wake", "--audio-file", str(good)])
+    assert code == 2 and "--wake" in capsys.readouterr().err

@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="typed conversation (or --voice for the smart-speaker loop)")
     chat.add_argument("--voice", action="store_true", help="listen on the microphone and speak answers")
     chat.add_argument("--wake", action="store_true", help="with --voice: wait for the wake phrase, not Enter")
+    chat.add_argument(
+        "--audio-file", action="append", type=Path, default=[], metavar="WAV",
+        help="voice chat from recordings instead of the microphone: each file one spoken turn, in order; repeatable",
+    )
     chat.add_argument("--wake-phrase", help="the wake phrase (default: 'hey assistant')")
     chat.add_argument("--no-speak", action="store_true", help="print answers without speaking them")
     _add_voice_arguments(chat)

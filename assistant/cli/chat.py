@@ -155,6 +155,15 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
 
     from assistant.cli.interrupt import interrupt_as_exception
 
+    if args.audio_file:  # recorded turns: voice chat without a microphone
+        from assistant.voice.audio import check_audio_file
+
+        if args.wake:
+            raise BadQuestion("--wake listens on the microphone; with --audio-file each file is one turn "
+                              "(drop --wake, or drop --audio-file)")
+        for path in args.audio_file:
+            check_audio_file(path)  # a bad path is named before any model loads
+        args.voice = True
     assistant = Assistant.load(settings)
     interrupt_as_exception()  # loaded: from here Ctrl-C is the chat's own "Bye."
     conversation = assistant.conversation()
@@ -181,6 +190,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
             conversation.ask, settings, assistant.vocabulary, assistant.corpus_text, wake=args.wake,
             output=print, read_line=read_line, command=ChatCommands(conversation, print).handle,
             show=lambda output, turn: show_turn(output, turn, render=answer_text),
+            recordings=args.audio_file,
         )
         if end is not LoopEnd.NO_MICROPHONE:  # whose one line said it carries on typed
             return EXIT_OK

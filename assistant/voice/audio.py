@@ -71,6 +71,27 @@ class FileSource:
         return self._started + sample / SAMPLE_RATE
 
 
+class RecordedTurns:
+    """Recordings standing in for the microphone in voice chat, one push-to-talk turn each:
+    `next_turn()` moves to the next file (False when none is left), and `read` hears only it."""
+
+    def __init__(self, paths: "list[Path]") -> None:
+        self.paths = list(paths)
+        self.current: FileSource | None = None
+
+    def next_turn(self) -> bool:
+        if not self.paths:
+            return False
+        path = self.paths.pop(0)
+        self.current = FileSource(read_audio(path), name=str(path))
+        return True
+
+    def read(self, count: int) -> "np.ndarray":
+        import numpy as np
+
+        return self.current.read(count) if self.current is not None else np.zeros(0, dtype=np.float32)
+
+
 class MicrophoneSource:
     """PyAudio's 16 kHz 16-bit input stream (opened through SpeechRecognition) as float32 samples."""
 

@@ -377,20 +377,38 @@ def run_voice_chat(
     read_line: Callable[[str], str] = input,
     show: Callable[[Callable[[str], None], VoiceTurn], None] = show_turn,
     command: Callable[[str], Any] | None = None,
+    recordings: Sequence[Path] = (),
 ) -> LoopEnd:
-    """`assistant chat --voice [--wake]`: build the parts from `settings` and run the loop."""
+    """`assistant chat --voice [--wake]`: build the parts from `settings` and run the loop.
+
+    With `recordings` (`chat --voice --audio-file …`), each file is one spoken turn in place of
+    the microphone, heard through the same listener and conversation, and the chat ends after the
+    last: follow-ups and spoken commands can be tried without a microphone."""
     from assistant.voice.stt import make_transcriber
     from assistant.voice.tts import make_speaker
     from assistant.voice.wake import WakeSpotter
 
-    try:
-        # Check the device before loading models, so a missing microphone costs no time.
-        from assistant.voice.audio import check_microphone
+    source_factory: Callable[[], ContextManager[Any]] = microphone
+    if recordings:
+        from assistant.voice.audio import RecordedTurns
 
-        check_microphone()
-    except DeviceUnavailable as exc:
-        output(str(exc))
-        return LoopEnd.NO_MICROPHONE
+        turns = RecordedTurns(list(recordings))
+        source_factory = lambda: contextlib.nullcontext(turns)  # noqa: E731
+
+        def read_line(prompt: str) -> str:  # "Enter" for each recording, then the end of input
+            if not turns.next_turn():
+                raise EOFError
+            output(f"({turns.current.name})")
+            return ""
+    else:
+        try:
+            # Check the device before loading models, so a missing microphone costs no time.
+            from assistant.voice.audio import check_microphone
+
+            check_microphone()
+        except DeviceUnavailable as exc:
+            output(str(exc))
+            return LoopEnd.NO_MICROPHONE
     try:
         speaker = make_speaker(settings)
     except DeviceUnavailable as exc:
@@ -403,6 +421,7 @@ def run_voice_chat(
         speaker=speaker,
         output=output,
         read_line=read_line,
+        source_factory=source_factory,
         wake=WakeSpotter(settings.wake_phrase) if wake else None,
         show=show,
         command=command,
