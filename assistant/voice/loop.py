@@ -362,9 +362,15 @@ class VoiceLoop:
         try:
             self.speaker.say(text)
         except DeviceUnavailable as exc:
-            # One line, then the loop carries on in silence rather than failing every turn.
+            # One line, then the loop carries on in silence rather than failing every turn; an
+            # answer being saved (--save-audio) is still saved, only no longer played.
             self.output(str(exc))
-            self.speaker = SilentSpeaker()
+            saving = getattr(self.speaker, "save_dir", None)
+            if saving is not None and getattr(self.speaker, "play", False):
+                self.speaker.play = False
+                self.output(f"(answers are still saved to {saving})")
+            else:
+                self.speaker = SilentSpeaker()
 
 
 def run_voice_chat(
