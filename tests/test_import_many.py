@@ -125,3 +125,25 @@ def test_two_articles_whose_headlines_start_alike_each_get_a_file(tmp_path):
     written = import_articles([first, second], tmp_path / "corpus")
     assert [p.name for p in written] == ["microsoft-xiaomi-team-ai-speakers.md", "microsoft-xiaomi-team-ai-speakers-2.md"]
     assert import_articles([first, second], tmp_path / "corpus") == []  # importing both again changes nothing
+
+
+@pytest.mark.parametrize(
+    "page, title, date",
+    [
+        # A trial's pages: the masthead ("TechBeat", "GadgetWire") and the breadcrumb ("News >
+        # Smart Home") had been taken for the headline, and "Published …, 10:42 BST" for no date.
+        ("techbeat-mi-speaker-india.txt", "Xiaomi launches Cortana-powered Mi AI Speaker Global in India and Europe",
+         "2018-09-18"),
+        ("gadgetwire-cortana-speaker.txt", "Mi AI Speaker Global hands-on: Cortana's cheapest home yet", "2018-09-19"),
+    ],
+)
+def test_a_news_page_s_headline_date_and_furniture(tmp_path, page, title, date):
+    from conftest import REPO
+
+    [written] = import_articles([REPO / "tests" / "fixtures" / "web" / page], tmp_path / "corpus")
+    text = written.read_text()
+    assert f'title: "{title}"' in text and f"date: {date}" in text
+    for furniture in ("Smart Home\n", "News >", "min read", "You might also like", "Facebook Twitter",
+                      "Comments (4)", "Join the discussion", "says:", "Newsletter", "Related stories", "©"):
+        assert furniture not in text, furniture
+    assert "Analysts at Canalys" in text or "one million units" in text  # the story's last paragraph stays

@@ -29,11 +29,16 @@ _FURNITURE = re.compile(
     # a site's menu and share buttons, each on a line of its own
     r"(main )?menu|toggle (navigation|menu)|navigation|search|home|close|subscribe|sign (in|up)|log ?in|"
     r"facebook|twitter|x|linkedin|pinterest|reddit|whatsapp|email|print|tweet|share|"
+    # share buttons on one line ("Facebook Twitter LinkedIn"), a reading time ("5 min read")
+    r"(?:(?:facebook|twitter|linkedin|pinterest|reddit|whatsapp|email|print|tweet|share|pin|x)\b[\s,]*){2,}|"
+    r"\d+ ?min(?:ute)?s? read|"
+    # a breadcrumb: "News > Smart Home", "Home › Tech › Phones"
+    r"[^>›»]{1,30}(?:\s[>›»]\s[^>›»]{1,30})+|"
     # a byline: "By Jane Doe", "Posted by Jane Doe | 3 min read"; capitalised names, and not a
     # sentence ("By contrast, Xiaomi sold…" is one)
     r"(?!.*[.!?]$)(posted |written )?by (?-i:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})( ?[|,·•-].*)?|"
     # a menu bar: three or more short items between bars or dots ("Home | News | Tech | Contact")
-    r"(?!.*[.!?]$)[^|·•]{1,30}(?:[|·•][^|·•]{1,30}){2,}|"
+    r"(?!.*[.!?]$)[^|·•/]{1,30}(?:[|·•/][^|·•/]{1,30}){2,}|"
     r"[^\w]*)$",
     re.IGNORECASE,
 )
@@ -46,7 +51,8 @@ _AUTHOR_NOTE = re.compile(
 # Lines that open the page's tail (comments, author bios, related links): drop them and all after.
 _TAIL = re.compile(
     r"^(leave a (reply|comment)|post a comment|editors['’] recommendations|post author:.*|about the author\b.*|"
-    r"related (posts|articles|stories)|you may also like|\d* ?comments?:?|"
+    r"related (posts|articles|stories)|(you|we think you) (may|might) (also )?like:?|more (from|on) .{1,40}:?|"
+    r"read (more|next):?|join the (discussion|conversation)|\d* ?comments?:?|comments? \(\d+\):?|"
     r"your email address will not be published.*)$",
     re.IGNORECASE,
 )
@@ -64,9 +70,16 @@ _FRONT_MATTER_FIELDS = ("id", "title", "date", "source")
 _SLUG_STOPWORDS = {"a", "an", "and", "the", "to", "with", "in", "on", "up", "of", "for", "more", "their"}
 
 
+# What a page puts around a dateline: "Published 19 September 2018, 10:42 BST", "Updated: …".
+_DATE_LEAD = re.compile(r"^(?:(?:first )?published|updated|last updated|posted|posted on|date)\s*:?\s+", re.I)
+_DATE_TIME = re.compile(r"(?:,|\s+at)?\s+\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?$", re.I)
+
+
 def parse_date(line: str) -> str | None:
-    """ISO date of a line that is only a date ("Monday 26 February 2018"), else None."""
+    """ISO date of a line that is only a date ("Monday 26 February 2018", "Published 19 September
+    2018, 10:42 BST"), else None."""
     candidate = re.sub(r"\s+", " ", line.strip().rstrip("."))
+    candidate = _DATE_TIME.sub("", _DATE_LEAD.sub("", candidate)).strip()
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(candidate, fmt).date().isoformat()
@@ -76,8 +89,9 @@ def parse_date(line: str) -> str | None:
 
 
 def _is_headline(line: str) -> bool:
-    # Headlines are short and do not end like a sentence.
-    return 0 < len(line.split()) <= 20 and not line.rstrip().endswith((".", "!", "?", ":", '"', "”"))
+    # Headlines are short and do not end like a sentence, but say something: a line of one to
+    # three words above one is a site's name ("TechBeat") or a section ("Smart Home").
+    return 4 <= len(line.split()) <= 20 and not line.rstrip().endswith((".", "!", "?", ":", '"', "”"))
 
 
 def slugify(title: str, max_words: int = 5) -> str:
