@@ -118,6 +118,10 @@ def test_a_name_counts_once_however_many_words():
         ("Who makes the Invoke?", "and the price?", "What is the price of the Invoke?"),
         # A possessive fragment is the topic's (a trial's "and his job?" had become "who is his job").
         ("who is harry shum", "and his job?", "What is harry shum’s job?"),
+        # One party for the other, not for a place (a trial's "…reach in Xiaomi?").
+        ("How many citizens could Microsoft reach in China?", "What about Xiaomi?",
+         "How many citizens could Xiaomi reach in China?"),
+        ("What does Microsoft give Xiaomi?", "and Xiaomi?", "What does Xiaomi give Microsoft?"),
         ("who is harry shum", "what is his job?", "what is harry shum’s job?"),
     ],
 )

@@ -221,6 +221,9 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
         if held:
             return (previous[: held.start()] + fragment + previous[held.end():]).strip()
         return f"{previous.rstrip('?.! ')} {fragment}?"
+    party = _party_for_party(fragment, previous, lexicon)
+    if party is not None:
+        return party
     if not previous_spans:
         return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
     start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans, lexicon)
@@ -237,6 +240,24 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
     if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
         fragment = _without_article(fragment)
     return (head + fragment + previous[end:]).strip()
+
+
+def _party_for_party(fragment: str, previous: str, lexicon: Lexicon) -> str | None:
+    """One of the story's parties asked about in place of the other: "What about Xiaomi?" after
+    "How many citizens could Microsoft reach in China?" asks what Xiaomi could reach, not how many
+    citizens Microsoft could reach "in Xiaomi". None when the fragment is no party, or the
+    previous question names neither."""
+    named = parties(lexicon)
+    wanted = _without_article(fragment).lower()
+    if len(named) != 2 or wanted not in {p.lower() for p in named}:
+        return None
+    other = next(p for p in named if p.lower() != wanted)
+    has_other = re.search(rf"\b{re.escape(other)}\b", previous, re.I)
+    if not has_other:
+        return None
+    if re.search(rf"\b{re.escape(wanted)}\b", previous, re.I):
+        return _other_party(previous, lexicon)  # both named: the other's side of it
+    return previous[: has_other.start()] + _without_article(fragment) + previous[has_other.end():]
 
 
 def _topic_span(question: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> tuple[int, int]:
