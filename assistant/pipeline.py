@@ -33,6 +33,8 @@ NOTHING_MORE = "The articles say nothing more on that."
 MORE_ON = "more on: "
 WHO_SAID = "who said: "
 NOT_QUOTED = "No one is quoted there: “{title}” says it in its own words."
+NOTHING_TO_GO_ON = "There is nothing to go on from: the articles did not answer the last question."
+ASK_FIRST = "Ask me something about the deal first."
 
 
 class Assistant:
@@ -181,6 +183,11 @@ class Conversation:
         about_last = (
             self.assistant.more if asks_for_more(question) else self.assistant.who_said if asks_who_said(question) else None
         )
+        if about_last is not None and last is None:
+            # "tell me more" first, or after a refusal: there is nothing to go on from, and asked
+            # as a question it would only be refused for its own words.
+            text = NOTHING_TO_GO_ON if self.last_answer is not None else ASK_FIRST
+            return Answer(question=question, text=text, abstained=True, abstention_check="nothing-to-go-on")
         if last is not None and about_last is not None:
             answer = about_last(question, last)
             self.last_answer = answer if not answer.abstained else last

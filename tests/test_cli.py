@@ -151,3 +151,15 @@ def test_ctrl_c_while_loading_ends_at_once_without_a_traceback(after):
 def test_ctrl_c_in_the_chat_still_says_bye():
     code, out, err = _interrupted(["chat"], 0.3, stdin=subprocess.PIPE, wait_for_line=True)
     assert code == 0 and "Bye." in out and "Traceback" not in err, (code, out, err)
+
+
+def test_chat_after_a_refusal_and_told_things_typed(capsys, monkeypatch):
+    # A trial: "tell me more" after a refusal was refused again for its own words, /sources said
+    # "ask a question first", and typed "say that again" and "goodbye" were asked as questions.
+    lines = "Who founded Xiaomi?\ntell me more\n/sources\nHow much does the Invoke cost?\nsay that again\ngoodbye\nWho is Wang Xiang?\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    assert main(["--home", str(REPO), "chat"]) == 0
+    out = capsys.readouterr().out
+    assert "There is nothing to go on from" in out and "The last answer has no sources" in out
+    assert "(again) The Invoke currently costs around $150" in out
+    assert out.rstrip().endswith("Bye.") and "Senior Vice President" not in out  # the chat ended at "goodbye"

@@ -13,6 +13,7 @@ from assistant.cli.lines import check_text, numbered_lines, printable
 from assistant.cli.render import answer_text
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadQuestion
+from assistant.reading.follow_up import told
 from assistant.types import Answer
 
 _LOGGER = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ _LOGGER = logging.getLogger(__name__)
 HELP = """Ask anything about the 2018 Microsoft–Xiaomi AI partnership, e.g.
   How much does the Invoke cost?      then      And the Mi AI speaker?
   What cloud platform will Xiaomi use?      then      tell me more
+Say "tell me more", "who said that?" or "say that again" about the last answer, "goodbye" to leave.
 Commands:
   /sources   the full cited passages of the last answer
   /help      this help
@@ -86,13 +88,22 @@ class ChatCommands:
             return None
         if command == "/sources":
             last = self.conversation.last_answer
-            if last is None or not last.citations:
+            if last is None:
                 self.show("No sources yet: ask a question first.")
+            elif not last.citations:
+                self.show("The last answer has no sources: the articles did not hold it.")
             else:
                 self.show(answer_text(last, full_passages=True))
             return None
         if command.startswith("/"):
             self.show(f"Unknown command {line.strip()!r}; try /help.")
+            return None
+        said = told(line)  # "goodbye", "say that again": typed as a speaker is told them
+        if said == "quit":
+            return False
+        if said == "repeat":
+            last = self.conversation.last_answer
+            self.show(f"(again) {answer_text(last)}" if last is not None else "Nothing to repeat yet.")
             return None
         try:
             answer = self.conversation.ask(check_text(line))

@@ -46,6 +46,30 @@ _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|t
 _REPORTERS = re.compile(r"^\s+(?:say|said|mention|mentioned|report|reported|write|wrote|tell|told|explain|explained)\b", re.I)
 
 
+# What a speaker is told rather than asked, said or typed whole (after "hey assistant," and the
+# like are taken off): leave, or say the last answer again.
+_TOLD_QUIT = re.compile(
+    r"^(?:quit|exit|stop|bye|good ?bye|bye[ -]bye|that'?s all|that is all|i'?m done|we'?re done"
+    r"|(?:ok(?:ay)?|thanks|thank you)[ ,]*(?:that'?s all|good ?bye|bye))$"
+)
+_TOLD_REPEAT = re.compile(
+    r"^(?:repeat(?: that| it| the answer)?|say (?:that|it) again|(?:sorry|pardon)(?: me)?|come again"
+    r"|what did you (?:just )?say|once more|again)$"
+)
+
+
+def told(text: str) -> str | None:
+    """"quit" or "repeat" for a turn that tells the assistant something ("Goodbye.", "Say that
+    again?"), None for a question. Anything longer is a question: "Stop the Invoke?" is asked."""
+    said = re.sub(r"[^\w' -]+", " ", unwrap(text).lower().replace("’", "'"))
+    said = " ".join(said.split())
+    if _TOLD_QUIT.match(said):
+        return "quit"
+    if _TOLD_REPEAT.match(said):
+        return "repeat"
+    return None
+
+
 def asks_who_said(text: str) -> bool:
     """Whether a turn asks who said the last answer ("who said that?")."""
     return bool(_WHO_SAID.match(unwrap(text)))

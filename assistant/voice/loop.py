@@ -6,7 +6,6 @@ import contextlib
 import enum
 import logging
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable, Sequence
 
 from assistant.errors import AssistantError, DeviceUnavailable, HeardNothing
+from assistant.reading.follow_up import told
 from assistant.types import Answer
 from assistant.voice.audio import Listener, audio_file, microphone
 from assistant.voice.stt import Transcriber, Transcript
@@ -23,30 +23,12 @@ _LOGGER = logging.getLogger(__name__)
 
 Ask = Callable[[str], Answer]
 QUIT_WORDS = frozenset({"quit", "exit", "bye", "goodbye", ":q"})
-# What a smart speaker is told rather than asked, heard whole (after "hey assistant," and the
-# like are taken off): leave, or say the last answer again.
-_SPOKEN_QUIT = re.compile(
-    r"^(?:quit|exit|stop|bye|good ?bye|bye[ -]bye|that'?s all|that is all|i'?m done|we'?re done"
-    r"|(?:ok(?:ay)?|thanks|thank you)[ ,]*(?:that'?s all|good ?bye|bye))$"
-)
-_SPOKEN_REPEAT = re.compile(
-    r"^(?:repeat(?: that| it| the answer)?|say (?:that|it) again|(?:sorry|pardon)(?: me)?|come again"
-    r"|what did you (?:just )?say|once more|again)$"
-)
 
 
 def spoken_command(text: str) -> str | None:
     """"quit" or "repeat" for a transcript that tells the speaker something ("Goodbye.", "Say
-    that again?"), None for a question."""
-    from assistant.reading.thesaurus import unwrap
-
-    said = re.sub(r"[^\w' -]+", " ", unwrap(text).lower().replace("’", "'"))
-    said = " ".join(said.split())
-    if _SPOKEN_QUIT.match(said):
-        return "quit"
-    if _SPOKEN_REPEAT.match(said):
-        return "repeat"
-    return None
+    that again?"), None for a question (`reading.follow_up.told`, shared with the typed chat)."""
+    return told(text)
 
 
 @dataclass(frozen=True)
