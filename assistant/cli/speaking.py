@@ -11,7 +11,7 @@ from assistant.config import Settings
 def speaker_for(settings: Settings) -> Callable[[str], None]:
     """A say(text) callable; a missing engine or sound device is one line and then silence."""
     from assistant.errors import DeviceUnavailable
-    from assistant.voice.tts import make_speaker
+    from assistant.voice.tts import keep_saving, make_speaker, still_saving
 
     try:
         speaker = make_speaker(settings.replace(speak=True))
@@ -24,9 +24,14 @@ def speaker_for(settings: Settings) -> Callable[[str], None]:
         if speaker is None:
             return
         try:
-            speaker.say(text)
+            saved = speaker.say(text)
         except DeviceUnavailable as exc:
-            sys.stderr.write(f"{exc}\n")
-            speaker = None
+            folder = keep_saving(speaker)  # --save-audio: saved still, whole, only not played
+            sys.stderr.write(f"{exc if folder is None else still_saving(exc, folder)}\n")
+            if folder is None:
+                speaker = None
+            return
+        if saved is not None:
+            sys.stderr.write(f"(saved {saved})\n")
 
     return say

@@ -17,7 +17,7 @@ from assistant.reading.follow_up import told
 from assistant.types import Answer
 from assistant.voice.audio import Listener, audio_file, microphone
 from assistant.voice.stt import Transcriber, Transcript
-from assistant.voice.tts import SilentSpeaker, Speaker
+from assistant.voice.tts import SilentSpeaker, Speaker, keep_saving, still_saving
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -342,17 +342,17 @@ class VoiceLoop:
 
     def _speak(self, text: str) -> None:
         try:
-            self.speaker.say(text)
+            saved = self.speaker.say(text)
         except DeviceUnavailable as exc:
             # One line, then the loop carries on in silence rather than failing every turn; an
             # answer being saved (--save-audio) is still saved, only no longer played.
-            self.output(str(exc))
-            saving = getattr(self.speaker, "save_dir", None)
-            if saving is not None and getattr(self.speaker, "play", False):
-                self.speaker.play = False
-                self.output(f"(answers are still saved to {saving})")
-            else:
+            folder = keep_saving(self.speaker)  # this answer is saved too, whole
+            self.output(str(exc) if folder is None else still_saving(exc, folder))
+            if folder is None:
                 self.speaker = SilentSpeaker()
+            return
+        if saved is not None:
+            self.output(f"(saved {saved})")
 
 
 def run_voice_chat(

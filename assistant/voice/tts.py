@@ -129,10 +129,9 @@ class SentenceSpeaker:
                 if self.play and not failure:
                     if player is not None:
                         player.join()
-                    if failure:
-                        break
-                    player = threading.Thread(target=self._play_into, args=(part, failure), name="play", daemon=True)
-                    player.start()
+                    if not failure:  # a failed player stops the playing, not the saving
+                        player = threading.Thread(target=self._play_into, args=(part, failure), name="play", daemon=True)
+                        player.start()
             if player is not None:
                 player.join()
             if self.save_dir is not None:
@@ -159,6 +158,21 @@ class SentenceSpeaker:
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
             raise DeviceUnavailable(f"No sound device ({reason}); carrying on without speech.")
+
+
+def still_saving(exc: Exception, folder: Path) -> str:
+    """The one line for a failed playback while answers are being saved."""
+    return str(exc).replace("carrying on without speech", f"not playing, but still saving answers to {folder}")
+
+
+def keep_saving(speaker: Any) -> Path | None:
+    """After a failed playback: the folder `speaker` goes on saving answers to, without playing
+    them (it now does), or None when it has nothing to save and should go quiet."""
+    folder = getattr(speaker, "save_dir", None)
+    if folder is not None and getattr(speaker, "play", False):
+        speaker.play = False
+        return folder
+    return None
 
 
 class SilentSpeaker:
