@@ -312,6 +312,9 @@ def test_parse_threshold_rejects_bad_specs():
             parse_threshold(spec)
     with pytest.raises(ValueError, match="--fail-over"):
         parse_threshold("wer=0.1")
+    with pytest.raises(ValueError, match=r"did you mean 0\.8"):  # a trial's percentage
+        parse_threshold("accuracy=80")
+    assert parse_threshold("false_abstentions=3", upper=True).value == 3
 
 
 # ---- suite validation ---------------------------------------------------------------------------

@@ -168,5 +168,9 @@ def test_voice_chat_recordings_are_checked_before_anything_loads(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "missing.wav" in err and "Traceback" not in err
     good = synthesize("How much does the Invoke cost?", tmp_path / "q.wav")
+    # A bad one among good ones is named and skipped, as `ask` does; the exit code says so.
+    code, _ = run(["chat", "--audio-file", str(good), "--audio-file", str(tmp_path / "missing.wav")])
+    captured = capsys.readouterr()
+    assert code == 2 and "missing.wav" in captured.err and "$150" in captured.out
     code, _ = run(["chat", "--wake", "--audio-file", str(good)])
     assert code == 2 and "--wake" in capsys.readouterr().err

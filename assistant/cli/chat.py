@@ -166,15 +166,24 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
 
     from assistant.cli.interrupt import interrupt_as_exception
 
+    unheard = 0
     if args.audio_file:  # recorded turns: voice chat without a microphone
         from assistant.voice.audio import check_audio_file
 
         if args.wake:
             raise BadQuestion("--wake listens on the microphone; with --audio-file each file is one turn "
                               "(drop --wake, or drop --audio-file)")
-        for path in args.audio_file:
-            check_audio_file(path)  # a bad path is named before any model loads
-        args.voice = True
+        good = []
+        for path in args.audio_file:  # a bad file is named before any model loads, then skipped, as by `ask`
+            try:
+                check_audio_file(path)
+                good.append(path)
+            except BadQuestion as exc:
+                sys.stderr.write(f"error: {exc}\n")
+                unheard += 1
+        if not good:
+            return EXIT_USAGE
+        args.audio_file, args.voice = good, True
     assistant = Assistant.load(settings)
     interrupt_as_exception()  # loaded: from here Ctrl-C is the chat's own "Bye."
     conversation = assistant.conversation()
@@ -204,7 +213,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
             recordings=args.audio_file,
         )
         if end is not LoopEnd.NO_MICROPHONE:  # whose one line said it carries on typed
-            return EXIT_OK
+            return EXIT_USAGE if unheard else EXIT_OK
         if settings.speak or settings.save_audio_dir is not None:  # a speaker may work without a microphone
             from assistant.cli.speaking import speaker_for
 

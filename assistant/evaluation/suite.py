@@ -96,7 +96,7 @@ def load_suite(path: str | Path, *, known_articles: Iterable[str] | None = None)
           - id: TEXT                    # required, unique: letters, digits, '-', '_', '.'
             question: TEXT              # required; asked exactly as written
             category: NAME | [NAME...]  # required; tags for per-category accuracy
-            expect: [REGEX, ...]        # right if ANY matches the answer (case-insensitive)
+            expect: REGEX | [REGEX, ...]  # right if ANY matches the answer (case-insensitive)
             expect_all: [REGEX, ...]    # ... and ALL of these match; answerable items need one of the two
             articles: [ARTICLE_ID, ...] # answerable items: the article(s) holding the fact
             abstain: true               # unanswerable: right only if the assistant abstains

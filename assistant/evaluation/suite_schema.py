@@ -77,7 +77,9 @@ def _patterns(value: Any, info: ValidationInfo) -> tuple[regex.Pattern[str], ...
     # timeout, so a pattern that backtracks without end ("(\w+\s?)+!") is named, not a hang.
     name = info.field_name
     patterns = []
-    for index, text in _string_list(value, name, "regex strings"):
+    if isinstance(value, str):  # one pattern written alone, as 'category' may be one name
+        value = [value]
+    for index, text in _string_list(value, name, "regex strings (or one regex string)"):
         try:
             patterns.append(regex.compile(text, regex.IGNORECASE | regex.VERSION0))
         except regex.error as exc:
