@@ -65,6 +65,8 @@ ANSWERABLE = [
     # A party's motive is its gain (it had taken the lead, "all set to expand their partnership").
     ("Why does Xiaomi want this partnership?", r"benefits|western markets|boon|outside its home market", None),
     ("why does microsoft want xiaomi", r"benefit|foothold|Chinese market", None),  # refused for "want" before
+    # A kind met by its members: Chinese is a language (the word "language" is nowhere).
+    ("Which languages does Cortana speak?", r"speaks Chinese", {A001}),
     ("how many phones did shaomi sell last year", r"92\.4 million", {A000, A002}),  # spelt by ear
     ("Is any money changing hands in the agreement?", r"financials", {A003}),  # money ~ financials
     ("What did Microsoft's AI chief say about Xiaomi?", r"cutting-edge|most innovative", {A002}),

@@ -44,6 +44,7 @@ def test_question_is_tidied():
     [
         ("How much does the Invoke cost?", "money"),
         ("how pricey is the invoke", "money"),
+        ("How much is Microsoft paying Xiaomi?", "money"),  # not a count ("two billion citizens" had answered)
         ("How many smartphones did Xiaomi sell?", "number"),
         ("When did they start working together?", "date"),
         ("What year was the deal?", "date"),

@@ -68,6 +68,10 @@ def test_a_voice_assistant_is_put_as_the_articles_say_it():
         # Someone's job is asked as who they are, but "his job" waits for "he" to be resolved.
         ("What is Harry Shum's job?", "who is Harry Shum?"),
         ("what is his job?", "what is his job?"),
+        # A country by its letters, as news writes it out; "us" stays a pronoun.
+        ("When will the speaker arrive in the UK?", "When will the speaker arrive in the United Kingdom?"),
+        ("is it sold in the U.S.?", "is it sold in the United States?"),
+        ("does it work for us", "does it work for us"),
         # "let X use" as the articles put it; "let me" stays.
         ("What will Microsoft let Xiaomi use?", "What will Microsoft allow Xiaomi to use?"),
         ("let me know who Harry Shum is", "who Harry Shum is"),

@@ -21,7 +21,7 @@ from assistant.words import words
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
-    ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b|\bhow much (cheaper|dearer|more expensive|less)\b", re.I)),
+    ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b|\bhow much (cheaper|dearer|more expensive|less)\b", re.I)),
     ("rank", re.compile(r"\brank(ed|s|ing)?\b|\bwhat (position|place)\b", re.I)),
     ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bhow long (?:have|has|had)\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
@@ -158,7 +158,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     for word, written in zip(canonical, key_words):
         term = stem(word)
         if term not in in_names and not any(term in c for c in concepts):
-            concepts.append(equivalents(term))
+            concepts.append(equivalents(term) + _instances(term, lexicon))
             concept_words.append(written.lower())
     # A year the question names is as specific as a name: "sold in 2016" is not "sold in 2017".
     heads.extend(y.group() for y in YEAR.finditer(text))
@@ -184,6 +184,20 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         about_story=_story_only(concepts, lexicon),
         beneficiary=(m.group("a") or m.group("b") or m.group("c")) if (m := _BENEFICIARY.search(text)) else None,
     )
+
+
+@lru_cache(maxsize=1)
+def _language_stems() -> tuple[str, ...]:
+    return tuple(stem(w) for w in words().languages)
+
+
+def _instances(term: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """For a kind whose members are known words, the members the articles use: "Which languages
+    does it understand?" is answered by a sentence naming English and Hindi, not the word
+    "language" (`languages` in english.yaml)."""
+    if term != "languag":
+        return ()
+    return tuple(t for t in _language_stems() if lexicon.document_frequency.get(t, 0))
 
 
 _WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was)\s", re.I)
