@@ -588,3 +588,16 @@ def test_the_readme_s_suite_example_is_a_valid_suite(tmp_path):
     path.write_text(block, encoding="utf-8")
     suite = load_suite(path)
     assert [item.id for item in suite.items] == ["invoke-price", "mi-speaker-price", "no-founder"]
+
+
+def test_a_wrong_follow_up_shows_how_it_was_understood():
+    # A trial had to open --json-out to see what a follow-up had been rewritten to.
+    from types import SimpleNamespace
+
+    from assistant.evaluation.report import _as_put
+
+    follow_up = SimpleNamespace(question="What about Xiaomi?", heard=None,
+                                resolved_question="How many citizens could Xiaomi reach in China?")
+    assert _as_put(follow_up, " ") == "What about Xiaomi? (understood as: How many citizens could Xiaomi reach in China?)"
+    plain = SimpleNamespace(question="Who is Wang Xiang?", heard="Who is Wang Shang?", resolved_question=None)
+    assert _as_put(plain, " ") == "Who is Wang Xiang? (heard: Who is Wang Shang?)"

@@ -96,6 +96,16 @@ def _wrong_runs(evaluation: Evaluation) -> list[RunResult]:
     ]
 
 
+def _as_put(result: Any, gap: str) -> str:
+    """The question, with how it was heard and how a follow-up was understood, when they differ."""
+    text = result.question
+    if result.heard is not None:
+        text += f"{gap}(heard: {result.heard})"
+    if result.resolved_question and result.resolved_question != result.question:
+        text += f"{gap}(understood as: {result.resolved_question})"
+    return text
+
+
 # --------------------------------------------------------------------------------------------
 # Terminal
 
@@ -130,8 +140,7 @@ def render_table(evaluation: Evaluation, *, items: bool = True) -> Any:
         for column in ("id", "question", "answer", "why"):
             misses.add_column(column, overflow="fold")
         for r in wrong:
-            question = r.question if r.heard is None else f"{r.question}\n(heard: {r.heard})"
-            misses.add_row(r.id, question, r.answer, why_wrong(r))
+            misses.add_row(r.id, _as_put(r, "\n"), r.answer, why_wrong(r))
         parts.append(misses)
     if evaluation.thresholds:
         if evaluation.failures:
@@ -226,10 +235,7 @@ def write_markdown_report(evaluation: Evaluation, path: str | Path, items: bool 
     for run in _wrong_runs(evaluation):
         wrong = [r for r in run.items if not r.right]
         lines += [f"## Wrong answers ({run.label}): {len(wrong)}", ""]
-        rows = [
-            (r.id, r.question if r.heard is None else f"{r.question} (heard: {r.heard})", r.answer, why_wrong(r))
-            for r in wrong
-        ]
+        rows = [(r.id, _as_put(r, " "), r.answer, why_wrong(r)) for r in wrong]
         lines += _md_table(["id", "question", "answer", "why"], rows) if rows else ["None.", ""]
 
     lines += ["## All questions", ""]
