@@ -332,6 +332,8 @@ def test_parse_threshold_rejects_bad_specs():
         ("follows_later.yaml", 6, ["item 'price-mi'", "field 'follows'", "comes later"]),
         ("abstain_with_expect.yaml", 7, ["item 'founder'", "'expect' is not allowed with 'abstain: true'"]),
         ("not_yaml.yaml", 4, ["not valid YAML", "it starts on line 4; the parser gave up on line"]),
+        # An indentation mistake is named where it is, not where its block starts (a trial's).
+        ("bad_indent.yaml", 10, ["not valid YAML", "in the block that starts on line 3"]),
     ],
 )
 def test_malformed_suites_name_file_line_and_field(name, line, fragments):

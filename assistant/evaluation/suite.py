@@ -143,12 +143,16 @@ def parse_suite(text: str, *, source: str = "<suite>", known_articles: Iterable[
         return reader.suite(root, known)
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed quote), the more
-        # useful line; the problem mark is where the parser gave up.
-        mark = exc.context_mark or exc.problem_mark
+        # useful line; the problem mark is where the parser gave up. For a block whose indentation
+        # goes wrong, the block's start is far above the mistake: the problem's line is the one.
+        structural = str(exc.context or "").startswith("while parsing a block")
+        mark = (exc.problem_mark or exc.context_mark) if structural else (exc.context_mark or exc.problem_mark)
         line = mark.line + 1 if mark is not None else 1
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        if exc.context_mark is not None and exc.problem_mark is not None and exc.problem_mark.line != mark.line:
-            problem += f" (it starts on line {line}; the parser gave up on line {exc.problem_mark.line + 1})"
+        other = exc.context_mark if structural else exc.problem_mark
+        if mark is not None and other is not None and other.line != mark.line:
+            problem += (f" (in the block that starts on line {other.line + 1})" if structural
+                        else f" (it starts on line {line}; the parser gave up on line {other.line + 1})")
         raise SuiteError(f"{source}:{line}: not valid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
