@@ -94,7 +94,8 @@ def test_a_name_counts_once_however_many_words():
     [
         ("How much does the Invoke cost?", "And the Mi AI speaker?", "How much does the Mi AI speaker cost?"),
         ("Who is Harry Shun?", "and wang xiang", "Who is wang xiang?"),
-        ("What is the Harman Kardon Invoke?", "How much does it cost?", "How much does Harman Kardon Invoke cost?"),
+        ("What is the Harman Kardon Invoke?", "How much does it cost?", "How much does the Harman Kardon Invoke cost?"),
+        ("How much does the Invoke cost?", "who makes it?", "who makes the Invoke?"),  # "the" kept: a trial's was refused without
         ("How much does the Invoke cost?", "What about the Mi AI Speaker?", "How much does the Mi AI Speaker cost?"),
         # The fragment takes the place of what it is like: "and what about" is all lead.
         ("How much does the Invoke cost?", "and what about the speaker?", "How much does the speaker cost?"),

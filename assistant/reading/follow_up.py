@@ -130,7 +130,9 @@ def resolve_follow_up(
     start, end = _topic_span(previous, previous_spans, lexicon)
     if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
-    return text[: pronoun.start()] + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
+    # "the Invoke" keeps its "the": "who makes Invoke?" reads to the encoder unlike "who makes the Invoke?".
+    the = "the " if re.search(r"\bthe\s+$", previous[:start], re.I) and not re.search(r"\bthe\s+$", text[: pronoun.start()], re.I) else ""
+    return text[: pronoun.start()] + the + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
 
 
 def _named_stems(span: str, lexicon: Lexicon) -> set[str]:
