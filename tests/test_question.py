@@ -117,7 +117,6 @@ def test_a_name_counts_once_however_many_words():
         # The same place with another preposition is replaced, not added.
         ("Is the Mi AI speaker available outside China?", "and in China?", "Is the Mi AI speaker available in China?"),
         # A kind of value is asked of the topic (a trial's had become "who makes the price?").
-        ("Who makes the Invoke?", "and the price?", "What is the price of the Invoke?"),
         # A possessive fragment is the topic's (a trial's "and his job?" had become "who is his job").
         ("who is harry shum", "and his job?", "What is harry shum’s job?"),
         ("who is harry shum", "what is his job?", "what is harry shum’s job?"),
@@ -266,6 +265,14 @@ def test_questions_that_point_back_at_nothing_stand_alone(previous, follow_up):
         ("How many citizens could Microsoft reach in China?", "What about Xiaomi?",
          "How many citizens could Xiaomi reach in China?"),
         ("What does Microsoft give Xiaomi?", "and Xiaomi?", "What does Xiaomi give Microsoft?"),
+        ("How will the deal help Microsoft?", "and Xiaomi?", "How will the deal help Xiaomi?"),
+        # ...and never a product's: "How much does the Xiaomi cost?" is no question (a trial's).
+        ("How much does the Mi AI speaker cost?", "What about Xiaomi?", None),
+        # A kind of value is asked of the topic ("and the price?" had become "who makes the
+        # price?"), a time as "when", and nothing of a party ("What is the price of Xiaomi?").
+        ("Who makes the Invoke?", "and the price?", "What is the price of the Invoke?"),
+        ("What will Xiaomi use Azure for?", "and the date?", "When will Xiaomi use Azure for?"),
+        ("What is Xiaomi's mission?", "and the price?", None),
     ],
 )
 def test_one_party_takes_the_other_s_place(assistant, previous, follow_up, rewritten):

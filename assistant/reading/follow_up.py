@@ -247,9 +247,9 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
         if held:
             return (previous[: held.start()] + fragment + previous[held.end():]).strip()
         return f"{previous.rstrip('?.! ')} {fragment}?"
-    party = _party_for_party(fragment, previous, lexicon)
-    if party is not None:
-        return party
+    if _is_party(fragment, lexicon):
+        # One party for the other, or nothing: "How much does the Xiaomi cost?" is no question.
+        return _party_for_party(fragment, previous, lexicon)
     if not previous_spans:
         return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
     start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans, lexicon)
@@ -260,12 +260,26 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
         return f"What is {_possessive(_bare(previous[start:end]), 'his')} {owned.group(1)}?"
     if not name_spans(fragment, lexicon) and stem(noun.split()[-1].lower()) in VALUE_STEMS:
         # "and the price?" after "Who makes the Invoke?" asks the price of the Invoke, not "who
-        # makes the price": a kind of value is asked of the last question's topic.
+        # makes the price": a kind of value is asked of the last question's topic; a time is
+        # asked as "when" ("and the date?" after "What will Xiaomi use Azure for?"). A party
+        # has no price or date of its own ("What is the price of Xiaomi?"): it stands alone.
+        if noun.lower().split()[-1] in _TIME_NOUNS:
+            return _ask_again("when", previous)
+        if _is_party(previous[start:end], lexicon):
+            return None
         the = "the " if re.search(r"\bthe\s*$", head, re.I) else ""
         return f"What is the {noun} of {the}{_bare(previous[start:end])}?"
     if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
         fragment = _without_article(fragment)
     return (head + fragment + previous[end:]).strip()
+
+
+_TIME_NOUNS = {"date", "day", "year", "month", "time", "when"}
+
+
+def _is_party(text: str, lexicon: Lexicon) -> bool:
+    """Whether a phrase is one of the story's parties ("Xiaomi", "the Microsoft", "xiaomi's")."""
+    return _bare(_without_article(text.strip())).lower() in {p.lower() for p in parties(lexicon)}
 
 
 def _party_for_party(fragment: str, previous: str, lexicon: Lexicon) -> str | None:
