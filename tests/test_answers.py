@@ -23,6 +23,7 @@ ANSWERABLE = [
     ("How many smartphones did Xiaomi sell in 2017?", r"92\.4 million", {A000, A002}),
     ("Where did Xiaomi rank among smartphone vendors?", r"fifth", {A000, A002}),
     ("What rank does Xiaomi hold among smartphone vendors?", r"fifth", {A000, A002}),  # "hold" frames it
+    ("What is Xiaomi's rank among smartphone vendors?", r"fifth", None),  # once read as "Xiaomi's Android smartphone"
     ("Who is Harry Shum?", r"executive vice President", {A002}),
     ("who is wang xiang", r"Senior Vice President|Head of International Business", {A004}),
     # Someone's job in everyday words: the articles give a title (a trial's were refused).

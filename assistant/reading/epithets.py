@@ -43,6 +43,12 @@ _LOWER_MODS = r"(?P<mods>(?:[a-z][\w-]*\s+){0,3}?)"
 _OWNER = r"(?!(?:what|who|where|how|it|that|there|here|he|she|this)['’]s\b)[\w-]+['’]s"
 
 
+# Words that join phrases rather than describe a thing: an epithet's describing words have none.
+_PREPOSITIONS = frozenset(
+    "among amongst between across against toward towards without within via per like than over under "
+    "into onto upon through during before after since until behind beside beyond near".split()
+)
+
 # A question asking only what an epithet is: "Who is <it>?", "What's <it> called?", "What is
 # the name of <it>?".
 _IDENTITY = re.compile(r"^\s*(who|what)(?:['’]s|\s+is|\s+are|\s+was)\s+(?:the\s+name\s+of\s+)?$", re.I)
@@ -181,8 +187,11 @@ class Epithets:
 
     def _name_of(self, match: re.Match[str]) -> str | None:
         """The name a phrase found by `_phrase` means, or None."""
-        if any(w.lower() in self.names for w in match.group("mods").split()):
+        mods = match.group("mods").lower().split()
+        if any(w in self.names for w in mods):
             return None  # "the Mi AI speaker" names it already
+        if any(w in STOPWORDS or w in _PREPOSITIONS for w in mods):
+            return None  # "Xiaomi's rank among smartphone vendors" describes no smartphone
         owner = re.sub(r"['’]?s$", "", match.group("det"), flags=re.I)
         owner = owner if owner.lower() in self.names else None  # "Baidu's assistant": Baidu's own
         return self._meant(
