@@ -65,6 +65,8 @@ def test_a_voice_assistant_is_put_as_the_articles_say_it():
         # A party's motive is its gain.
         ("why does microsoft want xiaomi", "how does microsoft benefit from xiaomi"),
         ("Why does Xiaomi want to partner with Microsoft?", "how does Xiaomi benefit from Microsoft?"),
+        ("what does xiamio want from microsoft", "how does xiamio benefit from microsoft"),  # a trial's
+        ("What does Microsoft want?", "What does Microsoft want?"),  # what it wants, not from whom
         # Someone's job is asked as who they are, but "his job" waits for "he" to be resolved.
         ("What is Harry Shum's job?", "who is Harry Shum?"),
         ("what is his job?", "what is his job?"),
