@@ -44,7 +44,8 @@ def test_question_is_tidied():
     [
         ("How much does the Invoke cost?", "money"),
         ("how pricey is the invoke", "money"),
-        ("How much is Microsoft paying Xiaomi?", "money"),  # not a count ("two billion citizens" had answered)
+        ("How much is Microsoft paying Xiaomi?", "money"),
+        ("What percentage of the smart speaker market does Amazon have?", "percent"),  # not any number  # not a count ("two billion citizens" had answered)
         ("How many smartphones did Xiaomi sell?", "number"),
         ("When did they start working together?", "date"),
         ("What year was the deal?", "date"),
@@ -240,6 +241,8 @@ def test_a_year_is_no_count():
     assert typed_values("In 2015, they signed a deal to test Windows 10.", "number") == set()
     assert typed_values("…an agreement between the two firms.", "number") == set()
     assert typed_values("Ten companies joined; two more may.", "number") == {"ten", "two"}
+    assert typed_values("it did state that one of the first products would be a speaker", "number") == set()  # picks, not counts
+    assert typed_values("Amazon holds 70 percent; Google 24%.", "percent") == {"70percent", "24%"}
     assert typed_values("It sold 92.4 million smartphones in 2017.", "number") == {"92.4million"}
     assert typed_values("In 2015, they signed a deal.", "date") == {"2015"}
 

@@ -23,7 +23,8 @@ from assistant.words import words
 _ANSWER_TYPES = (
     ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are|does|do|did)\b.*\b(speaker|invoke|echo|device)\b|\bhow much (cheaper|dearer|more expensive|less)\b", re.I)),
     ("rank", re.compile(r"\brank(ed|s|ing)?\b|\bwhat (position|place)\b", re.I)),
-    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (number|percentage|share)\b", re.I)),
+    ("percent", re.compile(r"\bwhat (?:percentage|percent|share)\b|\bhow many percent\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat number\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bhow long (?:have|has|had)\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
     ("quote", re.compile(r"^\s*what (did|does|has|had|do) .+? (say|said|think|state|stated|tell|add|added)\b", re.I)),
     # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.

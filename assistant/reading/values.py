@@ -18,6 +18,8 @@ VALUE_PATTERNS = {
         r"seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
         re.I,
     ),
+    # "What percentage…" wants a share, not any number ("one smart speaker").
+    "percent": re.compile(r"\b\d(?:[\d,.]*\d)?\s?(?:%|percent\b|per cent\b)", re.I),
     "rank": re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top|largest|biggest)\b", re.I),
     "date": re.compile(
         rf"\b(?:19|20)\d{{2}}\b|\b(?:{_MONTHS})\b|\b(?:yesterday|today|last (?:month|year|week))\b", re.I
@@ -30,6 +32,8 @@ YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # What stands right before a number that is no count: "the" ("the two companies") or a
 # capitalised word inside the sentence ("Windows 10", "iPhone 8").
 _NOT_A_COUNT = re.compile(r"(?:\bthe|(?<=[\w,;] )[A-Z]\w*)\s+$")
+# "one of the first products" picks one out of many; it counts nothing.
+_ONE_OF = re.compile(r"one of\b", re.I)
 RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 PLACE_WORDS = words().place_words
 # Stems that say what kind of value is wanted, not whose value.
@@ -48,5 +52,6 @@ def typed_values(text: str, kind: str) -> set[str]:
         matches = [
             m for m in matches
             if not YEAR.fullmatch(m.group().strip()) and not _NOT_A_COUNT.search(text, 0, m.start())
+            and not _ONE_OF.match(text, m.start())
         ]
     return {re.sub(r"\s+", "", m.group().lower()) for m in matches}
