@@ -178,3 +178,23 @@ def test_unsaved_speech_is_written_inside_the_project(tmp_path, monkeypatch):
     tts.make_speaker(settings).say("The Invoke costs around $150.")
     assert written and all(folder == settings.cache_dir / "speech" for folder in written)
     assert not list((settings.cache_dir / "speech").glob("deal-assistant-speech-*"))  # and removed once played
+
+
+def test_a_missing_sound_device_is_found_before_the_first_answer(tmp_path):
+    # A trial saw "No sound device" only after the first answer; it is now said at the start.
+    from assistant.errors import DeviceUnavailable
+    from assistant.voice.tts import Pyttsx3Speaker, SilentSpeaker, checked
+
+    class NoDevice(Pyttsx3Speaker):
+        def _play(self, path):
+            assert path.exists() and path.stat().st_size > 44  # a real (silent) WAV went to the player
+            raise DeviceUnavailable("No sound device (test); carrying on without speech.")
+
+    said: list[str] = []
+    speaker = checked(NoDevice(play=True, scratch_dir=tmp_path), said.append)
+    assert isinstance(speaker, SilentSpeaker) and said == ["No sound device (test); carrying on without speech."]
+    saving = NoDevice(play=True, save_dir=tmp_path / "out", scratch_dir=tmp_path)
+    said.clear()
+    assert checked(saving, said.append) is saving and saving.play is False
+    assert said == [f"No sound device (test); not playing, but still saving answers to {tmp_path / 'out'}."]
+    assert not list(tmp_path.glob("deal-assistant-probe-*"))  # the probe is removed

@@ -11,10 +11,10 @@ from assistant.config import Settings
 def speaker_for(settings: Settings) -> Callable[[str], None]:
     """A say(text) callable; a missing engine or sound device is one line and then silence."""
     from assistant.errors import DeviceUnavailable
-    from assistant.voice.tts import keep_saving, make_speaker, still_saving
+    from assistant.voice.tts import checked, keep_saving, make_speaker, still_saving
 
     try:
-        speaker = make_speaker(settings.replace(speak=True))
+        speaker = checked(make_speaker(settings.replace(speak=True)), lambda line: sys.stderr.write(f"{line}\n"))
     except DeviceUnavailable as exc:
         sys.stderr.write(f"{exc}\n")
         return lambda text: None

@@ -17,7 +17,7 @@ from assistant.reading.follow_up import told
 from assistant.types import Answer
 from assistant.voice.audio import Listener, audio_file, microphone
 from assistant.voice.stt import Transcriber, Transcript
-from assistant.voice.tts import SilentSpeaker, Speaker, keep_saving, still_saving
+from assistant.voice.tts import SilentSpeaker, Speaker, checked, keep_saving, still_saving
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -398,7 +398,7 @@ def run_voice_chat(
             output(str(exc))
             return LoopEnd.NO_MICROPHONE
     try:
-        speaker = make_speaker(settings)
+        speaker = checked(make_speaker(settings), output)  # no sound device: said now, not after the first answer
     except DeviceUnavailable as exc:
         output(str(exc))
         speaker = SilentSpeaker()

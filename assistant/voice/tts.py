@@ -14,7 +14,7 @@ import threading
 import time
 import wave
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from assistant.errors import DeviceUnavailable
 from assistant.types import spoken_text
@@ -97,6 +97,24 @@ class SentenceSpeaker:
     def _player(self) -> str:
         return shutil.which("aplay") or "aplay"
 
+    def check_playback(self) -> None:
+        """DeviceUnavailable now, not after the first answer, when nothing can be played: a
+        20 ms silence goes to the player (inaudible where a sound card is)."""
+        if not self.play:
+            return
+        scratch = self.scratch_dir or Path(tempfile.gettempdir())
+        scratch.mkdir(parents=True, exist_ok=True)
+        probe = scratch / f"deal-assistant-probe-{id(self)}.wav"
+        try:
+            with wave.open(str(probe), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(16000)
+                out.writeframes(b"\0\0" * 320)
+            self._play(probe)
+        finally:
+            probe.unlink(missing_ok=True)
+
     def _target(self) -> Path:
         self._count = getattr(self, "_count", 0) + 1
         if self.save_dir is not None:
@@ -163,6 +181,21 @@ class SentenceSpeaker:
 def still_saving(exc: Exception, folder: Path) -> str:
     """The one line for a failed playback while answers are being saved."""
     return str(exc).replace("carrying on without speech", f"not playing, but still saving answers to {folder}")
+
+
+def checked(speaker: Any, report: Callable[[str], None]) -> Any:
+    """`speaker` with its playback tried once at the start: on a machine with no sound device the
+    one line comes now, and the speaker goes on saving (--save-audio) or falls silent."""
+    check = getattr(speaker, "check_playback", None)
+    if check is None:
+        return speaker
+    try:
+        check()
+    except DeviceUnavailable as exc:
+        folder = keep_saving(speaker)
+        report(str(exc) if folder is None else still_saving(exc, folder))
+        return speaker if folder is not None else SilentSpeaker()
+    return speaker
 
 
 def keep_saving(speaker: Any) -> Path | None:
