@@ -11,27 +11,25 @@ from assistant.config import Settings
 def speaker_for(settings: Settings) -> Callable[[str], None]:
     """A say(text) callable; a missing engine or sound device is one line and then silence."""
     from assistant.errors import DeviceUnavailable
-    from assistant.voice.tts import checked, keep_saving, make_speaker, still_saving
+    from assistant.voice.tts import after_playback_failed, checked, make_speaker
+
+    def report(line: str) -> None:
+        sys.stderr.write(f"{line}\n")
 
     try:
-        speaker = checked(make_speaker(settings.replace(speak=True)), lambda line: sys.stderr.write(f"{line}\n"))
+        speaker = checked(make_speaker(settings.replace(speak=True)), report)
     except DeviceUnavailable as exc:
-        sys.stderr.write(f"{exc}\n")
+        report(str(exc))
         return lambda text: None
 
     def say(text: str) -> None:
         nonlocal speaker
-        if speaker is None:
-            return
         try:
             saved = speaker.say(text)
-        except DeviceUnavailable as exc:
-            folder = keep_saving(speaker)  # --save-audio: saved still, whole, only not played
-            sys.stderr.write(f"{exc if folder is None else still_saving(exc, folder)}\n")
-            if folder is None:
-                speaker = None
+        except DeviceUnavailable as exc:  # --save-audio: saved still, whole, only not played
+            speaker = after_playback_failed(speaker, exc, report)
             return
         if saved is not None:
-            sys.stderr.write(f"(saved {saved})\n")
+            report(f"(saved {saved})")
 
     return say

@@ -285,11 +285,11 @@ def _is_party(text: str, lexicon: Lexicon) -> bool:
 def _party_for_party(fragment: str, previous: str, lexicon: Lexicon) -> str | None:
     """One of the story's parties asked about in place of the other: "What about Xiaomi?" after
     "How many citizens could Microsoft reach in China?" asks what Xiaomi could reach, not how many
-    citizens Microsoft could reach "in Xiaomi". None when the fragment is no party, or the
-    previous question names neither."""
+    citizens Microsoft could reach "in Xiaomi" (`fragment` is a party: `_is_party`). None when
+    the previous question names neither."""
     named = parties(lexicon)
-    wanted = _without_article(fragment).lower()
-    if len(named) != 2 or wanted not in {p.lower() for p in named}:
+    wanted = _bare(_without_article(fragment.strip())).lower()
+    if len(named) != 2:
         return None
     other = next(p for p in named if p.lower() != wanted)
     has_other = re.search(rf"\b{re.escape(other)}\b", previous, re.I)

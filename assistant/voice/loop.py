@@ -17,7 +17,7 @@ from assistant.reading.follow_up import told
 from assistant.types import Answer
 from assistant.voice.audio import Listener, audio_file, microphone
 from assistant.voice.stt import Transcriber, Transcript
-from assistant.voice.tts import SilentSpeaker, Speaker, checked, keep_saving, still_saving
+from assistant.voice.tts import SilentSpeaker, Speaker, after_playback_failed, checked
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,10 +25,9 @@ Ask = Callable[[str], Answer]
 QUIT_WORDS = frozenset({"quit", "exit", "bye", "goodbye", ":q"})
 
 
-def spoken_command(text: str) -> str | None:
-    """"quit" or "repeat" for a transcript that tells the speaker something ("Goodbye.", "Say
-    that again?"), None for a question (`reading.follow_up.told`, shared with the typed chat)."""
-    return told(text)
+# "quit" or "repeat" for a transcript that tells the speaker something ("Goodbye.", "Say that
+# again?"), None for a question: the typed chat's own `reading.follow_up.told`.
+spoken_command = told
 
 
 @dataclass(frozen=True)
@@ -345,11 +344,8 @@ class VoiceLoop:
             saved = self.speaker.say(text)
         except DeviceUnavailable as exc:
             # One line, then the loop carries on in silence rather than failing every turn; an
-            # answer being saved (--save-audio) is still saved, only no longer played.
-            folder = keep_saving(self.speaker)  # this answer is saved too, whole
-            self.output(str(exc) if folder is None else still_saving(exc, folder))
-            if folder is None:
-                self.speaker = SilentSpeaker()
+            # answer being saved (--save-audio) is still saved (this one too, whole), only not played.
+            self.speaker = after_playback_failed(self.speaker, exc, self.output)
             return
         if saved is not None:
             self.output(f"(saved {saved})")

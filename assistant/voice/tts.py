@@ -178,9 +178,16 @@ class SentenceSpeaker:
             raise DeviceUnavailable(f"No sound device ({reason}); carrying on without speech.")
 
 
-def still_saving(exc: Exception, folder: Path) -> str:
-    """The one line for a failed playback while answers are being saved."""
-    return str(exc).replace("carrying on without speech", f"not playing, but still saving answers to {folder}")
+def after_playback_failed(speaker: Any, exc: Exception, report: Callable[[str], None]) -> Any:
+    """The speaker to go on with after `exc` (no sound device), said in one line: the same one,
+    saving answers without playing them (--save-audio), or a SilentSpeaker."""
+    folder = getattr(speaker, "save_dir", None)
+    if folder is None or not getattr(speaker, "play", False):
+        report(str(exc))
+        return SilentSpeaker()
+    speaker.play = False
+    report(str(exc).replace("carrying on without speech", f"not playing, but still saving answers to {folder}"))
+    return speaker
 
 
 def checked(speaker: Any, report: Callable[[str], None]) -> Any:
@@ -192,20 +199,8 @@ def checked(speaker: Any, report: Callable[[str], None]) -> Any:
     try:
         check()
     except DeviceUnavailable as exc:
-        folder = keep_saving(speaker)
-        report(str(exc) if folder is None else still_saving(exc, folder))
-        return speaker if folder is not None else SilentSpeaker()
+        return after_playback_failed(speaker, exc, report)
     return speaker
-
-
-def keep_saving(speaker: Any) -> Path | None:
-    """After a failed playback: the folder `speaker` goes on saving answers to, without playing
-    them (it now does), or None when it has nothing to save and should go quiet."""
-    folder = getattr(speaker, "save_dir", None)
-    if folder is not None and getattr(speaker, "play", False):
-        speaker.play = False
-        return folder
-    return None
 
 
 class SilentSpeaker:
