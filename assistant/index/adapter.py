@@ -1,7 +1,8 @@
 """A query adapter learnt from questions written for the corpus's own sentences.
 
-`corpus/training-questions.jsonl` holds questions that a local language model wrote for each
-sentence of the articles (`training/generate.py`; no eval question is among them). At build time
+`corpus/training-questions.jsonl` holds questions for each sentence of the articles, written by
+a local language model (`training/generate.py`) and by a fixed procedure (`training/PROCEDURE.md`);
+no eval question is among them. At build time
 a linear map W is fitted so that a question's vector, moved to q + Wq, lands nearest its own
 sentence among all the corpus's sentences (softmax cross-entropy, L2 on W). The reader chooses
 sentences by a blend of the moved and the plain vector; everything else keeps the plain one.

@@ -1,7 +1,7 @@
 """Questions written for a sentence: when a question is one of them in other words, the sentence answers it.
 
-`corpus/training-questions.jsonl` holds questions a local language model wrote for each sentence
-of the articles (the query adapter is fitted on them; `training/README.md`). A question that
+`corpus/training-questions.jsonl` holds questions written for each sentence of the articles
+(the query adapter is fitted on them; `training/README.md`). A question that
 comes this close to one written for the chosen sentence is answered by it even where the
 coverage checks find its words missing: "which country is xiaomi from" shares few words with
 "…the Chinese company, Xiaomi…", but it is close to "Which country is Xiaomi from?" written for
