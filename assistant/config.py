@@ -65,6 +65,16 @@ def folder_problem(path: Path) -> str | None:
     return None
 
 
+def new_tree_problem(path: Path) -> str | None:
+    """Why `path` should not be made: neither it nor the folder it would go in exists.
+
+    A folder is made when needed, but not a whole new tree: "/nonexistent/x" is a typo, and as a
+    cache it had grown 228 MB of models and libraries wherever it pointed."""
+    if not path.exists() and not path.parent.is_dir():
+        return f"neither it nor the folder it would go in ({path.parent}) exists; check the spelling"
+    return None
+
+
 def milvus_address(store: str) -> str | None:
     """The http URI of a `milvus://host:port` store, or None if `store` is not one."""
     match = re.fullmatch(r"milvus://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})/?", store)
@@ -178,10 +188,9 @@ class Settings(BaseModel):
     @field_validator("corpus_dir", "index_dir", "cache_dir", "save_audio_dir", mode="after")
     @classmethod
     def _no_new_tree(cls, path: Path | None) -> Path | None:
-        # A folder is made when needed, but not a whole new tree: "/nonexistent/x" is a typo, and
-        # as a cache it had grown 228 MB of models and libraries wherever it pointed.
-        if path is not None and not path.exists() and not path.parent.is_dir():
-            raise ValueError(f"neither it nor the folder it would go in ({path.parent}) exists; check the spelling")
+        problem = new_tree_problem(path) if path is not None else None
+        if problem:
+            raise ValueError(problem)
         return path
 
     @field_validator("store", mode="after")

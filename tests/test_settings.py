@@ -159,13 +159,23 @@ def test_unwritable_cache_is_a_clear_line(capsys, monkeypatch):
     assert "internal error" not in err
 
 
-@pytest.mark.parametrize(("flag", "where"), [("--json-out", "inside_file"), ("--report", "folder")])
+@pytest.mark.parametrize(
+    ("flag", "where"), [("--json-out", "inside_file"), ("--report", "folder"), ("--report", "new_tree"), ("--json-out", "new_tree")]
+)
 def test_eval_outputs_that_cannot_be_written_fail_before_the_run(tmp_path, capsys, flag, where):
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
-    target = blocker / "out.json" if where == "inside_file" else tmp_path
+    target = {"inside_file": blocker / "out.json", "folder": tmp_path, "new_tree": tmp_path / "typo" / "dir" / "r.md"}[where]
     code, err = run(["--home", str(REPO), "eval", "--no-progress", flag, str(target)], capsys)
     assert code == 2 and f"bad setting {flag}" in err and "internal error" not in err
+    assert not (tmp_path / "typo").exists()  # no tree of folders made for a typo
+
+
+def test_eval_output_may_make_one_new_folder(tmp_path, capsys):
+    target = tmp_path / "reports" / "out.json"
+    code, _ = run(["--home", str(REPO), "eval", "--no-progress", "--suite", str(REPO / "eval/heldout.yaml"),
+                   "--totals-only", "--json-out", str(target)], capsys)
+    assert code == 0 and target.is_file()
 
 
 def test_tilde_of_an_unknown_user_is_a_bad_setting(monkeypatch):

@@ -244,8 +244,9 @@ def run_eval(
 
 
 def _check_output(flag: str, target: str | Path | None) -> None:
-    """A report path that can never be written (a folder, or inside a file) is bad input: exit 2."""
-    from assistant.config import folder_problem
+    """A report path that can never be written (a folder, or inside a file), or that would need a
+    new tree of folders (a typo: "/nonexistent/dir/r.md"), is bad input: exit 2."""
+    from assistant.config import folder_problem, new_tree_problem
     from assistant.errors import BadSetting
 
     if target is None:
@@ -256,6 +257,9 @@ def _check_output(flag: str, target: str | Path | None) -> None:
     problem = folder_problem(path.parent)
     if problem:
         raise BadSetting(f"bad setting {flag} {path}: its folder {path.parent} {problem}")
+    problem = new_tree_problem(path.parent)
+    if problem:
+        raise BadSetting(f"bad setting {flag} {path}: its folder {path.parent}: {problem}")
 
 
 @contextlib.contextmanager
