@@ -147,6 +147,23 @@ def test_a_pronoun_can_point_into_the_previous_answer(previous, answered, follow
     assert resolve_follow_up(follow_up, previous, LEXICON, answered) == rewritten
 
 
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    "previous, answered, rewritten",
+    [
+        # "He" is the one the answer introduces as a person, not the group in his title (a
+        # trial's had become "what is Research Group's job?").
+        ("Which Microsoft executive commented on the deal?", "According to Harry Shun, the executive vice President "
+         "of Artificial Intelligence and Research Group of Microsoft, Xiaomi is …", "what is Harry Shun’s job?"),
+        # An answer that names no one gives "he" nothing to point at ("what is Chinese's job?").
+        ("Who commented on the partnership for Microsoft?", "This partnership of Microsoft with Xiaomi will have a "
+         "major role in allowing access of Microsoft in Chinese market. [1]", None),
+    ],
+)
+def test_he_is_a_person_the_answer_names(assistant, previous, answered, rewritten):
+    assert resolve_follow_up("what is his job?", previous, assistant.lexicon, answered) == rewritten
+
+
 @pytest.mark.parametrize(
     "turn, more",
     [("tell me more", True), ("Hey, tell me more about that please", True), ("go on", True), ("what else?", True),
@@ -169,6 +186,10 @@ def test_standalone_questions_are_left_alone():
     # "he" is not one of the partner companies.
     assert resolve_follow_up("and what is his job?", "who said xiaomi is innovative", LEXICON) is None
     assert resolve_follow_up("And the Mi AI speaker?", None, LEXICON) is None
+    # "its" after a name of the question's own is that name's.
+    assert resolve_follow_up(
+        "Which Microsoft services will Xiaomi build into its products?", "Where is the Mi AI speaker sold?", LEXICON
+    ) is None
 
 
 def test_everyday_words_carry_their_news_equivalents():

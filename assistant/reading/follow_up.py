@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
-from assistant.reading.thesaurus import plain, unwrap
+from assistant.reading.thesaurus import TITLE_WORDS, plain, unwrap
 from assistant.reading.values import VALUE_STEMS, YEAR
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.words import words
@@ -28,6 +28,9 @@ _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|
 _ASKS_WHICH = re.compile(r"^\s*(?:which|what(?:'s|’s| is| was)? the name of)\b", re.I)
 _ASKS_WHO = re.compile(r"^\s*who\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
+_TITLED = re.compile(r"^\s*,\s*(?:the\s+|a\s+|an\s+|its\s+)?([\w-]+)")
+_ACCORDING_TO = re.compile(r"\baccording to\s*$", re.I)
+_SAYS = re.compile(r"^\s*(?:said|says|told|added|stated|explained)\b", re.I)
 _EXPLETIVE = re.compile(
     r"^\s*(?:(?:is|was|'s|’s)\s+)?(?:true|clear|unclear|possible|likely|unlikely|known|said|reported|thought"
     r"|expected|worth|important|the case)\b",
@@ -118,6 +121,8 @@ def resolve_follow_up(
     pronoun = _PRONOUN.search(text)
     if not pronoun or has_own_name or pronoun.group().lower() in {"that", "this"}:
         return None  # nothing to point back to; "that" usually points at a clause, not a name
+    if pronoun.group().lower() in {"its", "their"} and name_spans(text[: pronoun.start()], lexicon):
+        return None  # "Which services will Xiaomi build into its products?": its own name is before it
     if _EXPLETIVE.match(text[pronoun.end():]):
         return None  # "Is it true that…": an "it" that points at nothing
     if pronoun.group().lower() == "they" and _REPORTERS.match(text[pronoun.end():]):
@@ -158,7 +163,10 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     a thing ("it") after "which…", a person ("he") after "who…"; else None."""
     if not answered:
         return None
-    kind = "thing" if _ASKS_WHICH.match(previous) else "person" if _ASKS_WHO.match(previous) else None
+    which = _ASKS_WHICH.match(previous)
+    kind = "person" if _ASKS_WHO.match(previous) else "thing" if which else None
+    if which and {w.lower() for w in _WORD.findall(previous[which.end():])[:3]} & (TITLE_WORDS | {"person"}):
+        kind = "person"  # "Which Microsoft executive commented?" asks for a person
     if kind is None or (pronoun in _PERSONAL) != (kind == "person") or pronoun not in _PERSONAL | {"it", "its"}:
         return None
     if answer_type(previous) == "definition":
@@ -169,6 +177,11 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
         if (named := _named_stems(answered[start:end], lexicon)) and not named & asked
         and not all(lexicon.is_background(t) for t in named)
     ]
+    if kind == "person":
+        # "According to Harry Shun, the executive vice President of … Research Group": he is the
+        # name given a title or said to speak, not the group in the title (and an answer naming
+        # no one gives "he" nothing to point at).
+        new = [span for span in new if _person_like(answered, span)]
     if not new:
         return None
     # The name nearest, on average, the words the question asked with: "Baidu, which is pushing
@@ -176,6 +189,16 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     said = [m.start() for m in _WORD.finditer(answered) if set(lexicon.terms(m.group())) & asked] or [0]
     start, end = min(new, key=lambda span: sum(min(abs(p - span[0]), abs(p - span[1])) for p in said))
     return _bare(answered[start:end].rstrip("."))
+
+
+def _person_like(text: str, span: tuple[int, int]) -> bool:
+    """Whether the name at `span` is introduced as a person: given a title ("Wang Xiang, Global
+    Senior Vice President"), or said to speak ("according to Harry Shun", "Lei Jun said")."""
+    before, after = text[: span[0]], text[span[1]:]
+    titled = _TITLED.match(after)
+    return bool(
+        (titled and titled.group(1).lower() in TITLE_WORDS) or _ACCORDING_TO.search(before) or _SAYS.match(after)
+    )
 
 
 def _ask_again(asked: str, previous: str) -> str | None:
