@@ -205,11 +205,15 @@ class Settings(BaseModel):
     def _reachable_embedding_model(cls, value: str) -> str:
         # The bundled model, a local sentence-transformers folder, or, only where the hub is
         # allowed (HF_HUB_OFFLINE=0, with a network), a hub id: otherwise say so before any build.
-        if value == BUNDLED_EMBEDDING_MODEL or Path(value).expanduser().is_dir() or os.environ.get("HF_HUB_OFFLINE") == "0":
+        # A folder must hold a model ("/tmp" had started an index rebuild before failing to load).
+        folder = Path(value).expanduser()
+        if value == BUNDLED_EMBEDDING_MODEL or (folder / "config.json").is_file():
+            return value
+        if os.environ.get("HF_HUB_OFFLINE") == "0" and not folder.is_dir():
             return value
         raise ValueError(
-            "must be all-MiniLM-L6-v2 (bundled) or a sentence-transformers model folder; "
-            "to download a hub model by name, set HF_HUB_OFFLINE=0 where there is a network"
+            "must be all-MiniLM-L6-v2 (bundled) or a sentence-transformers model folder (one holding "
+            "config.json); to download a hub model by name, set HF_HUB_OFFLINE=0 where there is a network"
         )
 
     @field_validator("whisper_model", mode="after")

@@ -68,6 +68,8 @@ def test_settings_are_frozen():
         ("DEAL_ASSISTANT_CACHE_DIR", "/nonexistent/cache", ["DEAL_ASSISTANT_CACHE_DIR", "check the spelling"]),
         ("DEAL_ASSISTANT_WHISPER_MODEL", "large-v3", ["DEAL_ASSISTANT_WHISPER_MODEL='large-v3'", "base or tiny.en"]),
         ("DEAL_ASSISTANT_EMBEDDING_MODEL", "nonexistent-model", ["DEAL_ASSISTANT_EMBEDDING_MODEL", "HF_HUB_OFFLINE=0"]),
+        # A folder that holds no model is refused before a rebuild starts (a trial's "/tmp").
+        ("DEAL_ASSISTANT_EMBEDDING_MODEL", "/proc/self", ["DEAL_ASSISTANT_EMBEDDING_MODEL", "config.json"]),
     ],
 )
 def test_bad_variable_is_one_clear_line_before_any_work(monkeypatch, capsys, tmp_path, variable, value, fragments):
