@@ -115,6 +115,20 @@ def test_chat_save_audio_without_voice_says_it_does_nothing(capsys, tmp_path):
     assert code == 0 and "--save-audio applies to chat --voice" in capsys.readouterr().err
 
 
+def test_spoken_only_flags_without_voice_say_they_do_nothing(capsys):
+    # A fourth new-user trial's "chat --wake" and "eval --syntheses 3" said nothing of being ignored.
+    code = main(["--home", str(REPO), "chat", "--wake"], stdin=io.StringIO("/quit\n"))
+    assert code == 0 and "--wake applies to chat --voice" in capsys.readouterr().err
+    code = main(["--home", str(REPO), "eval", "--no-progress", "--totals-only", "--suite", str(REPO / "eval/heldout.yaml"),
+                 "--syntheses", "3", "--test-voice", "piper"])
+    assert code == 0 and "--test-voice and --syntheses apply to eval --voice" in capsys.readouterr().err
+
+
+def test_a_negative_false_abstention_limit_is_refused(capsys):
+    code = main(["--home", str(REPO), "eval", "--max-false-abstentions", "-1"])
+    assert code == 2 and "0 or more" in capsys.readouterr().err
+
+
 def test_preview_never_doubles_an_opening_quote(assistant):
     from assistant.cli.render import answer_text
 

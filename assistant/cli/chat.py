@@ -191,6 +191,8 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     on_answer: Callable[[Answer], None] | None = None
     if settings.save_audio_dir is not None and not args.voice:
         _LOGGER.warning("--save-audio applies to chat --voice; the typed chat does not speak.")
+    if args.wake and not args.voice:
+        _LOGGER.warning("--wake applies to chat --voice; the typed chat has no wake word.")
     if args.voice:
         from assistant.voice.loop import (
             LoopEnd,

@@ -69,6 +69,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of questions (0 or more)")
+    return value
+
+
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `assistant eval` flags to `parser` (the subcommand's parser)."""
     parser.add_argument(
@@ -121,7 +131,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"exit 1 if METRIC is above VALUE (one or more, repeatable); METRIC: {', '.join(LOWER_IS_BETTER)}",
     )
     parser.add_argument(
-        "--max-false-abstentions", dest="eval_max_false_abstentions", type=int, metavar="N",
+        "--max-false-abstentions", dest="eval_max_false_abstentions", type=_count, metavar="N",
         help="exit 1 if the assistant abstains on more than N answerable questions",
     )
     parser.add_argument("--no-progress", dest="eval_progress", action="store_false",
@@ -202,6 +212,12 @@ def run_eval(
     if max_false_abstentions is not None:
         thresholds.append(Threshold("false_abstentions", float(max_false_abstentions), upper=True))
 
+    if not voice:
+        spoken_only = [flag for flag, given in (("--stt", stt_engine), ("--test-voice", test_voices),
+                                                ("--syntheses", syntheses != 1)) if given]
+        if spoken_only:
+            _LOGGER.warning("%s appl%s to eval --voice; without it every question is typed.",
+                            " and ".join(spoken_only), "ies" if len(spoken_only) == 1 else "y")
     outputs = {"--json-out": json_out, "--report": report}
     for flag, target in outputs.items():  # before a run of minutes, not after it
         _check_output(flag, target)
