@@ -124,6 +124,16 @@ def test_spoken_only_flags_without_voice_say_they_do_nothing(capsys):
     assert code == 0 and "--test-voice and --syntheses apply to eval --voice" in capsys.readouterr().err
 
 
+def test_settings_flags_go_before_or_after_the_command(monkeypatch):
+    from assistant.cli import _parser
+
+    after = _parser().parse_args(["ask", "--retriever", "BM25", "--home", "x", "q"])
+    before = _parser().parse_args(["--retriever", "dense", "ask", "q"])
+    assert (after.retriever, str(after.home), after.question) == ("bm25", "x", "q")
+    assert before.retriever == "dense"  # not reset by the command's own (absent) flag
+    assert _parser().parse_args(["eval", "--retriever", "all"]).eval_retriever == "all"
+
+
 def test_a_negative_false_abstention_limit_is_refused(capsys):
     code = main(["--home", str(REPO), "eval", "--max-false-abstentions", "-1"])
     assert code == 2 and "0 or more" in capsys.readouterr().err

@@ -34,17 +34,19 @@ def _parser() -> argparse.ArgumentParser:
         description="Answers questions about the 2018 Microsoft–Xiaomi AI partnership, with sources.",
     )
     parser.add_argument("--version", action="version", version=f"deal-assistant {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
-    parser.add_argument("--home", type=Path, help="folder holding corpus/ and index/ (default: the checkout)")
-    parser.add_argument("--corpus", type=Path, dest="corpus_dir", help="articles folder (default: HOME/corpus)")
-    parser.add_argument("--index", type=Path, dest="index_dir", help="index folder (default: HOME/index)")
-    parser.add_argument("--model", dest="embedding_model", help="embedding model name or path")
-    parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), type=str.lower, help="retrieval mode")
-    parser.add_argument("--reader", choices=READERS, type=str.lower, help="answer reader (default: rules)")
-    parser.add_argument(
-        "--store", help="where passages are searched: faiss (default), milvus-lite, or milvus://host:port"
+    _add_setting_arguments(parser)
+    # The same settings may follow the command ("assistant ask --retriever dense …"); there they
+    # default to nothing, so one given before the command is kept.
+    settings = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
+    _add_setting_arguments(settings)
+    # eval's own --retriever and --reader take "all" as well.
+    eval_settings = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
+    _add_setting_arguments(eval_settings, skip=("--retriever", "--reader"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    add_parser = commands.add_parser
+    commands.add_parser = lambda name, **kwargs: add_parser(  # type: ignore[method-assign]
+        name, parents=[eval_settings if name == "eval" else settings], **kwargs
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question (or one per line of stdin with '-')")
     ask.add_argument("question", nargs="?", help="the question, or '-' to read one per line from stdin")
@@ -101,6 +103,22 @@ def _parser() -> argparse.ArgumentParser:
 
     add_eval_arguments(commands.add_parser("eval", help="run the Q&A evaluation suite and report metrics"))
     return parser
+
+
+def _add_setting_arguments(parser: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
+    """The settings every command takes, before or after its name."""
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    parser.add_argument("--home", type=Path, help="folder holding corpus/ and index/ (default: the checkout)")
+    parser.add_argument("--corpus", type=Path, dest="corpus_dir", help="articles folder (default: HOME/corpus)")
+    parser.add_argument("--index", type=Path, dest="index_dir", help="index folder (default: HOME/index)")
+    parser.add_argument("--model", dest="embedding_model", help="embedding model name or path")
+    if "--retriever" not in skip:
+        parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), type=str.lower, help="retrieval mode")
+    if "--reader" not in skip:
+        parser.add_argument("--reader", choices=READERS, type=str.lower, help="answer reader (default: rules)")
+    parser.add_argument(
+        "--store", help="where passages are searched: faiss (default), milvus-lite, or milvus://host:port"
+    )
 
 
 def _add_voice_arguments(parser: argparse.ArgumentParser) -> None:
