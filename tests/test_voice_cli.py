@@ -66,6 +66,20 @@ def test_an_empty_or_undecodable_file_is_one_plain_line(tmp_path, capfd):
     assert "does not exist" not in err  # libsndfile's words for a file that does exist
 
 
+def test_a_header_without_samples_or_a_cut_wav_is_named_as_such(tmp_path, capfd):
+    # A fourth new-user trial's were both "Heard no speech (only silence or noise)".
+    whole = synthesize("How much does the Invoke cost?", tmp_path / "whole.wav").read_bytes()
+    header = tmp_path / "header.wav"
+    header.write_bytes(whole[:44])
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[: len(whole) * 3 // 4])
+    code, out = run(["ask", "--audio-file", str(header), "--audio-file", str(cut)])
+    err = capfd.readouterr().err
+    assert code == 2 and "header.wav holds no audio" in err and "Heard no speech" not in err
+    assert "cut.wav is cut short" in err and "reading what is there" in err
+    assert "You said:" in out  # what there is of it is still heard
+
+
 def test_voice_chat_without_microphone_falls_back_to_typed(capsys):
     code = main(["--home", str(REPO), "chat", "--voice", "--no-speak"],
                 stdin=io.StringIO("How much does the Invoke cost?\n/quit\n"))

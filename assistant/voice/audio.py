@@ -201,9 +201,28 @@ def check_audio_file(path: str | Path) -> None:
         return  # the wave module finds out when the file is read
     try:
         with _quiet_native_stderr():
-            soundfile.info(str(path))
+            info = soundfile.info(str(path))
     except (RuntimeError, ValueError, TypeError) as exc:
         raise _cannot_read(path, exc) from None
+    if info.frames == 0:  # a header with nothing after it: not "silence", a damaged file
+        raise BadQuestion(f"{path} holds no audio: it has a header but no samples. Record or convert it again.")
+    promised = _promised_frames(path) if info.format == "WAV" else None
+    if promised is not None and promised > info.frames:
+        _LOGGER.warning("%s is cut short: its header promises %.1f s of audio, the file holds %.1f s; "
+                        "reading what is there.", path, promised / info.samplerate, info.duration)
+
+
+def _promised_frames(path: Path) -> int | None:
+    """The frames a WAV's header says it holds, or None when it does not say (a streamed WAV's
+    placeholder size, as `espeak-ng --stdout` writes) or the `wave` module cannot read it."""
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as reader:
+            frames, width = reader.getnframes(), reader.getsampwidth() * reader.getnchannels()
+    except (wave.Error, EOFError, OSError):
+        return None
+    return frames if frames * width < 0x7F000000 else None
 
 
 def read_audio(path: str | Path) -> "np.ndarray":
