@@ -410,4 +410,8 @@ def run_voice_chat(
         show=show,
         command=command,
     )
-    return loop.run()
+    ended = loop.run()
+    if recordings and turns.paths:  # said goodbye with recordings still to come
+        left = len(turns.paths)
+        output(f"({left} recording{'s' if left > 1 else ''} after the goodbye not played: {', '.join(map(str, turns.paths))})")
+    return ended
