@@ -367,6 +367,14 @@ def test_malformed_suites_name_file_line_and_field(name, line, fragments):
          "x.yaml:6: item 'a': field 'articles': unknown article 'nope'"),
         ("version: 1\nitems:\n  - {id: a, question: Q, category: x, abstain: true, follows: a}\n",
          "x.yaml:3: item 'a': field 'follows': an item cannot follow itself"),
+        # An empty list is said to be empty (a trial's read "must be a list of regex strings").
+        ("version: 1\nitems:\n  - id: a\n    question: Q\n    category: x\n    articles: [xiaomi-microsoft-team-ai-cloud]\n"
+         "    expect: []\n", "x.yaml:7: item 'a': field 'expect' is an empty list"),
+        ("version: 1\nitems:\n  - id: a\n    question: Q\n    category: []\n    abstain: true\n",
+         "x.yaml:5: item 'a': field 'category' is an empty list"),
+        # YAML's escapes let a control character in; the question is refused, not scored as wrong.
+        ('version: 1\nitems:\n  - id: a\n    question: "How \\a much?"\n    category: x\n    abstain: true\n',
+         "x.yaml:4: item 'a': field 'question' holds a control character (U+0007)"),
     ],
 )
 def test_inline_validation_errors(text, expected):

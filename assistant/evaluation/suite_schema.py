@@ -7,6 +7,7 @@ never imports pydantic.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 import regex
@@ -37,6 +38,10 @@ def problem(message: str, *, index: int | None = None, at: Literal["value", "key
 def _text(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str) or not value.strip():
         raise problem(f"field '{info.field_name}' must be non-empty text")
+    # YAML's escapes ("\a", "\x07") let in what its reader refuses raw: a question never holds one.
+    control = next((c for c in value if unicodedata.category(c) == "Cc" and c not in "\t\n"), None)
+    if control is not None:
+        raise problem(f"field '{info.field_name}' holds a control character (U+{ord(control):04X}); remove it")
     return value.strip()
 
 
@@ -48,7 +53,9 @@ def _item_id(value: Any, info: ValidationInfo) -> str:
 
 
 def _string_list(value: Any, name: str, what: str) -> list[tuple[int, str]]:
-    if not isinstance(value, list) or not value:
+    if value == []:
+        raise problem(f"field '{name}' is an empty list; it needs at least one entry ({what})")
+    if not isinstance(value, list):
         raise problem(f"field '{name}' must be a list of {what}")
     for index, element in enumerate(value):
         if not isinstance(element, str) or not element.strip():
