@@ -383,6 +383,23 @@ def test_inline_validation_errors(text, expected):
     assert str(caught.value).startswith(expected), str(caught.value)
 
 
+def test_every_bad_item_is_named_in_one_run():
+    # A trial's file with eight mistakes took eight runs to fix, one message a run.
+    text = (
+        "version: 1\nitems:\n"
+        "  - {id: a, question: Q, category: x, articles: [xiaomi-microsoft-team-ai-cloud], expect: ['(']}\n"
+        "  - {id: b, category: x, abstain: true}\n"
+        "  - {id: c, question: Q, category: x, abstain: true, follows: a}\n"  # follows a bad item: not an error of its own
+        "  - {id: d, question: Q, category: x, abstain: true, expects: [y]}\n"
+        "  - {id: e, question: Q, category: x, abstain: true}\n"
+    )
+    with pytest.raises(SuiteError) as caught:
+        parse_suite(text, source="x.yaml", known_articles=ARTICLES)
+    lines = str(caught.value).split("\nerror: ")
+    assert [line.split(":")[1] for line in lines] == ["3", "4", "6"], lines
+    assert "item 'c'" not in str(caught.value)
+
+
 def test_missing_suite_file_says_so(tmp_path):
     with pytest.raises(SuiteError, match="no such suite file"):
         load_suite(tmp_path / "nope.yaml")

@@ -164,6 +164,9 @@ def parse_suite(text: str, *, source: str = "<suite>", known_articles: Iterable[
             loader.dispose()
 
 
+_MAX_ERRORS = 20  # a suite's mistakes named in one run, at most
+
+
 class _NodeReader:
     """Walks the composed YAML nodes for lines and doubled keys; pydantic models check the values.
 
@@ -257,21 +260,32 @@ class _NodeReader:
         items: list[SuiteItem] = []
         lines: dict[str, int] = {}
         all_ids = {self._peek_id(n) for n in items_node.value} - {None}
+        # Every item is checked, so one run names every mistake, not one a run.
+        errors: list[str] = []
+        invalid: set[str | None] = set()
         for index, node in enumerate(items_node.value, start=1):
-            item = self._item(node, index, known)
-            if item.id in lines:
-                raise self._error(node, f"duplicate id '{item.id}' (first at line {lines[item.id]})", item.id)
-            if item.follows is not None and item.follows not in lines:
-                follows_node = self._fields(node, "an item", ITEM_FIELDS)["follows"][1]
-                if item.follows == item.id:
-                    problem = "an item cannot follow itself"
-                elif item.follows in all_ids:
-                    problem = f"item '{item.follows}' comes later; a follow-up must come after it"
-                else:
-                    problem = f"no item '{item.follows}' in this suite"
-                raise self._error(follows_node, f"field 'follows': {problem}", item.id)
+            try:
+                item = self._item(node, index, known)
+                if item.id in lines:
+                    raise self._error(node, f"duplicate id '{item.id}' (first at line {lines[item.id]})", item.id)
+                if item.follows is not None and item.follows not in lines and item.follows not in invalid:
+                    follows_node = self._fields(node, "an item", ITEM_FIELDS)["follows"][1]
+                    if item.follows == item.id:
+                        problem = "an item cannot follow itself"
+                    elif item.follows in all_ids:
+                        problem = f"item '{item.follows}' comes later; a follow-up must come after it"
+                    else:
+                        problem = f"no item '{item.follows}' in this suite"
+                    raise self._error(follows_node, f"field 'follows': {problem}", item.id)
+            except SuiteError as exc:
+                errors.append(str(exc))
+                invalid.add(self._peek_id(node))
+                continue
             lines[item.id] = item.line
             items.append(item)
+        if errors:
+            shown = errors[:_MAX_ERRORS] + ([f"(and {len(errors) - _MAX_ERRORS} more)"] if len(errors) > _MAX_ERRORS else [])
+            raise SuiteError("\nerror: ".join(shown))
         return Suite(path=Path(self._source), name=top.name or Path(self._source).stem, items=tuple(items))
 
     @staticmethod
