@@ -101,6 +101,7 @@ def test_nonexistent_home_creates_nothing(tmp_path, capsys):
 def test_home_without_a_corpus_creates_nothing(tmp_path, capsys):
     code, err = run(["--home", str(tmp_path), "ask", "Who is Wang Xiang?"], capsys)
     assert code == 2 and "no such folder" in err and "--corpus" in err
+    assert "Preparing the fast query encoder" not in err  # said before any model loads (a trial's)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -256,12 +256,17 @@ def read_article(path: Path) -> Article:
     )
 
 
-def _scan(corpus_dir: Path) -> tuple[list[Path], list[str]]:
-    """Article files in a stable order, and why any candidate was passed over."""
+def require_corpus(corpus_dir: Path) -> None:
+    """Raise CorpusMissing, naming the folder and the fix, unless the articles folder exists."""
     if not corpus_dir.is_dir():
         raise CorpusMissing(
             f"{corpus_dir}: no such folder; point --corpus or DEAL_ASSISTANT_CORPUS_DIR at your articles"
         )
+
+
+def _scan(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """Article files in a stable order, and why any candidate was passed over."""
+    require_corpus(corpus_dir)
     root = corpus_dir.resolve()
     files, problems = [], []
     for path in sorted(corpus_dir.iterdir()):
