@@ -53,7 +53,10 @@ class Assistant:
         # What the corpus's training questions teach (assistant/index/adapter.py, reading/written.py):
         # both are fitted or kept with the index, and used unless the setting turns them off.
         learnt = settings.query_adapter and index.query_adapter is not None
-        written = WrittenQuestions(*index.training_questions) if learnt and index.training_questions else None
+        written = (
+            WrittenQuestions(*index.training_questions, index.near_misses, lambda row: lookup.passage_of(row).article_id)
+            if learnt and index.training_questions else None
+        )
         self.reader = make_reader(
             settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words, written
         )

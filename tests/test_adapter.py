@@ -61,6 +61,12 @@ def test_the_shipped_index_carries_its_adapter_and_its_report(repo_settings):
     vectors, rows = index.training_questions
     assert vectors.shape == (record["questions"], index.dimension) and rows.shape == (record["questions"],)
     assert 0 <= rows.min() and rows.max() < len(index.sentence_owner)
+    # ...and the near misses, the questions about the corpus that no article answers, each with
+    # the row of the sentence it was written beside.
+    near = index.near_misses
+    assert record["near_misses"] > 100 and near.vectors.shape == (record["near_misses"], index.dimension)
+    assert len(near.texts) == len(near.rows) == record["near_misses"] and near.texts[0].endswith("?")
+    assert 0 <= near.rows.min() and near.rows.max() < len(index.sentence_owner)
 
 
 @pytest.mark.engine
@@ -71,10 +77,11 @@ def test_new_training_questions_refit_the_adapter_and_reuse_every_vector(home):
     assert staleness(read_manifest(home.index_path), home) == (
         "the query adapter's training questions changed"
     )
-    before = read_manifest(home.index_path)["files"]["query_adapter"]["sha256"]
+    previous = read_manifest(home.index_path)
+    before = previous["files"]["query_adapter"]["sha256"]
     manifest = build_index(home)
     assert manifest["build"]["embedded_articles"] == 0  # only the questions were embedded
-    assert manifest["query_adapter"]["questions"] < read_manifest(home.index_path)["counts"]["sentences"] * 4
+    assert manifest["query_adapter"]["questions"] < previous["query_adapter"]["questions"]
     assert manifest["files"]["query_adapter"]["sha256"] != before
     assert len([p for p in home.index_path.iterdir() if p.name.startswith("query_adapter")]) == 1
 
@@ -116,6 +123,54 @@ def test_a_question_written_for_a_sentence_in_other_words_is_answered_by_it():
     near /= np.linalg.norm(near)
     assert written.closeness(7, near) >= WRITTEN_FOR and written.answers(7, near)
     assert not written.answers(9, near) and written.closeness(3, near) == 0.0  # another sentence's, or none
+
+
+def test_a_question_nearer_a_near_miss_than_any_answered_one_is_unanswered():
+    from assistant.index.store import NearMisses
+    from assistant.reading.written import WrittenQuestions
+
+    def unit(*values):
+        vector = np.array(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    def written(answered, missed=unit(0, 1, 0), text="Who is Xiaomi's CEO?"):
+        near = NearMisses(np.stack([missed]), np.array([5]), (text,))
+        return WrittenQuestions(np.stack([answered]), np.array([3]), near, article_of=lambda row: f"article-{row}")
+
+    asked = unit(0.1, 1, 0)  # "Who runs Xiaomi?", say: a near miss in other words
+    assert written(unit(1, 0, 0)).unanswered(asked, "name", "article-5") is not None
+    assert written(unit(1, 0, 0)).unanswered(asked, "entity", "article-5") is not None  # "What's the name of…"
+    assert written(unit(1, 0, 0)).unanswered(unit(0, 1, 1), "name", "article-5") is None  # near nothing
+    # As near a question that is answered: not refused for it.
+    assert written(unit(0.05, 1, 0)).unanswered(unit(0, 1, 0.1), "name", "article-5") is None
+    # A number asked is not the thing the near miss asks for ("How many…" is not "Which…").
+    assert written(unit(1, 0, 0)).unanswered(asked, "number", "article-5") is None
+    # An answer from an article the near misses were not checked against (imported since) stands.
+    assert written(unit(1, 0, 0)).unanswered(asked, "name", "article-9") is None
+    assert WrittenQuestions(np.stack([unit(1, 0, 0)]), np.array([3])).unanswered(asked, "name", "article-5") is None
+
+
+@pytest.mark.engine
+def test_the_shipped_near_misses_refuse_a_question_the_articles_leave_open(repo_settings):
+    from assistant.pipeline import Assistant
+
+    # "According to Harry Shun, the executive vice President…" matches its words, not its question.
+    answer = Assistant.load(repo_settings).ask("Who is Microsoft's top boss?")
+    assert answer.abstained and answer.abstention_check == "near-miss"
+    assert not Assistant.load(repo_settings).ask("Who is Wang Xiang?").abstained
+
+
+def test_a_training_line_may_hold_near_misses_alone(tmp_path):
+    path = tmp_path / adapter.TRAINING_FILE
+    path.write_text(
+        '{"sentence": "S one.", "questions": ["Q?"]}\n{"sentence": "S two.", "near_misses": ["N?", " "]}\n',
+        encoding="utf-8",
+    )
+    training = adapter.read_training(tmp_path)
+    assert training.questions == ("Q?",) and training.near_misses == ("N?",)
+    path.write_text('{"sentence": "S one."}\n', encoding="utf-8")
+    with pytest.raises(ArticleError, match="training-questions.jsonl:1"):
+        adapter.read_training(tmp_path)
 
 
 @pytest.mark.engine

@@ -42,6 +42,11 @@ class TrainingQuestions:
     questions: tuple[str, ...]
     sentences: tuple[str, ...]  # the sentence each question was written for, verbatim
     sha256: str
+    # Questions about the sentence's people and things that no article answers (near misses,
+    # `training/NEARMISS.md`): what the articles leave unanswered, by example; and the sentence
+    # each was written beside, which says which articles it was checked against.
+    near_misses: tuple[str, ...] = ()
+    near_miss_sentences: tuple[str, ...] = ()
 
 
 def training_path(corpus_dir: Path) -> Path:
@@ -60,26 +65,36 @@ def read_training(corpus_dir: Path) -> TrainingQuestions | None:
     if not path.is_file():
         return None
     raw = path.read_bytes()
-    questions, sentences = [], []
+    questions, sentences, near_misses, near_sentences = [], [], [], []
     for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
             sentence = record["sentence"]
-            asked = record["questions"]
-            if not isinstance(sentence, str) or not isinstance(asked, list) or not all(isinstance(q, str) for q in asked):
+            if "questions" not in record and "near_misses" not in record:
+                raise KeyError
+            asked, missed = record.get("questions", []), record.get("near_misses", [])
+            if not isinstance(sentence, str) or not all(
+                isinstance(texts, list) and all(isinstance(q, str) for q in texts) for texts in (asked, missed)
+            ):
                 raise TypeError
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ArticleError(
                 f"{path}:{number}: each line must be a JSON object with \"sentence\" (text) and "
-                "\"questions\" (a list of texts); fix the line or delete the file"
+                "\"questions\" or \"near_misses\" (lists of texts); fix the line or delete the file"
             ) from None
         for question in asked:
             if question.strip():
                 questions.append(question.strip())
                 sentences.append(sentence)
-    return TrainingQuestions(tuple(questions), tuple(sentences), hashlib.sha256(raw).hexdigest())
+        for question in missed:
+            if question.strip():
+                near_misses.append(question.strip())
+                near_sentences.append(sentence)
+    return TrainingQuestions(
+        tuple(questions), tuple(sentences), hashlib.sha256(raw).hexdigest(), tuple(near_misses), tuple(near_sentences)
+    )
 
 
 def as_asked(question: str) -> str:

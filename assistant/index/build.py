@@ -369,7 +369,9 @@ def _query_adapter(settings: Settings, index_dir: Path, files: dict, sentence_ro
     )
     if same_questions and before.get("sentence_vectors_sha256") == vectors_sha:
         return before, old_file  # nothing it was fitted on changed
-    gold, unique = _training_rows(index_dir / files["passages"]["name"], set(training.sentences), sentence_rows)
+    gold, unique = _training_rows(
+        index_dir / files["passages"]["name"], set(training.sentences) | set(training.near_miss_sentences), sentence_rows
+    )
     kept = [i for i, sentence in enumerate(training.sentences) if sentence in gold]
     if not kept:
         why = f"none of the sentences in {adapter.TRAINING_FILE} is in the index"
@@ -378,24 +380,33 @@ def _query_adapter(settings: Settings, index_dir: Path, files: dict, sentence_ro
     gold_rows = [gold[training.sentences[i]] for i in kept]
     place = {row: i for i, row in enumerate(unique)}
     sentence_vectors = np.load(index_dir / files["sentence_vectors"]["name"], mmap_mode="r")[unique]
-    questions = None  # every training question's vector, in file order
+    questions = near_misses = None  # every training question's vector, and every near miss's, in file order
     if same_questions:
         with np.load(old_path, allow_pickle=False) as previous:
-            if previous["questions"].shape == (len(training.questions), sentence_vectors.shape[1]):
-                questions = np.array(previous["questions"])
-    if questions is None:
+            dimension = sentence_vectors.shape[1]
+            if previous["questions"].shape == (len(training.questions), dimension) and "near_misses" in previous.files:
+                if previous["near_misses"].shape == (len(training.near_misses), dimension):
+                    questions, near_misses = np.array(previous["questions"]), np.array(previous["near_misses"])
+    if questions is None or near_misses is None:
         embedder = models.get()
         questions = _encode(embedder.encode, [adapter.as_asked(q) for q in training.questions], embedder.dimension)
+        near_misses = _encode(embedder.encode, [adapter.as_asked(q) for q in training.near_misses], embedder.dimension)
     matrix, report = adapter.fit(questions[kept], sentence_vectors, [place[row] for row in gold_rows])
     tmp = index_dir / f".{store.ADAPTER_FILE}.{os.getpid()}.tmp"
     # The sentence row each question was written for (-1: its sentence is not in the index), so a
     # reader can tell when a question is one of them in other words.
     rows = np.array([gold.get(sentence, -1) for sentence in training.sentences], dtype=np.int64)
+    # Each near miss with its text (the reader reads the kind of answer it asks for) and the row
+    # of the sentence it was written beside (its article was one of those it was checked against).
+    near_rows = np.array([gold.get(sentence, -1) for sentence in training.near_miss_sentences], dtype=np.int64)
+    near_texts = np.array(training.near_misses, dtype=str) if training.near_misses else np.zeros(0, dtype="<U1")
     with open(tmp, "wb") as handle:
-        np.savez(handle, matrix=matrix, questions=questions, rows=rows)
+        np.savez(handle, matrix=matrix, questions=questions, rows=rows, near_misses=near_misses,
+                 near_miss_rows=near_rows, near_miss_texts=near_texts)
         _close(handle)
     record = {"stored": True, "training_sha256": training.sha256, "sentence_vectors_sha256": vectors_sha,
-              "blend": adapter.BLEND, "skipped_questions": len(training.questions) - len(kept), **report}
+              "blend": adapter.BLEND, "skipped_questions": len(training.questions) - len(kept),
+              "near_misses": len(training.near_misses), **report}
     _LOGGER.info("query adapter fitted on %d questions: hit@1 %.3f -> %.3f (held out %.3f -> %.3f)",
                  report["questions"], report["hit_at_1_before"], report["hit_at_1_after"],
                  report["held_out_hit_at_1_before"], report["held_out_hit_at_1_after"])

@@ -82,6 +82,16 @@ class _Manifest(BaseModel):
     files: dict[str, _FileEntry]
 
 
+@dataclass(frozen=True)
+class NearMisses:
+    """Questions about the corpus that no article answers (`training/NEARMISS.md`): their unit
+    vectors, their texts, and the sentence row each was written beside (-1 if not indexed)."""
+
+    vectors: np.ndarray
+    rows: np.ndarray
+    texts: tuple[str, ...]
+
+
 @dataclass
 class LoadedIndex:
     """A verified index in memory: passages plus unit-length passage and sentence vectors."""
@@ -97,6 +107,9 @@ class LoadedIndex:
     query_adapter: np.ndarray | None = None  # dimension x dimension, when the index has one
     # The training questions' vectors and the sentence row each was written for, with the adapter.
     training_questions: tuple[np.ndarray, np.ndarray] | None = None
+    # Questions about the corpus that no article answers: vectors, texts and the row each was
+    # written beside (empty for an index built before they were kept).
+    near_misses: NearMisses | None = None
 
     @property
     def dimension(self) -> int:
@@ -355,11 +368,14 @@ def load_index(index_dir: Path) -> LoadedIndex:
         if "sentence_tokens" in paths:
             pieces = json.loads(paths["sentence_tokens"].read_text("utf-8"))
             token_vectors = np.load(paths["token_vectors"], mmap_mode="r", allow_pickle=False)
-        adapter = asked = None
+        adapter = asked = missed = None
         if ADAPTER_FILE in paths:  # the fitted matrix, and the questions it was fitted on
             with np.load(paths[ADAPTER_FILE], allow_pickle=False) as fitted:
                 adapter = np.array(fitted["matrix"])
                 asked = (np.array(fitted["questions"]), np.array(fitted["rows"]))
+                if "near_misses" in fitted.files:
+                    missed = NearMisses(np.array(fitted["near_misses"]), np.array(fitted["near_miss_rows"]),
+                                        tuple(str(t) for t in fitted["near_miss_texts"]))
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         raise IndexCorrupt(f"{index_dir}: unreadable index data ({exc}); run `assistant build`") from None
     owner = np.array([p.id for p in passages for _ in p.sentences], dtype=np.int64)
@@ -374,6 +390,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
             asked[0].shape[0] != asked[1].shape[0] or asked[0].shape[1:] != sentence_vectors.shape[1:]
             or int(asked[1].max(initial=-1)) >= len(owner)
         )
+        or missed is not None and (
+            missed.vectors.shape[1:] != sentence_vectors.shape[1:] or len(missed.rows) != len(missed.vectors)
+            or len(missed.texts) != len(missed.vectors) or int(missed.rows.max(initial=-1)) >= len(owner)
+        )
     ):
         raise IndexCorrupt(f"{index_dir}: vectors and passages disagree in number; run `assistant build`")
     tokens = None
@@ -381,7 +401,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         ends = np.cumsum([len(p) for p in pieces])
         tokens = [TokenVectors(tuple(p), token_vectors[end - len(p) : end]) for p, end in zip(pieces, ends)]
     return LoadedIndex(manifest, passages, passage_index, sentence_vectors, owner, bm25, tokens,
-                       LocalSearch(passage_index, bm25), adapter, asked)
+                       LocalSearch(passage_index, bm25), adapter, asked, missed)
 
 
 def _usable(settings: Settings) -> tuple[LoadedIndex | None, str]:

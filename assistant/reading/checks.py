@@ -243,6 +243,17 @@ def _missing_subject(reader: "RuleReader", case: Case) -> str | None:
     return None
 
 
+def _near_miss(reader: "RuleReader", case: Case) -> str | None:
+    """A question like one the articles leave unanswered ("Who is Xiaomi's CEO?"), more than like
+    any they answer: refused, however well some sentence matches its words (`reading.written`)."""
+    if reader.written is None:
+        return None
+    found = reader.written.unanswered(case.vector, case.question.answer_type, case.best.passage.article_id)
+    if found is None:
+        return None
+    return f"the question is one the articles leave unanswered, in other words (cosine {found[0]:.2f}, {found[1]:.2f} nearer than any they answer)"
+
+
 CHECKS: tuple[Check, ...] = (
     Check("off-topic", _related),
     Check("no-typed-value", _typed),
@@ -251,4 +262,5 @@ CHECKS: tuple[Check, ...] = (
     Check("sentence-coverage", _sentence_coverage),
     Check("missing-focus", _missing_focus),
     Check("missing-subject", _missing_subject),
+    Check("near-miss", _near_miss),
 )
