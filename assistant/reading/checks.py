@@ -15,7 +15,7 @@ import numpy as np
 from assistant.index.embed import Embedder
 from assistant.reading.query import Question, without
 from assistant.reading.values import YEAR
-from assistant.text import STOPWORDS, raw_tokens
+from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 
 if TYPE_CHECKING:
     from assistant.reading.rules import Candidate, RuleReader
@@ -243,12 +243,20 @@ def _missing_subject(reader: "RuleReader", case: Case) -> str | None:
     return None
 
 
+def _names_only(question: Question, lexicon: Lexicon) -> bool:
+    """Whether the question's words are only names it mentions ("who is harry shum", "the Invoke?")."""
+    named = {stem(n) for n in question.names}
+    words = [stem(lexicon.canonical(t)) for t in raw_tokens(question.text) if t.lower() not in STOPWORDS]
+    return bool(words) and all(w in named for w in words)
+
+
 def _near_miss(reader: "RuleReader", case: Case) -> str | None:
     """A question like one the articles leave unanswered ("Who is Xiaomi's CEO?"), more than like
     any they answer: refused, however well some sentence matches its words (`reading.written`)."""
-    if reader.written is None:
-        return None
-    found = reader.written.unanswered(case.vector, case.question.answer_type, case.best.passage.article_id)
+    question = case.question
+    if reader.written is None or _names_only(question, reader.lexicon):
+        return None  # "tell me about Harry Shum": what the articles say of a name is never a near miss
+    found = reader.written.unanswered(case.vector, question.answer_type, case.best.passage.article_id)
     if found is None:
         return None
     return f"the question is one the articles leave unanswered, in other words (cosine {found[0]:.2f}, {found[1]:.2f} nearer than any they answer)"
