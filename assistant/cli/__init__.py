@@ -43,12 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     eval_settings = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     _add_setting_arguments(eval_settings, skip=("--retriever", "--reader"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    add_parser = commands.add_parser
-    commands.add_parser = lambda name, **kwargs: add_parser(  # type: ignore[method-assign]
-        name, parents=[eval_settings if name == "eval" else settings], **kwargs
-    )
 
-    ask = commands.add_parser("ask", help="answer one question (or one per line of stdin with '-')")
+    ask = commands.add_parser("ask", parents=[settings], help="answer one question (or one per line of stdin with '-')")
     ask.add_argument("question", nargs="?", help="the question, or '-' to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     _add_voice_arguments(ask)
@@ -58,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--speak", action="store_true", help="also speak the answer")
 
-    chat = commands.add_parser("chat", help="typed conversation (or --voice for the smart-speaker loop)")
+    chat = commands.add_parser("chat", parents=[settings], help="typed conversation (or --voice for the smart-speaker loop)")
     chat.add_argument("--voice", action="store_true", help="listen on the microphone and speak answers")
     chat.add_argument("--wake", action="store_true", help="with --voice: wait for the wake phrase, not Enter")
     chat.add_argument(
@@ -69,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--no-speak", action="store_true", help="print answers without speaking them")
     _add_voice_arguments(chat)
 
-    build = commands.add_parser("build", help="(re)build the index from the corpus")
+    build = commands.add_parser("build", parents=[settings], help="(re)build the index from the corpus")
     build.add_argument(
         "--max-passage-chars", type=int, dest="max_passage_chars", metavar="N",
         help="passage size in characters, 50 to 2000 (default 480); recorded in the index, so it sticks",
@@ -88,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar on stderr")
 
-    importer = commands.add_parser("import", help="clean raw articles into the corpus folder")
+    importer = commands.add_parser("import", parents=[settings], help="clean raw articles into the corpus folder")
     importer.add_argument(
         "paths", nargs="+", metavar="PATH",
         help=".txt/.md files, folders of them (searched recursively) or quoted glob patterns ('raw/**/*.txt')",
@@ -101,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from assistant.cli.eval import add_eval_arguments
 
-    add_eval_arguments(commands.add_parser("eval", help="run the Q&A evaluation suite and report metrics"))
+    add_eval_arguments(commands.add_parser("eval", parents=[eval_settings], help="run the Q&A evaluation suite and report metrics"))
     return parser
 
 

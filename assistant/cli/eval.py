@@ -59,24 +59,23 @@ def _threshold_type(upper: bool) -> Callable[[str], Threshold]:
     return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 20:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of syntheses from 1 to 20")
-    return value
+def _whole(low: int, high: int | None, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (or more, without one)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low or high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of questions (0 or more)")
-    return value
+_positive = _whole(1, 20, "a number of syntheses from 1 to 20")
+_count = _whole(0, None, "a number of questions (0 or more)")
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:

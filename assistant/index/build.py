@@ -399,7 +399,7 @@ def _query_adapter(settings: Settings, index_dir: Path, files: dict, sentence_ro
     # Each near miss with its text (the reader reads the kind of answer it asks for) and the row
     # of the sentence it was written beside (its article was one of those it was checked against).
     near_rows = np.array([gold.get(sentence, -1) for sentence in training.near_miss_sentences], dtype=np.int64)
-    near_texts = np.array(training.near_misses, dtype=str) if training.near_misses else np.zeros(0, dtype="<U1")
+    near_texts = np.array(training.near_misses, dtype=str)
     with open(tmp, "wb") as handle:
         np.savez(handle, matrix=matrix, questions=questions, rows=rows, near_misses=near_misses,
                  near_miss_rows=near_rows, near_miss_texts=near_texts)

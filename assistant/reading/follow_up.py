@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
+from assistant.reading.quotes import introduced_as_person
 from assistant.reading.thesaurus import TITLE_WORDS, plain, unwrap
 from assistant.reading.values import VALUE_STEMS, YEAR
 from assistant.text import Lexicon, raw_tokens, stem
@@ -28,9 +29,6 @@ _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|
 _ASKS_WHICH = re.compile(r"^\s*(?:which|what(?:'s|’s| is| was)? the name of)\b", re.I)
 _ASKS_WHO = re.compile(r"^\s*who\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
-_TITLED = re.compile(r"^\s*,\s*(?:the\s+|a\s+|an\s+|its\s+)?([\w-]+)")
-_ACCORDING_TO = re.compile(r"\baccording to\s*$", re.I)
-_SAYS = re.compile(r"^\s*(?:said|says|told|added|stated|explained)\b", re.I)
 _EXPLETIVE = re.compile(
     r"^\s*(?:(?:is|was|'s|’s)\s+)?(?:true|clear|unclear|possible|likely|unlikely|known|said|reported|thought"
     r"|expected|worth|important|the case)\b",
@@ -181,7 +179,7 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
         # "According to Harry Shun, the executive vice President of … Research Group": he is the
         # name given a title or said to speak, not the group in the title (and an answer naming
         # no one gives "he" nothing to point at).
-        new = [span for span in new if _person_like(answered, span)]
+        new = [span for span in new if introduced_as_person(answered, *span, lexicon)]
     if not new:
         return None
     # The name nearest, on average, the words the question asked with: "Baidu, which is pushing
@@ -189,16 +187,6 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     said = [m.start() for m in _WORD.finditer(answered) if set(lexicon.terms(m.group())) & asked] or [0]
     start, end = min(new, key=lambda span: sum(min(abs(p - span[0]), abs(p - span[1])) for p in said))
     return _bare(answered[start:end].rstrip("."))
-
-
-def _person_like(text: str, span: tuple[int, int]) -> bool:
-    """Whether the name at `span` is introduced as a person: given a title ("Wang Xiang, Global
-    Senior Vice President"), or said to speak ("according to Harry Shun", "Lei Jun said")."""
-    before, after = text[: span[0]], text[span[1]:]
-    titled = _TITLED.match(after)
-    return bool(
-        (titled and titled.group(1).lower() in TITLE_WORDS) or _ACCORDING_TO.search(before) or _SAYS.match(after)
-    )
 
 
 def _ask_again(asked: str, previous: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from assistant.reading.thesaurus import TITLE_WORDS
 from assistant.text import Lexicon, raw_tokens, stem
@@ -42,8 +42,8 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r"“[^”]*”?", lambda m: " " * len(m.group()), text)
 
 
-def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
-    """The speaker's name stems, where the attribution starts, and the title's stems."""
+def _speakers(text: str, lexicon: Lexicon) -> Iterator[tuple[tuple[str, ...], int, tuple[str, ...]]]:
+    """Each named speaker: the name's stems, where the attribution starts, and the title's stems."""
     plain = _outside_quotes(text)
     for match in _ATTRIBUTION.finditer(plain):
         name = match.group("after") or match.group("before")
@@ -52,8 +52,21 @@ def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[s
         )
         person = [t for t in stems if not lexicon.is_background(t)]
         if person:
-            return tuple(person), match.start(), _title(plain[match.end() :], lexicon)
-    return None
+            yield tuple(person), match.start(), _title(plain[match.end() :], lexicon)
+
+
+def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
+    """The first speaker's name stems, where the attribution starts, and the title's stems."""
+    return next(_speakers(text, lexicon), None)
+
+
+def introduced_as_person(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Whether the name at text[start:end] is introduced as a person: said to speak ("according
+    to Harry Shun", "Lei Jun said") or given a title ("Wang Xiang, Global Senior Vice President")."""
+    if _title(_outside_quotes(text)[end:], lexicon):
+        return True
+    name = {stem(lexicon.canonical(t)) for t in raw_tokens(text[start:end])}
+    return any(name & set(speaker) for speaker, _, _ in _speakers(text, lexicon))
 
 
 def _title(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
