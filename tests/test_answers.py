@@ -375,3 +375,28 @@ def test_every_citation_names_the_words_it_rests_on(assistant, question):
     shown = answer_text(answer)
     for citation in answer.citations:  # the sources list shows each citation's evidence, not the passage's start
         assert citation.evidence[0][:60] in " ".join(shown.split())
+
+
+MISHEARD = "How is the steel different from earlier partnership?"  # espeak-us "this deal", heard by whisper base
+READING = "How is this deal different from earlier partnership?"  # whisper's near-tied second reading
+
+
+def test_a_near_tied_reading_is_answered_when_the_heard_one_is_not(assistant):
+    assert assistant.ask(MISHEARD).abstained
+    answer = assistant.ask(MISHEARD, alternatives=[MISHEARD, READING])
+    assert not answer.abstained and answer.question == READING
+    assert "partnership" in answer.text
+    # An answered question keeps its own reading: the alternatives are only for a refusal.
+    first = assistant.ask(READING, alternatives=[MISHEARD])
+    assert first.question == READING
+
+
+def test_no_reading_makes_an_unanswerable_question_answered(assistant):
+    answer = assistant.ask("What is the weather in Paris?", alternatives=["What's the weather in Paris today?", ""])
+    assert answer.abstained and answer.question == "What is the weather in Paris?"
+
+
+def test_a_follow_up_leans_on_the_reading_that_was_answered(assistant):
+    chat = assistant.conversation()
+    answer = chat.ask(MISHEARD, alternatives=[READING])
+    assert not answer.abstained and chat.previous == READING

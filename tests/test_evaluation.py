@@ -628,3 +628,16 @@ def test_a_wrong_follow_up_shows_how_it_was_understood():
     assert _as_put(follow_up, " ") == "What about Xiaomi? (understood as: How many citizens could Xiaomi reach in China?)"
     plain = SimpleNamespace(question="Who is Wang Xiang?", heard="Who is Wang Shang?", resolved_question=None)
     assert _as_put(plain, " ") == "Who is Wang Xiang? (heard: Who is Wang Shang?)"
+
+
+def test_a_voice_run_asks_the_near_tied_readings_too(assistant):
+    suite = parse_suite(
+        "version: 1\nitems:\n  - {id: d, question: 'How is this deal different from their earlier partnership?',"
+        " category: why, expect: ['partnership'], articles: [microsoft-xiaomi-extend-partnership]}\n"
+    )
+    heard = {"d": "How is the steel different from earlier partnership?"}
+    reading = "How is this deal different from earlier partnership?"
+    deaf = run_suite(suite, assistant, mode="voice", asked=heard)
+    assert deaf.items[0].abstained and deaf.items[0].heard == heard["d"]
+    run = run_suite(suite, assistant, mode="voice", asked=heard, alternatives={"d": (reading,)})
+    assert not run.items[0].abstained and run.items[0].heard == reading

@@ -232,5 +232,5 @@ def test_an_audio_file_question_is_transcribed_once(tmp_path):
     joined = tmp_path / "joined.wav"
     subprocess.run(["sox", str(first), str(second), str(joined), "pad", "0.3", "2"], check=True, timeout=30)
     engine = _Counting()
-    [(transcript, _answer)] = answer_audio_files(lambda text: text, [joined], engine)
+    [(transcript, _answer)] = answer_audio_files(lambda text, **_: text, [joined], engine)
     assert len(engine.lengths) == 1 and int(transcript.text) > 16000 * 3  # once, and the whole question

@@ -151,6 +151,36 @@ def test_the_prompt_spells_full_names_and_leaves_everyday_words_out(corpus):
     assert whisper_prompt(vocabulary).startswith("A question about " + vocabulary[0])  # without the corpus: as given
 
 
+@pytest.mark.voice
+def test_near_tied_readings_are_kept_as_alternatives(corpus, tmp_path):
+    """espeak's "voice helper" is heard as "noise helper", with another reading a hair behind:
+    the near-tied readings come back, repaired and cleaned like the text, and none at near_tie 0."""
+    from assistant.voice.audio import Listener, listen_file
+    from assistant.voice.stt.whisper import WhisperTranscriber
+
+    vocabulary, text = corpus
+    transcriber = WhisperTranscriber(vocabulary, text, model="base")
+    audio = listen_file(Listener(), synthesize("Which voice helper will Xiaomi put in its speaker?", tmp_path / "q.wav"))
+    heard = transcriber.transcribe(audio)
+    assert heard.alternatives, heard
+    assert heard.text not in heard.alternatives and len(set(heard.alternatives)) == len(heard.alternatives)
+    assert all("Xiaomi" in reading for reading in heard.alternatives)
+    assert heard.to_dict()["alternatives"] == list(heard.alternatives)
+    transcriber.near_tie = 0
+    assert transcriber.transcribe(audio).alternatives == ()
+
+
+def test_every_reading_is_repaired_and_cleaned_alike(corpus):
+    from assistant.voice.stt.base import make_repairer, timed_transcript
+
+    vocabulary, text = corpus
+    readings = ["What is Dueras?", "What is Dueras?", "How many Harmon, Kardon speakers?", "What does Dueras do?"]
+    heard = timed_transcript("test", [0.0] * 16000, lambda _samples: readings, make_repairer(vocabulary, text), list)
+    assert heard.text == "What is DuerOS?" and heard.raw_text == "What is Dueras?"
+    assert heard.alternatives == ("How many Harmon Kardon speakers?", "What does DuerOS do?")
+    assert timed_transcript("test", [0.0], lambda _samples: "One reading.", None, list).alternatives == ()
+
+
 def test_pause_commas_are_dropped_and_number_commas_kept():
     from assistant.voice.stt.base import drop_pause_commas
 

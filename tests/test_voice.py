@@ -20,7 +20,7 @@ from voice_fixtures import (
 pytestmark = pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and sox")
 
 
-def _answer(question: str):
+def _answer(question: str, alternatives=()):
     from assistant.types import Answer
 
     return Answer(question=question, text=f"You asked: {question} [1]", abstained=False)
@@ -265,3 +265,25 @@ def test_what_is_told_is_told_apart_from_what_is_asked(heard, told):
     from assistant.voice.loop import spoken_command
 
     assert spoken_command(heard) == told
+
+
+def test_a_voice_turn_answers_and_shows_the_reading_the_articles_answer(assistant):
+    """whisper's near-tied reading is answered when its best is refused, and "You said" shows it."""
+    from assistant.voice.loop import answer_transcript, show_turn
+    from assistant.voice.stt import Transcript
+
+    class Heard:  # what whisper base made of espeak-us saying "how is this deal different…"
+        name = "whisper"
+
+        def transcribe(self, audio):
+            return Transcript("How is the steel different from earlier partnership?", "whisper", 0.1, 3.0,
+                              alternatives=("How is this deal different from earlier partnership?",))
+
+    turn = answer_transcript(assistant.ask, Heard(), audio=None)
+    assert not turn.answer.abstained
+    lines: list[str] = []
+    show_turn(lines.append, turn)
+    assert lines[0] == "You said: How is this deal different from earlier partnership?"
+    chat = assistant.conversation()
+    assert not answer_transcript(chat.ask, Heard(), audio=None).answer.abstained
+    assert chat.previous == "How is this deal different from earlier partnership?"

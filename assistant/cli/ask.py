@@ -106,7 +106,7 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
     from assistant.errors import HeardNothing
     from assistant.pipeline import Assistant
     from assistant.voice.audio import Listener, check_audio_file
-    from assistant.voice.loop import answer_audio_files
+    from assistant.voice.loop import answer_audio_files, heard_as
     from assistant.voice.stt import make_transcriber
 
     failures = 0
@@ -147,7 +147,7 @@ def _ask_audio(args: argparse.Namespace, settings: Settings, stdout: TextIO, spe
         if args.json:
             stdout.write(answer_json(answer, audio_file=str(path), transcript=transcript.to_dict()) + "\n")
         else:
-            stdout.write(f"You said: {transcript.text}\n{answer_text(answer)}\n\n")
+            stdout.write(f"You said: {heard_as(transcript, answer)}\n{answer_text(answer)}\n\n")
         stdout.flush()
         if say is not None:
             say(answer.spoken)

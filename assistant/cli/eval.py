@@ -351,9 +351,11 @@ def evaluate(
                 def advance(_result: ItemResult, task: Any = task) -> None:
                     bar.advance(task)
 
-                asked = {i: t.text for i, t in heard[mode[6:]].items()} if mode != "typed" else None
+                spoken = heard[mode[6:]] if mode != "typed" else {}
                 runs.append(run_suite(
-                    suite, assistant, retriever=name, mode=mode, reader=shown_reader, asked=asked, progress=advance,
+                    suite, assistant, retriever=name, mode=mode, reader=shown_reader, progress=advance,
+                    asked={i: t.text for i, t in spoken.items()} if spoken else None,
+                    alternatives={i: t.alternatives for i, t in spoken.items()},
                 ))
     metrics = [summarise(run) for run in runs]
     primary_retriever = settings.retriever if settings.retriever in retrievers else retrievers[-1]

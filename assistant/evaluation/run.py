@@ -75,13 +75,13 @@ def judge(item: SuiteItem, answer: Answer) -> Judgement:
 class Conversation(Protocol):
     """A multi-turn session: `ask` resolves follow-ups against the previous turn."""
 
-    def ask(self, question: str) -> Answer: ...
+    def ask(self, question: str, *, alternatives: Sequence[str] = ...) -> Answer: ...
 
 
 class AssistantLike(Protocol):
-    """What `run_suite` needs of `assistant.engine.Assistant`."""
+    """What `run_suite` needs of `assistant.pipeline.Assistant`."""
 
-    def ask(self, question: str) -> Answer: ...
+    def ask(self, question: str, *, alternatives: Sequence[str] = ...) -> Answer: ...
 
     def conversation(self) -> Conversation: ...
 
@@ -131,10 +131,12 @@ class RunResult:
         return "/".join(part for part in (self.reader, self.retriever, self.mode) if part)
 
 
-def _ask(ask: Callable[[str], Answer], question: str) -> tuple[Answer | None, str | None, float]:
+def _ask(
+    ask: Callable[..., Answer], question: str, alternatives: Sequence[str] = ()
+) -> tuple[Answer | None, str | None, float]:
     start = time.perf_counter()
     try:
-        answer = ask(question)
+        answer = ask(question, alternatives=alternatives) if alternatives else ask(question)
     except AssistantError as exc:
         # A bad transcript (e.g. empty) is a wrong answer, not the end of the run.
         _LOGGER.warning("asking %r failed: %s", question, exc)
@@ -143,21 +145,24 @@ def _ask(ask: Callable[[str], Answer], question: str) -> tuple[Answer | None, st
 
 
 def ask_item(
-    suite: Suite, item: SuiteItem, assistant: AssistantLike, *, asked: Mapping[str, str] | None = None
+    suite: Suite, item: SuiteItem, assistant: AssistantLike, *, asked: Mapping[str, str] | None = None,
+    alternatives: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[Answer | None, str | None, float]:
     """Ask one item; a follow-up replays its chain in a fresh conversation first.
 
-    `asked` maps item ids to the text to ask instead of the question (voice transcripts).
+    `asked` maps item ids to the text to ask instead of the question (voice transcripts), and
+    `alternatives` to the transcript's near-tied readings, asked as a voice turn asks them.
     Returns the answer (None on error), the error message, and the item's own latency in ms.
     """
+    others = alternatives or {}
     text = (asked or {}).get(item.id, item.question)
     chain = suite.chain(item)
     if not chain:
-        return _ask(assistant.ask, text)
+        return _ask(assistant.ask, text, others.get(item.id, ()))
     conversation = assistant.conversation()
     for earlier in chain:
-        _ask(conversation.ask, (asked or {}).get(earlier.id, earlier.question))
-    return _ask(conversation.ask, text)
+        _ask(conversation.ask, (asked or {}).get(earlier.id, earlier.question), others.get(earlier.id, ()))
+    return _ask(conversation.ask, text, others.get(item.id, ()))
 
 
 def run_suite(
@@ -168,13 +173,19 @@ def run_suite(
     mode: str = "typed",
     reader: str | None = None,
     asked: Mapping[str, str] | None = None,
+    alternatives: Mapping[str, Sequence[str]] | None = None,
     progress: Callable[[ItemResult], None] | None = None,
 ) -> RunResult:
-    """Ask every item of `suite` and judge the answers; `progress` is called after each item."""
+    """Ask every item of `suite` and judge the answers; `progress` is called after each item.
+
+    `asked` and `alternatives` are what was heard, as for `ask_item`; an item's `heard` is the
+    reading its answer answers."""
     results = []
     for item in suite.items:
-        answer, error, latency = ask_item(suite, item, assistant, asked=asked)
+        answer, error, latency = ask_item(suite, item, assistant, asked=asked, alternatives=alternatives)
         heard = asked.get(item.id) if asked is not None else None
+        if answer is not None and answer.question in (alternatives or {}).get(item.id, ()):
+            heard = answer.question
         try:
             result = _item_result(item, answer, error, latency, heard)
         except TimeoutError:

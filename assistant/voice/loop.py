@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable, Sequence
+from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence
 
 from assistant.errors import AssistantError, DeviceUnavailable, HeardNothing
 from assistant.reading.follow_up import told
@@ -21,7 +21,27 @@ from assistant.voice.tts import SilentSpeaker, Speaker, after_playback_failed, c
 
 _LOGGER = logging.getLogger(__name__)
 
-Ask = Callable[[str], Answer]
+
+
+class Ask(Protocol):
+    """Answers a question (`Assistant.ask`, `Conversation.ask`); `alternatives` are other readings
+    of a spoken one, answered in its place when the articles don't answer it."""
+
+    def __call__(self, question: str, *, alternatives: Sequence[str] = ...) -> Answer: ...
+
+
+def ask_heard(ask: Ask, transcript: Transcript) -> Answer:
+    """Answer what was heard: the transcript, or the first of its near-tied readings the articles answer."""
+    if transcript.alternatives:
+        return ask(transcript.text, alternatives=transcript.alternatives)
+    return ask(transcript.text)
+
+
+def heard_as(transcript: Transcript, answer: Answer | None) -> str:
+    """The reading of `transcript` that `answer` answers, for "You said: …"."""
+    if answer is not None and answer.question in transcript.alternatives:
+        return answer.question
+    return transcript.text
 QUIT_WORDS = frozenset({"quit", "exit", "bye", "goodbye", ":q"})
 
 
@@ -64,7 +84,7 @@ def answer_transcript(
         return VoiceTurn(transcript, None, "Heard no words.", time.perf_counter() - start)
     if told := command(transcript.text):
         return VoiceTurn(transcript, None, None, time.perf_counter() - start, command=told)
-    answer = ask(transcript.text)
+    answer = ask_heard(ask, transcript)
     return VoiceTurn(transcript, answer, None, time.perf_counter() - start)
 
 
@@ -192,7 +212,7 @@ def show_turn(
         output(f"(heard nothing: {turn.heard_nothing})")
         return
     if turn.transcript is not None:
-        output(f"You said: {turn.transcript.text}")
+        output(f"You said: {heard_as(turn.transcript, turn.answer)}")
     if turn.answer is not None:
         output(render(turn.answer))
 

@@ -24,7 +24,8 @@ def _whisper(model: str | None) -> Callable[..., Transcriber]:
         from assistant.voice.stt.whisper import WhisperTranscriber
 
         return WhisperTranscriber(vocabulary, corpus_text, bias=settings.stt_bias,
-                                  model=model or settings.whisper_model, cache_dir=settings.cache_dir)
+                                  model=model or settings.whisper_model, cache_dir=settings.cache_dir,
+                                  near_tie=settings.stt_near_tie)
 
     return make
 

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 from assistant.voice.audio import SAMPLE_RATE, AudioInput
 
@@ -26,6 +26,9 @@ class Transcript:
     audio_seconds: float
     raw_text: str = ""
     repairs: tuple["Repair", ...] = ()
+    # Other readings the recogniser found about as likely (whisper's beam), repaired the same way:
+    # the assistant answers the first of them the articles answer when they don't answer `text`.
+    alternatives: tuple[str, ...] = ()
 
     @property
     def real_time_factor(self) -> float:
@@ -39,6 +42,7 @@ class Transcript:
             "stt_seconds": round(self.seconds, 3),
             "audio_seconds": round(self.audio_seconds, 3),
             "repairs": [{"heard": r.heard, "term": r.term, "score": r.score} for r in self.repairs],
+            "alternatives": list(self.alternatives),
         }
 
 
@@ -53,20 +57,28 @@ class Transcriber(Protocol):
 def timed_transcript(
     name: str,
     audio: AudioInput,
-    decode: Callable[[Any], str],
+    decode: Callable[[Any], "str | Sequence[str]"],
     repairer: "TranscriptRepairer | None",
     convert: Callable[[AudioInput], Any],
 ) -> Transcript:
-    """One code path for every engine: convert, decode, repair (one espeak call), time."""
+    """One code path for every engine: convert, decode, repair (one espeak call a reading), time.
+
+    `decode` gives the text, or its readings best first (whisper's near-tied beam hypotheses);
+    each is repaired and cleaned alike, and the others become the transcript's `alternatives`.
+    """
     data = convert(audio)
     samples = len(data) // 2 if isinstance(data, bytes) else len(data)
     start = time.perf_counter()
-    raw = " ".join(decode(data).split())
+    decoded = decode(data)
+    readings = [" ".join(r.split()) for r in ([decoded] if isinstance(decoded, str) else decoded)] or [""]
+    raw = readings[0]
     text, fixes = repairer.apply(raw) if repairer and raw else (raw, [])
     text = drop_pause_commas(text)
+    others = (drop_pause_commas(repairer.apply(r)[0] if repairer else r) for r in readings[1:] if r)
+    alternatives = tuple(dict.fromkeys(r for r in others if r and r != text))
     seconds = time.perf_counter() - start
-    _LOGGER.info("%s heard %r in %.2f s", name, text, seconds)
-    return Transcript(text, name, seconds, samples / SAMPLE_RATE, raw, tuple(fixes))
+    _LOGGER.info("%s heard %r in %.2f s%s", name, text, seconds, f" (or {alternatives})" if alternatives else "")
+    return Transcript(text, name, seconds, samples / SAMPLE_RATE, raw, tuple(fixes), alternatives)
 
 
 def drop_pause_commas(text: str) -> str:
