@@ -400,3 +400,20 @@ def test_a_follow_up_leans_on_the_reading_that_was_answered(assistant):
     chat = assistant.conversation()
     answer = chat.ask(MISHEARD, alternatives=[READING])
     assert not answer.abstained and chat.previous == READING
+
+
+def test_a_subject_pronoun_points_back_past_the_names_it_is_asked_about(assistant):
+    chat = assistant.conversation()
+    chat.ask("What is Cortana?")
+    speaks = chat.ask("Does it speak Chinese?")
+    assert speaks.resolved_question == "Does Cortana speak Chinese?"
+    assert "already speaks Chinese" in speaks.text
+    assert chat.ask("Who makes it?").resolved_question == "Who makes Cortana?"
+
+
+def test_it_after_a_question_naming_both_partners_is_neither_of_them(assistant):
+    chat = assistant.conversation()
+    chat.ask("What did Microsoft and Xiaomi sign?")
+    binding = chat.ask("Is it legally binding?")
+    assert binding.resolved_question is None  # not "Is Microsoft legally binding?"
+    assert re.search(r"legally binding", binding.text), binding.text

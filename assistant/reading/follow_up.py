@@ -42,6 +42,13 @@ _MORE = re.compile(
     re.I,
 )
 _OTHER_PARTY = re.compile(r"^(?:for |about |with )?the other (?:company|side|partner|party|firm|one)$", re.I)
+_SINGULAR = {"it", "its", "it's"}
+# A pronoun that is the question's subject: "Does it…", "How much does it…", "Is it…", "Can she…".
+_SUBJECT_PRONOUN = re.compile(
+    r"^\s*(?:(?:what|how(?:\s+(?:much|many|well|often))?|when|where|why|who|which(?:\s+\w+)?)\s+)?"
+    r"(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\s+(?:it|he|she|they)$",
+    re.I,
+)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|this)\b", re.I)
 # "Did they say when…": "they" are the reporters, not anyone the last question named.
 _REPORTERS = re.compile(r"^\s+(?:say|said|mention|mentioned|report|reported|write|wrote|tell|told|explain|explained)\b", re.I)
@@ -112,11 +119,15 @@ def resolve_follow_up(
         if _OTHER_PARTY.match(fragment):  # "what about the other company?": the story has two
             return _other_party(previous, lexicon)
         return _fill_in(fragment, previous, previous_spans, lexicon)
-    # "What did he say about Microsoft?": the partners' names do not make a question stand alone.
-    has_own_name = any(
-        not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b])) for a, b in name_spans(text, lexicon)
-    )
     pronoun = _PRONOUN.search(text)
+    # "What did he say about Microsoft?": the partners' names do not make a question stand alone,
+    # nor do names after a pronoun that is the question's subject ("Does it speak Chinese?"
+    # after "What is Cortana?": Chinese is what it speaks, not what "it" is).
+    subject = pronoun is not None and _SUBJECT_PRONOUN.match(text[: pronoun.end()]) is not None
+    has_own_name = any(
+        not all(lexicon.is_background(t) for t in lexicon.terms(text[a:b]))
+        for a, b in name_spans(text, lexicon) if not (subject and a >= pronoun.end())
+    )
     if not pronoun or has_own_name or pronoun.group().lower() in {"that", "this"}:
         return None  # nothing to point back to; "that" usually points at a clause, not a name
     if pronoun.group().lower() in {"its", "their"} and name_spans(text[: pronoun.start()], lexicon):
@@ -131,11 +142,20 @@ def resolve_follow_up(
     if not previous_spans:
         return None
     start, end = _topic_span(previous, previous_spans, lexicon)
-    if pronoun.group().lower() in _PERSONAL and all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end])):
+    background = all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end]))
+    if pronoun.group().lower() in _PERSONAL and background:
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
+    if pronoun.group().lower() in _SINGULAR and background and _both_parties(previous, lexicon):
+        return None  # "Is it legally binding?" after "What did Microsoft and Xiaomi sign?": it is neither
     # "the Invoke" keeps its "the": "who makes Invoke?" reads to the encoder unlike "who makes the Invoke?".
     the = "the " if re.search(r"\bthe\s+$", previous[:start], re.I) and not re.search(r"\bthe\s+$", text[: pronoun.start()], re.I) else ""
     return text[: pronoun.start()] + the + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
+
+
+def _both_parties(question: str, lexicon: Lexicon) -> bool:
+    """The question names both of the story's parties ("Microsoft and Xiaomi")."""
+    named = {t for a, b in name_spans(question, lexicon) for t in lexicon.terms(question[a:b])}
+    return len({stem(p.lower()) for p in parties(lexicon)} & {stem(t) for t in named}) >= 2
 
 
 def _named_stems(span: str, lexicon: Lexicon) -> set[str]:
