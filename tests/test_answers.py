@@ -409,6 +409,8 @@ def test_a_subject_pronoun_points_back_past_the_names_it_is_asked_about(assistan
     assert speaks.resolved_question == "Does Cortana speak Chinese?"
     assert "already speaks Chinese" in speaks.text
     assert chat.ask("Who makes it?").resolved_question == "Who makes Cortana?"
+    # An "it" that points at nothing stays as it is: "Does it matter that…", "Does it mean…".
+    assert chat.ask("Does it matter that they signed an MoU?").resolved_question is None
 
 
 def test_it_after_a_question_naming_both_partners_is_neither_of_them(assistant):

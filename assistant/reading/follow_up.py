@@ -31,7 +31,7 @@ _ASKS_WHO = re.compile(r"^\s*who\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
 _EXPLETIVE = re.compile(
     r"^\s*(?:(?:is|was|'s|’s)\s+)?(?:true|clear|unclear|possible|likely|unlikely|known|said|reported|thought"
-    r"|expected|worth|important|the case)\b",
+    r"|expected|worth|important|the case|matters?|means?|seems?|appears?|looks? like)\b",
     re.I,
 )
 # "tell me more", "go on", "what else?" once unwrapped (english.yaml's wrappers take off "hey",
