@@ -42,7 +42,6 @@ _MORE = re.compile(
     re.I,
 )
 _OTHER_PARTY = re.compile(r"^(?:for |about |with )?the other (?:company|side|partner|party|firm|one)$", re.I)
-_SINGULAR = {"it", "its", "it's"}
 # A pronoun that is the question's subject: "Does it…", "How much does it…", "Is it…", "Can she…".
 _SUBJECT_PRONOUN = re.compile(
     r"^\s*(?:(?:what|how(?:\s+(?:much|many|well|often))?|when|where|why|who|which(?:\s+\w+)?)\s+)?"
@@ -145,8 +144,10 @@ def resolve_follow_up(
     background = all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end]))
     if pronoun.group().lower() in _PERSONAL and background:
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
-    if pronoun.group().lower() in _SINGULAR and background and _both_parties(previous, lexicon):
-        return None  # "Is it legally binding?" after "What did Microsoft and Xiaomi sign?": it is neither
+    if background and _both_parties(previous, lexicon):
+        # After "What did Microsoft and Xiaomi sign?", "Is it legally binding?" means neither of
+        # them, and "When did they sign it?" both: asked as it is, it reads as the story's own.
+        return None
     # "the Invoke" keeps its "the": "who makes Invoke?" reads to the encoder unlike "who makes the Invoke?".
     the = "the " if re.search(r"\bthe\s+$", previous[:start], re.I) and not re.search(r"\bthe\s+$", text[: pronoun.start()], re.I) else ""
     return text[: pronoun.start()] + the + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
