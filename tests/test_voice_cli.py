@@ -193,3 +193,20 @@ def test_voice_chat_recordings_are_checked_before_anything_loads(tmp_path, capsy
     assert code == 2 and "missing.wav" in captured.err and "$150" in captured.out
     code, _ = run(["chat", "--wake", "--audio-file", str(good)])
     assert code == 2 and "--wake" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_a_voice_chat_from_recordings_says_where_it_stopped(tmp_path, capsys, monkeypatch):
+    # A trial's Ctrl-C in the first turn had printed "recordings after the goodbye not played",
+    # though no goodbye was said, and left out the recording it was in.
+    from assistant.pipeline import Conversation
+
+    def interrupted(self, question, **_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Conversation, "ask", interrupted)
+    first = synthesize("How much does the Invoke cost?", tmp_path / "q1.wav")
+    second = synthesize("Who is Wang Xiang?", tmp_path / "q2.wav")
+    code, _ = run(["chat", "--no-speak", "--audio-file", str(first), "--audio-file", str(second)])
+    out = capsys.readouterr().out
+    assert "after the goodbye" not in out
+    assert f"(interrupted at {first}; not played: {second})" in out

@@ -431,7 +431,10 @@ def run_voice_chat(
         command=command,
     )
     ended = loop.run()
-    if recordings and turns.paths:  # said goodbye with recordings still to come
+    unplayed = ", ".join(map(str, turns.paths)) if recordings else ""
+    if recordings and ended is LoopEnd.INTERRUPTED and turns.current is not None:  # Ctrl-C
+        output(f"(interrupted at {turns.current.name}" + (f"; not played: {unplayed})" if unplayed else ")"))
+    elif recordings and unplayed:  # said goodbye with recordings still to come
         left = len(turns.paths)
-        output(f"({left} recording{'s' if left > 1 else ''} after the goodbye not played: {', '.join(map(str, turns.paths))})")
+        output(f"({left} recording{'s' if left > 1 else ''} after the goodbye not played: {unplayed})")
     return ended

@@ -175,7 +175,10 @@ class SentenceSpeaker:
             raise DeviceUnavailable(f"Playback did not finish in {limit:.0f} s; carrying on without speech.") from None
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
-            raise DeviceUnavailable(f"No sound device ({reason}); carrying on without speech.")
+            raise DeviceUnavailable(
+                f"No sound device ({reason}); carrying on without speech. Connect a speaker (`aplay -l` lists "
+                "them), or pass --no-speak, or --save-audio DIR to keep each answer as a WAV."
+            )
 
 
 def after_playback_failed(speaker: Any, exc: Exception, report: Callable[[str], None]) -> Any:
