@@ -17,8 +17,9 @@ from assistant.reading.base import Query
 from assistant.reading.cite import Cited, Citer
 from assistant.reading.interaction import LateInteraction
 from assistant.reading.epithets import Epithets
-from assistant.reading.follow_up import asks_for_more, asks_who_said, parties, resolve_follow_up
+from assistant.reading.follow_up import asks_for_more, asks_who_said, dangling_pronoun, parties, resolve_follow_up
 from assistant.reading.query import Question, analyse, validate, variants
+from assistant.reading.quotes import people
 from assistant.reading.sentences import SentenceTable
 from assistant.reading.thesaurus import plain
 from assistant.reading.written import WrittenQuestions
@@ -36,6 +37,7 @@ WHO_SAID = "who is quoted in the answer to: "
 NOT_QUOTED = "No one is quoted there: “{title}” says it in its own words."
 NOTHING_TO_GO_ON = "There is nothing to go on from: the articles did not answer the last question."
 ASK_FIRST = "Ask me something about the deal first."
+WHICH_ONE = "I'm not sure who or what “{pronoun}” is here: ask again with the name."
 
 
 class Assistant:
@@ -67,6 +69,7 @@ class Assistant:
         )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
         self.adapter = QueryAdapter(index.query_adapter) if learnt else None
+        self._people: frozenset[str] | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
@@ -79,6 +82,12 @@ class Assistant:
         assistant = cls(settings, ensure_index(settings), pending)
         assistant.embedder = pending.result()
         return assistant
+
+    def people(self) -> frozenset[str]:
+        """Stems of the names the articles introduce as persons, read on first need (about 0.2 s)."""
+        if self._people is None:
+            self._people = people([p.text for p in self.index.passages], self.lexicon)
+        return self._people
 
     @property
     def vocabulary(self) -> list[str]:
@@ -120,7 +129,13 @@ class Assistant:
     def _answer(self, question: str, previous: str | None, answered: str | None) -> Answer:
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
-        resolved = resolve_follow_up(text, previous, self.lexicon, answered)
+        # "duer os" read as DuerOS, and shown as understood so.
+        joined = self.lexicon.join_split_names(text)
+        resolved = resolve_follow_up(joined, previous, self.lexicon, answered, self.people)
+        resolved = resolved or (joined if joined != text else None)
+        if resolved is None and (pronoun := dangling_pronoun(text, self.lexicon)):
+            return Answer(question=text, text=WHICH_ONE.format(pronoun=pronoun), abstained=True,
+                          abstention_check="no-antecedent", timings_ms={"total": (time.perf_counter() - started) * 1000})
         # "the Chinese firm" asked as the name the articles call a Chinese company.
         # (Read put plainly, as analysis reads it: "Baidu's voice assistant" is a digital one.)
         resolved = self.epithets.resolve(plain(resolved or text)) or resolved

@@ -62,6 +62,9 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower())
 
 
+_SPLIT_PAIR = re.compile(r"\b([A-Za-z]{2,})\s+([A-Za-z]{2,})\b")
+
+
 @dataclass
 class Lexicon:
     """What the corpus spells, so questions can be folded onto the corpus's own spellings."""
@@ -109,6 +112,19 @@ class Lexicon:
         if near:
             return self.variants.get(near, near)
         return nearest_word(folded, self._shelved(folded)) or folded
+
+    def join_split_names(self, text: str) -> str:
+        """The text with a name typed as two words put back together ("duer os" -> DuerOS,
+        "micro soft" -> Microsoft): two words, neither a name, that spell one when joined."""
+
+        def joined(match: re.Match) -> str:
+            first, second = match.group(1), match.group(2)
+            name = self.proper_nouns.get((first + second).lower())
+            if name is None or first.lower() in self.proper_nouns or second.lower() in self.proper_nouns:
+                return match.group()
+            return name
+
+        return _SPLIT_PAIR.sub(joined, text) if " " in text else text
 
     def _sounding(self, word: str) -> list[str]:
         """Names that are not also English words and sound like the word (its Metaphone key),

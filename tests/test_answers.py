@@ -421,3 +421,41 @@ def test_a_pronoun_after_a_question_naming_both_partners_is_left_as_it_is(assist
     assert re.search(r"legally binding", binding.text), binding.text
     chat.ask("What are Microsoft and Xiaomi working on?")
     assert chat.ask("When did they sign it?").resolved_question is None  # both, not "When did Microsoft sign it?"
+
+
+def test_a_bare_pronoun_question_with_nothing_before_it_asks_for_the_name(assistant):
+    # A trial's "who makes it?", typed first, was answered with a quote of Harry Shun's.
+    for question in ("who makes it?", "what does he do?"):
+        answer = assistant.ask(question)
+        assert answer.abstained and answer.abstention_check == "no-antecedent"
+        assert "ask again with the name" in answer.text
+    chat = assistant.conversation()
+    chat.ask("What is the Invoke?")
+    assert chat.ask("who makes it?").resolved_question == "who makes the Invoke?"
+    # A pronoun with words enough to be read on its own is still read.
+    assert not assistant.ask("Is it legally binding?").abstained
+
+
+def test_they_is_never_one_person(assistant):
+    # A trial's "when did they first work together?" after a question about Wang Xiang had become
+    # "when did Wang Xiang first work together?", and was refused.
+    chat = assistant.conversation()
+    chat.ask("Who is Wang Xiang?")
+    together = chat.ask("when did they first work together?")
+    assert together.resolved_question is None and "2015" in together.text
+    chat = assistant.conversation()
+    chat.ask("What did Wang Xiang say about the deal?")  # the answer is his quote, without his name
+    assert chat.ask("what do they plan to build?").resolved_question is None
+    chat = assistant.conversation()
+    chat.ask("tell me about Baidu")
+    assert chat.ask("what do they make?").resolved_question == "what do Baidu make?"
+
+
+def test_a_name_typed_as_two_words_is_read_as_one(assistant):
+    # A trial's "what is duer os?" and "micro soft" were refused.
+    answer = assistant.ask("what is duer os?")
+    assert not answer.abstained and answer.resolved_question == "what is DuerOS?" and "DuerOS" in answer.text
+    assert assistant.lexicon.join_split_names("what did micro soft sign") == "what did Microsoft sign"
+    # Names already, or words that join into no name, stay as they are.
+    assert assistant.lexicon.join_split_names("How much is the Mi AI speaker?") == "How much is the Mi AI speaker?"
+    assert assistant.lexicon.join_split_names("Wang Xiang") == "Wang Xiang"

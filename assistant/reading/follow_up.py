@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
 from assistant.reading.quotes import introduced_as_person
@@ -13,6 +14,8 @@ from assistant.words import words
 
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
 _PERSONAL = {"he", "him", "his", "she", "her"}
+_PLURAL = {"they", "them", "their"}
+_DANGLING = re.compile(r"\b(?:it|its|he|him|his|she|her)\b", re.I)
 _PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
 _PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
 # A bare question word, maybe with a preposition and a noun: "why?", "when?", "how much?",
@@ -88,7 +91,8 @@ def asks_for_more(text: str) -> bool:
 
 
 def resolve_follow_up(
-    text: str, previous: str | None, lexicon: Lexicon, answered: str | None = None
+    text: str, previous: str | None, lexicon: Lexicon, answered: str | None = None,
+    people: Callable[[], frozenset[str]] = frozenset,
 ) -> str | None:
     """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
 
@@ -98,6 +102,9 @@ def resolve_follow_up(
     cost?"; "How much does it cost?" after "What is the Harman Kardon Invoke?" becomes "How much
     does the Harman Kardon Invoke cost?". A fragment with nothing of its kind to replace is
     added to the question when it is a phrase like "in China", and otherwise stands alone.
+
+    `people` gives the stems of the names the articles introduce as persons (asked for only when
+    a plural pronoun needs it: "they" is never one person).
 
     A pronoun for what the previous question asked for points into its answer (`answered`):
     "it" after "Which is the only Cortana-powered speaker?" is the speaker the answer names, and
@@ -144,6 +151,8 @@ def resolve_follow_up(
     background = all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end]))
     if pronoun.group().lower() in _PERSONAL and background:
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
+    if pronoun.group().lower() in _PLURAL and _a_person(previous, previous[start:end], answered, lexicon, people):
+        return None  # "When did they first work together?" after "Who is Wang Xiang?": not him
     if background and _both_parties(previous, lexicon):
         # After "What did Microsoft and Xiaomi sign?", "Is it legally binding?" means neither of
         # them, and "When did they sign it?" both: asked as it is, it reads as the story's own.
@@ -151,6 +160,36 @@ def resolve_follow_up(
     # "the Invoke" keeps its "the": "who makes Invoke?" reads to the encoder unlike "who makes the Invoke?".
     the = "the " if re.search(r"\bthe\s+$", previous[:start], re.I) and not re.search(r"\bthe\s+$", text[: pronoun.start()], re.I) else ""
     return text[: pronoun.start()] + the + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
+
+
+def dangling_pronoun(text: str, lexicon: Lexicon) -> str | None:
+    """The pronoun of a question that is nothing but a pronoun and a word or two ("who makes it?",
+    "what does he do?"), when it has nothing to point back to; else None.
+
+    Asked as it is, such a question matches whatever sentence says "makes": a trial's "who makes
+    it?", typed first, was answered with a quote of Harry Shun's.
+    """
+    text = plain(text)
+    pronoun = _DANGLING.search(text)
+    if pronoun is None or _EXPLETIVE.match(text[pronoun.end():]) or name_spans(text, lexicon):
+        return None
+    return pronoun.group() if len(lexicon.terms(text)) <= 1 else None
+
+
+def _a_person(
+    previous: str, name: str, answered: str | None, lexicon: Lexicon, people: Callable[[], frozenset[str]]
+) -> bool:
+    """`name` is a person: asked about with "who", introduced as one in the last answer, or in the articles."""
+    if _ASKS_WHO.match(previous):
+        return True
+    stems = {stem(lexicon.canonical(t)) for t in raw_tokens(name)}
+    if stems & people():
+        return True
+    return bool(answered) and any(
+        introduced_as_person(answered, a, b, lexicon)
+        for a, b in name_spans(answered, lexicon)
+        if stems & {stem(lexicon.canonical(t)) for t in raw_tokens(answered[a:b])}
+    )
 
 
 def _both_parties(question: str, lexicon: Lexicon) -> bool:

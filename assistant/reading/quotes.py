@@ -69,6 +69,18 @@ def introduced_as_person(text: str, start: int, end: int, lexicon: Lexicon) -> b
     return any(name & set(speaker) for speaker, _, _ in _speakers(text, lexicon))
 
 
+def people(texts: Sequence[str], lexicon: Lexicon) -> frozenset[str]:
+    """Stems of every name the texts introduce as a person (see `introduced_as_person`)."""
+    from assistant.reading.query import name_spans
+
+    found: set[str] = set()
+    for text in texts:
+        for start, end in name_spans(text, lexicon):
+            if introduced_as_person(text, start, end, lexicon):
+                found |= {stem(lexicon.canonical(t)) for t in raw_tokens(text[start:end])}
+    return frozenset(found)
+
+
 def _title(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
     appositive = _APPOSITIVE.match(after_name)
     if not appositive:
