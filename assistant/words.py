@@ -29,6 +29,7 @@ class Words:
     place_words: frozenset[str]
     languages: frozenset[str]
     value_stems: frozenset[str]
+    as_of_stems: frozenset[str]
     irregular_plurals: frozenset[str]
     kind_nouns: frozenset[str]
     company_nouns: frozenset[str]
@@ -70,6 +71,7 @@ def words() -> Words:
         place_words=_words(data.get("place_words"), "place_words"),
         languages=_words(data.get("languages"), "languages"),
         value_stems=_words(data.get("value_stems"), "value_stems"),
+        as_of_stems=_words(data.get("as_of_stems"), "as_of_stems"),
         irregular_plurals=_words(data.get("irregular_plurals"), "irregular_plurals"),
         kind_nouns=_words(data.get("kind_nouns"), "kind_nouns"),
         company_nouns=_words(data.get("company_nouns"), "company_nouns"),

@@ -459,3 +459,11 @@ def test_a_name_typed_as_two_words_is_read_as_one(assistant):
     # Names already, or words that join into no name, stay as they are.
     assert assistant.lexicon.join_split_names("How much is the Mi AI speaker?") == "How much is the Mi AI speaker?"
     assert assistant.lexicon.join_split_names("Wang Xiang") == "Wang Xiang"
+
+
+def test_as_of_when_is_not_what_a_value_is_of(assistant):
+    # A trial's "how much does the Invoke cost today?" was refused: "today" was taken for what
+    # the price was of, and the answer sentence does not say "today".
+    answer = assistant.ask("how much does the Invoke cost today?")
+    assert not answer.abstained and "$150" in answer.text
+    assert assistant.ask("What is the price of Amazon's Echo Show?").abstained  # a name's word still counts

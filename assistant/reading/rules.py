@@ -27,6 +27,7 @@ from assistant.reading.values import (
     REASON,
     RELATIVE_DATE,
     VALUE_PATTERNS,
+    AS_OF_STEMS,
     VALUE_STEMS,
     typed_values,
 )
@@ -160,7 +161,7 @@ class RuleReader:
         subjects = [
             (concept, word)
             for concept, word in zip(question.concepts, question.concept_words)
-            if not set(concept) & VALUE_STEMS
+            if not set(concept) & (VALUE_STEMS | AS_OF_STEMS)
         ]
         counted = _counted(question.text, self.lexicon) if question.answer_type == "number" else None
         named = [s for s in subjects if counted in s[1].lower().split()]

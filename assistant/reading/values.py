@@ -38,6 +38,8 @@ RELATIVE_DATE = re.compile(r"^(yesterday|today|last(month|year|week))$")
 PLACE_WORDS = words().place_words
 # Stems that say what kind of value is wanted, not whose value.
 VALUE_STEMS = words().value_stems
+# Stems that say as of when ("today", "currently"): never what a value is of.
+AS_OF_STEMS = words().as_of_stems
 
 
 def typed_values(text: str, kind: str) -> set[str]:
