@@ -62,7 +62,7 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower())
 
 
-_SPLIT_PAIR = re.compile(r"\b([A-Za-z]{2,})\s+([A-Za-z]{2,})\b")
+_WORD_RUN = re.compile(r"[A-Za-z]{2,}")
 
 
 @dataclass
@@ -117,14 +117,20 @@ class Lexicon:
         """The text with a name typed as two words put back together ("duer os" -> DuerOS,
         "micro soft" -> Microsoft): two words, neither a name, that spell one when joined."""
 
-        def joined(match: re.Match) -> str:
-            first, second = match.group(1), match.group(2)
-            name = self.proper_nouns.get((first + second).lower())
-            if name is None or first.lower() in self.proper_nouns or second.lower() in self.proper_nouns:
-                return match.group()
-            return name
-
-        return _SPLIT_PAIR.sub(joined, text) if " " in text else text
+        words = list(_WORD_RUN.finditer(text))
+        out, last = [], 0
+        for first, second in zip(words, words[1:]):
+            if first.start() < last:
+                continue  # its word went into the name before
+            name = self.proper_nouns.get((first.group() + second.group()).lower())
+            if (
+                name is None or text[first.end() : second.start()].strip()
+                or first.group().lower() in self.proper_nouns or second.group().lower() in self.proper_nouns
+            ):
+                continue
+            out += [text[last : first.start()], name]
+            last = second.end()
+        return "".join(out) + text[last:] if out else text
 
     def _sounding(self, word: str) -> list[str]:
         """Names that are not also English words and sound like the word (its Metaphone key),

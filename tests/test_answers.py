@@ -456,6 +456,8 @@ def test_a_name_typed_as_two_words_is_read_as_one(assistant):
     answer = assistant.ask("what is duer os?")
     assert not answer.abstained and answer.resolved_question == "what is DuerOS?" and "DuerOS" in answer.text
     assert assistant.lexicon.join_split_names("what did micro soft sign") == "what did Microsoft sign"
+    assert assistant.lexicon.join_split_names("what is the duer os") == "what is the DuerOS"
+    assert assistant.lexicon.join_split_names("duer os and micro soft") == "DuerOS and Microsoft"
     # Names already, or words that join into no name, stay as they are.
     assert assistant.lexicon.join_split_names("How much is the Mi AI speaker?") == "How much is the Mi AI speaker?"
     assert assistant.lexicon.join_split_names("Wang Xiang") == "Wang Xiang"

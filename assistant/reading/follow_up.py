@@ -169,6 +169,8 @@ def dangling_pronoun(text: str, lexicon: Lexicon) -> str | None:
     Asked as it is, such a question matches whatever sentence says "makes": a trial's "who makes
     it?", typed first, was answered with a quote of Harry Shun's.
     """
+    if _DANGLING.search(text) is None:
+        return None
     text = plain(text)
     pronoun = _DANGLING.search(text)
     if pronoun is None or _EXPLETIVE.match(text[pronoun.end():]) or name_spans(text, lexicon):
