@@ -81,6 +81,13 @@ def test_a_bad_flag_is_one_line_naming_it_not_the_usage_block(capsys, argv):
     assert code == 2 and err.count("\n") == 1 and "usage:" not in err and "--help" in err
 
 
+def test_an_unknown_flag_after_a_command_points_at_that_commands_help(capsys):
+    # A trial's `ask --jsn` was sent to `assistant --help`, which does not list ask's flags.
+    assert main(["ask", "--jsn", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --jsn" in err and "see 'assistant ask --help'" in err and err.count("\n") == 1
+
+
 def test_build_and_import_into_a_fresh_home(tmp_path):
     from conftest import SEEDS
 

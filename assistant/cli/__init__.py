@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     eval_settings = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     _add_setting_arguments(eval_settings, skip=("--retriever", "--reader"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.commands = commands.choices  # type: ignore[attr-defined]
 
     ask = commands.add_parser("ask", parents=[settings], help="answer one question (or one per line of stdin with '-')")
     ask.add_argument("question", nargs="?", help="the question, or '-' to read one per line from stdin")
@@ -175,7 +176,10 @@ def _main(argv: Sequence[str] | None, stdin: TextIO | None, stdout: TextIO | Non
     stdout = stdout or sys.stdout
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the command's own parser: "see 'assistant ask --help'"
+            command = parser.commands.get(getattr(args, "command", None) or "", parser)
+            command.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse exits on --help and usage errors
         return int(exc.code or 0)
     _configure_logging(args.verbose)
