@@ -432,6 +432,10 @@ def test_a_bare_pronoun_question_with_nothing_before_it_asks_for_the_name(assist
     chat = assistant.conversation()
     chat.ask("What is the Invoke?")
     assert chat.ask("who makes it?").resolved_question == "who makes the Invoke?"
+    # "and the other one?" with no two things to choose from: the same (a trial's was refused unexplained).
+    chat.ask("What is the Mi AI speaker?")
+    other = chat.ask("and the other one?")
+    assert other.abstention_check == "no-antecedent" and "“the other one”" in other.text
     # A pronoun with words enough to be read on its own is still read.
     assert not assistant.ask("Is it legally binding?").abstained
 

@@ -169,6 +169,10 @@ def dangling_pronoun(text: str, lexicon: Lexicon) -> str | None:
     Asked as it is, such a question matches whatever sentence says "makes": a trial's "who makes
     it?", typed first, was answered with a quote of Harry Shun's.
     """
+    lead = _FOLLOW_UP_LEAD.match(text)
+    fragment = text[lead.end():].strip().rstrip("?.! ") if lead else ""
+    if _OTHER_PARTY.match(fragment):  # "and the other one?" with no two to choose from
+        return re.sub(r"^(?:for|about|with) ", "", fragment)
     if _DANGLING.search(text) is None:
         return None
     text = plain(text)
