@@ -436,6 +436,10 @@ def test_a_bare_pronoun_question_with_nothing_before_it_asks_for_the_name(assist
     chat.ask("What is the Mi AI speaker?")
     other = chat.ask("and the other one?")
     assert other.abstention_check == "no-antecedent" and "“the other one”" in other.text
+    # "What is it all about?" asks about the story (it had been refused as off-topic).
+    for question in ("what is it about?", "what's this all about?"):
+        story = assistant.ask(question)
+        assert not story.abstained and re.search(r"Xiaomi", story.text), story.text
     # A pronoun with words enough to be read on its own is still read.
     assert not assistant.ask("Is it legally binding?").abstained
 

@@ -173,8 +173,8 @@ def dangling_pronoun(text: str, lexicon: Lexicon) -> str | None:
     fragment = text[lead.end():].strip().rstrip("?.! ") if lead else ""
     if _OTHER_PARTY.match(fragment):  # "and the other one?" with no two to choose from
         return re.sub(r"^(?:for|about|with) ", "", fragment)
-    if _DANGLING.search(text) is None:
-        return None
+    if _DANGLING.search(text) is None or any(p.search(text) for p in words().broad_questions):
+        return None  # "What is it all about?" asks about the story
     text = plain(text)
     pronoun = _DANGLING.search(text)
     if pronoun is None or _EXPLETIVE.match(text[pronoun.end():]) or name_spans(text, lexicon):

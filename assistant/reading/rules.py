@@ -402,7 +402,8 @@ class RuleReader:
         best = int(np.argmax(similarity))
         # Only the story's own words ("What is the MoU?") are on topic whatever the encoder makes
         # of them; a broad phrasing about anything else ("summarise the Apple deal") may not be.
-        if similarity[best] < 0.2 and not query.question.about_story:
+        # "What is it all about?", asked of a one-story assistant, names nothing else: the story.
+        if similarity[best] < 0.2 and not query.question.about_story and query.question.concepts:
             return Reading((), 0.0, reason=f"no lead is related (cosine {similarity[best]:.2f})", check="off-topic")
         row, score = rows[best], float(similarity[best])
         passage = lookup.passage_of(row)
