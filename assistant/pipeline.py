@@ -133,7 +133,7 @@ class Assistant:
         joined = self.lexicon.join_split_names(text)
         resolved = resolve_follow_up(joined, previous, self.lexicon, answered, self.people)
         resolved = resolved or (joined if joined != text else None)
-        if resolved is None and (pronoun := dangling_pronoun(text, self.lexicon)):
+        if resolved is None and (pronoun := dangling_pronoun(text, self.lexicon, after_answer=answered is not None)):
             return Answer(question=text, text=WHICH_ONE.format(pronoun=pronoun), abstained=True,
                           abstention_check="no-antecedent", timings_ms={"total": (time.perf_counter() - started) * 1000})
         # "the Chinese firm" asked as the name the articles call a Chinese company.

@@ -477,3 +477,27 @@ def test_as_of_when_is_not_what_a_value_is_of(assistant):
     answer = assistant.ask("how much does the Invoke cost today?")
     assert not answer.abstained and "$150" in answer.text
     assert assistant.ask("What is the price of Amazon's Echo Show?").abstained  # a name's word still counts
+
+
+def test_it_after_what_things_is_the_thing_the_answer_named(assistant):
+    # A trial's "whose is it?" after "What cloud services will Xiaomi use?" had become "whose is Xiaomi?".
+    chat = assistant.conversation()
+    chat.ask("What cloud services will Xiaomi use?")
+    assert chat.ask("what will Xiaomi use it for?").resolved_question == "what will Xiaomi use Azure for?"
+
+
+def test_a_pronoun_after_a_name_the_articles_never_use_is_that_name(assistant):
+    # "what did he say?" after "Who is Lei Jun?" had been asked for a name just given.
+    chat = assistant.conversation()
+    assert chat.ask("Who is Lei Jun?").abstained
+    said = chat.ask("what did he say?")
+    assert said.resolved_question == "what did Lei Jun say?" and said.abstained
+
+
+def test_a_pronoun_left_as_it_is_after_an_answer_is_read_as_it_stands(assistant):
+    # "when did they sign it?" after "What did Microsoft and Xiaomi agree to do?" had been asked
+    # for a name; the question as it stands is answered with the report's date.
+    chat = assistant.conversation()
+    chat.ask("What did Microsoft and Xiaomi agree to do?")
+    signed = chat.ask("when did they sign it?")
+    assert not signed.abstained and "2018" in signed.text

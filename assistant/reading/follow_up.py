@@ -15,6 +15,9 @@ from assistant.words import words
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
 _PERSONAL = {"he", "him", "his", "she", "her"}
 _PLURAL = {"they", "them", "their"}
+# A run of capitalised words after a question's first word: a name, known to the articles or not.
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+_PRONOUN_WORDS = {"i", "it", "he", "she", "they", "we", "you"}
 _DANGLING = re.compile(r"\b(?:it|its|he|him|his|she|her)\b", re.I)
 _PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
 _PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
@@ -29,7 +32,14 @@ _WH_FRAGMENT = re.compile(
 _WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
 _AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
-_ASKS_WHICH = re.compile(r"^\s*(?:which|what(?:'s|’s| is| was)? the name of)\b", re.I)
+# "Which…", "What's the name of…", and "What <things>…" ("What cloud services will Xiaomi use?")
+# ask for a thing the answer names; "What did…", "What is…" and "What kind of…" do not.
+_ASKS_WHICH = re.compile(
+    r"^\s*(?:which|what(?:'s|’s| is| was)? the name of|what(?!\s+(?:kinds?|sorts?|types?)\b)"
+    r"(?=(?:\s+[\w-]+){1,3}\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b)"
+    r"(?!\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|about|else)\b))\b",
+    re.I,
+)
 _ASKS_WHO = re.compile(r"^\s*who\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
 _EXPLETIVE = re.compile(
@@ -146,7 +156,12 @@ def resolve_follow_up(
     if asked_for:
         return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
     if not previous_spans:
-        return None
+        # A name the articles never use ("Who is Lei Jun?" then "what did he say?") is still
+        # what the pronoun means: asked about by name, it is refused for what it is.
+        other = _CAPITALISED.search(previous)
+        if other is None or other.group().lower() in _PRONOUN_WORDS:
+            return None
+        return text[: pronoun.start()] + _possessive(other.group(), pronoun.group()) + text[pronoun.end():]
     start, end = _topic_span(previous, previous_spans, lexicon)
     background = all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end]))
     if pronoun.group().lower() in _PERSONAL and background:
@@ -162,17 +177,22 @@ def resolve_follow_up(
     return text[: pronoun.start()] + the + _possessive(_bare(previous[start:end]), pronoun.group()) + text[pronoun.end():]
 
 
-def dangling_pronoun(text: str, lexicon: Lexicon) -> str | None:
+def dangling_pronoun(text: str, lexicon: Lexicon, after_answer: bool = False) -> str | None:
     """The pronoun of a question that is nothing but a pronoun and a word or two ("who makes it?",
     "what does he do?"), when it has nothing to point back to; else None.
 
     Asked as it is, such a question matches whatever sentence says "makes": a trial's "who makes
-    it?", typed first, was answered with a quote of Harry Shun's.
+    it?", typed first, was answered with a quote of Harry Shun's. After an answered turn
+    (`after_answer`) only "the other one" with no two to choose from counts.
     """
     lead = _FOLLOW_UP_LEAD.match(text)
     fragment = text[lead.end():].strip().rstrip("?.! ") if lead else ""
     if _OTHER_PARTY.match(fragment):  # "and the other one?" with no two to choose from
         return re.sub(r"^(?:for|about|with) ", "", fragment)
+    if after_answer:
+        # After an answered turn, a pronoun left as it is was left so on purpose ("When did
+        # they sign it?" after a question naming both partners): it is read as it stands.
+        return None
     if _DANGLING.search(text) is None or any(p.search(text) for p in words().broad_questions):
         return None  # "What is it all about?" asks about the story
     text = plain(text)
