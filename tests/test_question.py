@@ -109,7 +109,9 @@ def test_a_name_counts_once_however_many_words():
         ("what is Harry Shun’s job?", "what did he say?", "what did Harry Shun say?"),
         # A bare question word asks the previous question again with it.
         ("Is the agreement legally binding?", "and why?", "Why is the agreement legally binding or not?"),
-        ("What did Tencent and Samsung announce?", "when?", "When did Tencent and Samsung announce?"),
+        ("What did Tencent and Samsung announce?", "when?", "When did Tencent and Samsung announce it?"),
+        ("what did he say?", "when?", "When did he say it?"),  # a trial's was "When did he say?"
+        ("Does Xiaomi sell phones in the US?", "why not?", "Why does Xiaomi sell phones in the US or not?"),
         ("What did Xiaomi agree to ship in 2016?", "on which phones?",
          "On which phones did Xiaomi agree to ship in 2016?"),
         # A language for a language, a place for a place.

@@ -31,6 +31,9 @@ _WH_FRAGMENT = re.compile(
 )
 _WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
 _AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
+# "What did…", "What will…": a "what" that is what the verb does, so "when?" asks when it was done.
+_OBJECT_WHAT = re.compile(r"^\s*what\s+(?:do|does|did|will|would|can|could|should)$", re.I)
+_ADVERBIAL = re.compile(r"^(?:when|where|why|how)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|to)\s+(?:19|20)\d\d\b", re.I)
 # "Which…", "What's the name of…", and "What <things>…" ("What cloud services will Xiaomi use?")
 # ask for a thing the answer names; "What did…", "What is…" and "What kind of…" do not.
@@ -284,9 +287,15 @@ def _ask_again(asked: str, previous: str) -> str | None:
     aux = _AUXILIARY.search(previous)
     if aux is None:
         return None
+    asked = re.sub(r"^(why)\s+not$", r"\1", asked, flags=re.I)  # "why not?" after a yes/no question: why (or not)
     rest = previous[aux.start():]
     if aux.start() == len(previous) - len(previous.lstrip()) and asked.lower().startswith("why"):
         rest = rest.rstrip(" ?.!") + " or not?"
+    elif _OBJECT_WHAT.match(previous[: aux.end()]) and _ADVERBIAL.match(asked):
+        # "What did he say?" then "when?": when did he say it (the "what" was what he said).
+        words = rest.rstrip(" ?.!").split()
+        if len(words) <= 6 and not _PREPOSITION.match(words[-1]) and not words[-1][:1].isdigit():
+            rest = " ".join(words) + " it?"
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
 
 
