@@ -501,3 +501,11 @@ def test_a_pronoun_left_as_it_is_after_an_answer_is_read_as_it_stands(assistant)
     chat.ask("What did Microsoft and Xiaomi agree to do?")
     signed = chat.ask("when did they sign it?")
     assert not signed.abstained and "2018" in signed.text
+
+
+def test_an_aside_is_no_answer_to_a_question_about_the_story(assistant):
+    # A trial's "who announced it?" after "When was the partnership announced?" got the
+    # Tencent–Samsung deal, which the articles report in passing.
+    answer = assistant.ask("who announced the partnership?")
+    assert "Tencent" not in answer.text and "Xiaomi" in answer.text
+    assert "Tencent" in assistant.ask("Did Tencent and Samsung announce a partnership?").text  # named: theirs

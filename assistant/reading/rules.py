@@ -281,7 +281,8 @@ class RuleReader:
         # Samsung's, reported in passing). Other questions may well ask about other parties.
         about_others = any(not self.lexicon.is_background(stem(n)) for n in question.names)
         when = question.answer_type == "date" or question.about_publication or question.about_announcement
-        aside = table.aside[rows] & (when and not about_others)
+        # So does any question only about the story ("Who announced the partnership?").
+        aside = table.aside[rows] & ((when or question.about_story) and not about_others)
         rough = (
             ranking + 0.45 * coverage + 0.1 * context_coverage
             - 0.3 * missing_focus - 0.15 * missing_head - 0.3 * aside
