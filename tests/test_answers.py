@@ -509,3 +509,12 @@ def test_an_aside_is_no_answer_to_a_question_about_the_story(assistant):
     answer = assistant.ask("who announced the partnership?")
     assert "Tencent" not in answer.text and "Xiaomi" in answer.text
     assert "Tencent" in assistant.ask("Did Tencent and Samsung announce a partnership?").text  # named: theirs
+
+
+def test_the_storys_past_is_no_answer_to_a_question_about_the_story(assistant):
+    # A trial's "what did microsoft and xiaomi agree to do?" got the 2016 deal.
+    answer = assistant.ask("What did Microsoft and Xiaomi agree to do?")
+    assert "2016" not in answer.text and re.search(r"cloud|Azure|AI", answer.text), answer.text
+    # Asked about by its year, or as a first time, the past is the answer.
+    assert "2016" in assistant.ask("What was the 2016 deal?").text
+    assert "2015" in assistant.ask("When did Microsoft and Xiaomi first work together?").text

@@ -22,13 +22,14 @@ from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import SentenceTable
 from assistant.reading.written import WrittenQuestions
 from assistant.reading.values import (
+    AS_OF_STEMS,
     LOCATED,
     PLACE_WORDS,
     REASON,
     RELATIVE_DATE,
     VALUE_PATTERNS,
-    AS_OF_STEMS,
     VALUE_STEMS,
+    YEAR,
     typed_values,
 )
 from assistant.retrieval.lookups import SentenceLookup
@@ -283,6 +284,10 @@ class RuleReader:
         when = question.answer_type == "date" or question.about_publication or question.about_announcement
         # So does any question only about the story ("Who announced the partnership?").
         aside = table.aside[rows] & ((when or question.about_story) and not about_others)
+        # A question only about the story, naming no year, is not about the story's past either
+        # ("What did Microsoft and Xiaomi agree to do?" is not answered by the 2016 deal).
+        if question.about_story and not YEAR.search(question.text):
+            aside = aside | table.past[rows]
         rough = (
             ranking + 0.45 * coverage + 0.1 * context_coverage
             - 0.3 * missing_focus - 0.15 * missing_head - 0.3 * aside

@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.reading.quotes import attribute
 from assistant.reading.thesaurus import TITLE_WORDS
-from assistant.reading.values import PLACE_WORDS, VALUE_PATTERNS, typed_values
+from assistant.reading.values import PLACE_WORDS, VALUE_PATTERNS, YEAR, typed_values
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.words import words
@@ -58,6 +58,14 @@ class SentenceTable:
                 if n not in TITLE_WORDS and n not in PLACE_WORDS and not lexicon.proper_nouns[n].isupper()
             }
             self.aside[row] = bool(parties) and not any(lexicon.is_background(stem(n)) for n in parties)
+        # A sentence about an earlier year than the story's own (the latest its datelines give):
+        # "This partnership builds on a 2016 deal…" tells the story's past, not the story.
+        reported = [int(y) for p in lookup.datelines.values() for y in YEAR.findall(p.text)]
+        self.past = np.zeros(len(texts), dtype=bool)
+        if reported:
+            for row, text in enumerate(texts):
+                years = [int(y) for y in YEAR.findall(text)]
+                self.past[row] = bool(years) and max(years) < max(reported)
         self.passage_stems = {
             p.id: set().union(*(self.local_stems(lookup.rows[(p.id, i)]) for i in range(len(p.sentences))))
             for p in lookup.passages
