@@ -45,6 +45,12 @@ def test_question_is_tidied():
         ("How much does the Invoke cost?", "money"),
         ("how pricey is the invoke", "money"),
         ("How much is Microsoft paying Xiaomi?", "money"),
+        # "How much is <a thing>?" asks its price, whatever the thing (a trial's "how much is the
+        # mi ai?" was read as a count and refused); a weight, a worth or a share is no price.
+        ("how much is the mi ai?", "money"),
+        ("How much does the Invoke go for?", "money"),
+        ("how much does the mi ai speaker weigh", "number"),
+        ("How much is Xiaomi's market share?", "number"),
         ("What percentage of the smart speaker market does Amazon have?", "percent"),  # not any number  # not a count ("two billion citizens" had answered)
         ("How many smartphones did Xiaomi sell?", "number"),
         ("When did they start working together?", "date"),
