@@ -7,8 +7,8 @@ import time
 from typing import Callable, Sequence
 
 from assistant.config import Settings, load_settings
-from assistant.errors import BadQuestion
 from assistant.corpus.clean import MONTHS, WEEKDAYS, require_corpus
+from assistant.errors import BadQuestion
 from assistant.index.adapter import QueryAdapter
 from assistant.index.embed import Embedder, loading_query_embedder, model_vocabulary
 from assistant.index.store import LoadedIndex, ensure_index

@@ -116,7 +116,6 @@ class Lexicon:
     def join_split_names(self, text: str) -> str:
         """The text with a name typed as two words put back together ("duer os" -> DuerOS,
         "micro soft" -> Microsoft): two words, neither a name, that spell one when joined."""
-
         words = list(_WORD_RUN.finditer(text))
         out, last = [], 0
         for first, second in zip(words, words[1:]):

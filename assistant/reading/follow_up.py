@@ -18,7 +18,8 @@ _PLURAL = {"they", "them", "their"}
 # A run of capitalised words after a question's first word: a name, known to the articles or not.
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _PRONOUN_WORDS = {"i", "it", "he", "she", "they", "we", "you"}
-_DANGLING = re.compile(r"\b(?:it|its|he|him|his|she|her)\b", re.I)
+_SINGULAR = _PERSONAL | {"it", "its"}  # what can point at one name
+_DANGLING = re.compile(rf"\b(?:{'|'.join(sorted(_SINGULAR))})\b", re.I)
 _PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
 _PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
 # A bare question word, maybe with a preposition and a noun: "why?", "when?", "how much?",
@@ -169,7 +170,7 @@ def resolve_follow_up(
     background = all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end]))
     if pronoun.group().lower() in _PERSONAL and background:
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
-    if pronoun.group().lower() in _PLURAL and _a_person(previous, previous[start:end], answered, lexicon, people):
+    if pronoun.group().lower() in _PLURAL and _a_person(previous, previous[start:end], lexicon, people):
         return None  # "When did they first work together?" after "Who is Wang Xiang?": not him
     if background and _both_parties(previous, lexicon):
         # After "What did Microsoft and Xiaomi sign?", "Is it legally binding?" means neither of
@@ -205,20 +206,10 @@ def dangling_pronoun(text: str, lexicon: Lexicon, after_answer: bool = False) ->
     return pronoun.group() if len(lexicon.terms(text)) <= 1 else None
 
 
-def _a_person(
-    previous: str, name: str, answered: str | None, lexicon: Lexicon, people: Callable[[], frozenset[str]]
-) -> bool:
-    """`name` is a person: asked about with "who", introduced as one in the last answer, or in the articles."""
-    if _ASKS_WHO.match(previous):
-        return True
-    stems = {stem(lexicon.canonical(t)) for t in raw_tokens(name)}
-    if stems & people():
-        return True
-    return bool(answered) and any(
-        introduced_as_person(answered, a, b, lexicon)
-        for a, b in name_spans(answered, lexicon)
-        if stems & {stem(lexicon.canonical(t)) for t in raw_tokens(answered[a:b])}
-    )
+def _a_person(previous: str, name: str, lexicon: Lexicon, people: Callable[[], frozenset[str]]) -> bool:
+    """`name` is a person: asked about with "who", or introduced as one in the articles (which
+    hold every sentence an answer can give)."""
+    return bool(_ASKS_WHO.match(previous)) or bool({stem(lexicon.canonical(t)) for t in raw_tokens(name)} & people())
 
 
 def _both_parties(question: str, lexicon: Lexicon) -> bool:
@@ -254,7 +245,7 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     kind = "person" if _ASKS_WHO.match(previous) else "thing" if which else None
     if which and {w.lower() for w in _WORD.findall(previous[which.end():])[:3]} & (TITLE_WORDS | {"person"}):
         kind = "person"  # "Which Microsoft executive commented?" asks for a person
-    if kind is None or (pronoun in _PERSONAL) != (kind == "person") or pronoun not in _PERSONAL | {"it", "its"}:
+    if kind is None or (pronoun in _PERSONAL) != (kind == "person") or pronoun not in _SINGULAR:
         return None
     if answer_type(previous) == "definition":
         return None  # "Who is Harry Shun?" asks what a named one is: "he" is still Harry Shun
@@ -293,9 +284,9 @@ def _ask_again(asked: str, previous: str) -> str | None:
         rest = rest.rstrip(" ?.!") + " or not?"
     elif _OBJECT_WHAT.match(previous[: aux.end()]) and _ADVERBIAL.match(asked):
         # "What did he say?" then "when?": when did he say it (the "what" was what he said).
-        words = rest.rstrip(" ?.!").split()
-        if len(words) <= 6 and not _PREPOSITION.match(words[-1]) and not words[-1][:1].isdigit():
-            rest = " ".join(words) + " it?"
+        tokens = rest.rstrip(" ?.!").split()
+        if len(tokens) <= 6 and not _PREPOSITION.match(tokens[-1]) and not tokens[-1][:1].isdigit():
+            rest = " ".join(tokens) + " it?"
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
+from assistant.reading.query import name_spans
 from assistant.reading.thesaurus import TITLE_WORDS
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.types import Passage
@@ -71,8 +72,6 @@ def introduced_as_person(text: str, start: int, end: int, lexicon: Lexicon) -> b
 
 def people(texts: Sequence[str], lexicon: Lexicon) -> frozenset[str]:
     """Stems of every name the texts introduce as a person (see `introduced_as_person`)."""
-    from assistant.reading.query import name_spans
-
     found: set[str] = set()
     for text in texts:
         for start, end in name_spans(text, lexicon):

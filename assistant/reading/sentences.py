@@ -60,12 +60,9 @@ class SentenceTable:
             self.aside[row] = bool(parties) and not any(lexicon.is_background(stem(n)) for n in parties)
         # A sentence about an earlier year than the story's own (the latest its datelines give):
         # "This partnership builds on a 2016 deal…" tells the story's past, not the story.
-        reported = [int(y) for p in lookup.datelines.values() for y in YEAR.findall(p.text)]
-        self.past = np.zeros(len(texts), dtype=bool)
-        if reported:
-            for row, text in enumerate(texts):
-                years = [int(y) for y in YEAR.findall(text)]
-                self.past[row] = bool(years) and max(years) < max(reported)
+        story_year = max((int(y) for p in lookup.datelines.values() for y in YEAR.findall(p.text)), default=None)
+        latest = [max(map(int, YEAR.findall(t)), default=None) for t in texts]
+        self.past = np.array([None not in (y, story_year) and y < story_year for y in latest], dtype=bool)
         self.passage_stems = {
             p.id: set().union(*(self.local_stems(lookup.rows[(p.id, i)]) for i in range(len(p.sentences))))
             for p in lookup.passages

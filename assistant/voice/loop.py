@@ -22,7 +22,6 @@ from assistant.voice.tts import SilentSpeaker, Speaker, after_playback_failed, c
 _LOGGER = logging.getLogger(__name__)
 
 
-
 class Ask(Protocol):
     """Answers a question (`Assistant.ask`, `Conversation.ask`); `alternatives` are other readings
     of a spoken one, answered in its place when the articles don't answer it."""
@@ -42,6 +41,8 @@ def heard_as(transcript: Transcript, answer: Answer | None) -> str:
     if answer is not None and answer.question in transcript.alternatives:
         return answer.question
     return transcript.text
+
+
 QUIT_WORDS = frozenset({"quit", "exit", "bye", "goodbye", ":q"})
 
 
