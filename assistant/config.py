@@ -136,6 +136,9 @@ class Settings(BaseModel):
     # whisper beam readings scored within this much of its best (mean log-probability per token)
     # are kept, and answered when the best is not (assistant/voice/stt/whisper.py); 0 turns it off.
     stt_near_tie: float = Field(0.05, ge=0, le=1)
+    # A corpus name proposed where whisper wrote a sound-alike ("Naomi" for Xiaomi) is kept as a
+    # last reading when whisper scores it within this many nats of its own; 0 turns it off.
+    stt_name_check: float = Field(4.0, ge=0, le=50)
     wake_phrase: str = Field("hey assistant", min_length=1)
     listen_timeout: float = Field(6.0, gt=0, le=600)
     phrase_time_limit: float = Field(12.0, gt=0, le=600)

@@ -64,3 +64,18 @@ def test_many_readings_cost_one_espeak_process(monkeypatch):
     phones = repair.espeak_phones(texts)
     assert len(calls) == 1 and len(phones) == len(texts)
     assert phones == [repair.espeak_phones([t])[0] for t in texts]
+
+
+def test_sound_alikes_are_proposals_of_distinctive_names_only(repairer):
+    """Where repair leaves ordinary words alone, sound_alikes proposes the name they may have been
+    (for whisper to score against the audio); only distinctive names, never the corpus's own words."""
+    heard = "Tell me about the Naomi Smart speaker."
+    assert repairer.repair(heard) == heard  # repair itself never touches it
+    proposals = repairer.sound_alikes(heard)
+    assert proposals[0][0] == "Tell me about the Xiaomi Smart speaker."
+    assert (proposals[0][1].heard, proposals[0][1].term) == ("Naomi", "Xiaomi")
+    assert [r for r, _ in repairer.sound_alikes("What a system platform is baby pushing in China.")][0] \
+        == "What a system platform is Baidu pushing in China."
+    assert len(repairer.sound_alikes(heard, limit=1)) == 1
+    assert repairer.sound_alikes("Does Microsoft sell the speaker?") == []  # every word is the articles' own
+    assert all(fix.term not in {"Office", "Windows", "Apple"} for _, fix in repairer.sound_alikes("Open my office windows, apple."))

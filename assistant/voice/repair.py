@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from assistant.errors import DeviceUnavailable
 from assistant.voice.data import voice_data
@@ -50,6 +50,10 @@ _NEAR_GROUPS = (
 )
 _NEAR = frozenset((a, b) for group in _NEAR_GROUPS for a in group for b in group if a != b)
 _PRIOR_WEIGHT = 0.06
+# How alike a span must sound to a distinctive name to be proposed as that name for whisper to
+# score (`sound_alikes`). Measured on the spoken dev questions: espeak's "Xiaomi" heard as "Naomi"
+# sounds 0.65 like it, "my homey" 0.67, its "Baidu" heard as "baby" 0.62.
+SOUND_ALIKE = 0.6
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 
@@ -237,46 +241,53 @@ class TranscriptRepairer:
                 kinds.append("foreign")
         return kinds
 
+    def _spans(self, words: list[re.Match[str]], suspect: list[bool]) -> list[tuple[int, int]]:
+        """Word spans (i, j) of up to `max_span` words that may be a misheard name.
+
+        A span must hold a suspect word, must not already hold a name, and may only reach past
+        suspects into short function words: "will my robot" must not become "Microsoft".
+        """
+        named = [m.group().lower() in self._names for m in words]
+        edge_ok = [u or len(m.group()) <= 3 for u, m in zip(suspect, words)]
+        return [
+            (i, j)
+            for i in range(len(words))
+            for j in range(i + 1, min(len(words), i + self.max_span) + 1)
+            if any(suspect[i:j]) and edge_ok[i] and edge_ok[j - 1] and not any(named[i:j])
+        ]
+
+    def _sounds(self, heard: tuple[str, ...], distinctive_only: bool) -> Iterator[tuple[str, float]]:
+        """(term, how alike it sounds to `heard`) for every reading of every term worth comparing."""
+        for term, variant in self._terms:
+            if distinctive_only and term not in self._distinctive:
+                continue
+            if abs(len(variant) - len(heard)) > max(2, len(variant) // 2):
+                continue
+            score = phone_similarity(heard, variant)
+            # Short sounds ("put", "Shun") match too much by chance: ask for near identity.
+            if min(len(heard), len(variant)) <= 3 and score < 0.8:
+                continue
+            yield term, score
+
     def find(self, text: str) -> list[tuple[int, int, Repair]]:
         """Non-overlapping (start, end, Repair) character spans worth replacing, left to right."""
         words = list(_WORD.finditer(text))
         kinds = self._kinds([m.group() for m in words])
         # Ordinary English words the corpus never uses are suspects only in a transcript that
         # names a corpus term: "Will my room put Cortana..." but never "Play music in my room".
-        named = [m.group().lower() in self._names for m in words]
         in_context = any(m.group().lower() in self._context_words for m in words)
-        unknown = [k == "foreign" or (k == "english" and in_context) for k in kinds]
-        # A span must hold such a word, must not already hold a name, and may only reach past
-        # them into short function words: "will my robot" must not become "Microsoft".
-        edge_ok = [u or len(m.group()) <= 3 for u, m in zip(unknown, words)]
-        spans: list[tuple[int, int]] = [
-            (i, j)
-            for i in range(len(words))
-            for j in range(i + 1, min(len(words), i + self.max_span) + 1)
-            if any(unknown[i:j])
-            and edge_ok[i]
-            and edge_ok[j - 1]
-            and not any(named[i:j])
-        ]
+        spans = self._spans(words, [k == "foreign" or (k == "english" and in_context) for k in kinds])
         if not spans or not self._terms:
             return []
         phones = espeak_phones([" ".join(m.group() for m in words[i:j]) for i, j in spans])
         scored: list[tuple[float, int, int, str]] = []
         for (i, j), heard in zip(spans, phones):
-            best_term, best = "", 0.0
             # Without a foreign word the span is ordinary English: it may only become a
             # distinctive name ("my room" -> Xiaomi), never an everyday word or an acronym
             # ("take" is not "Tech", "CEO say" is not "CES"), and only on a near-identical sound.
             ordinary = "foreign" not in kinds[i:j]
-            for term, variant in self._terms:
-                if ordinary and term not in self._distinctive:
-                    continue
-                if abs(len(variant) - len(heard)) > max(2, len(variant) // 2):
-                    continue
-                score = phone_similarity(heard, variant)
-                # Short sounds ("put", "Shun") match too much by chance: ask for near identity.
-                if min(len(heard), len(variant)) <= 3 and score < 0.8:
-                    continue
+            best_term, best = "", 0.0
+            for term, score in self._sounds(heard, distinctive_only=ordinary):
                 score += _PRIOR_WEIGHT * self._prior[term]
                 if score > best:
                     best_term, best = term, score
@@ -293,6 +304,33 @@ class TranscriptRepairer:
             heard = text[words[i].start() : words[j - 1].end()]
             chosen.append((words[i].start(), words[j - 1].end(), Repair(heard, term, round(score, 3))))
         return sorted(chosen, key=lambda c: c[0])
+
+    def sound_alikes(self, text: str, threshold: float = SOUND_ALIKE, limit: int = 2) -> list[tuple[str, Repair]]:
+        """Up to `limit` readings of `text`, each with one span put as a distinctive name it sounds like.
+
+        Proposals, not repairs: any words the articles never use may be a misheard name here
+        ("Tell me about the Naomi smart speaker", "what is baby pushing in China"), with no
+        corpus name beside them and a looser sound than `find` asks for. Only whisper, scoring
+        each against the audio, may keep one (WhisperTranscriber); most sound nothing like it.
+        """
+        words = list(_WORD.finditer(text))
+        spans = self._spans(words, [k != "corpus" for k in self._kinds([m.group() for m in words])])
+        if not spans or not self._terms:
+            return []
+        phones = espeak_phones([" ".join(m.group() for m in words[i:j]) for i, j in spans])
+        proposals = sorted(
+            ((score, j - i, i, j, term) for (i, j), heard in zip(spans, phones)
+             for term, score in self._sounds(heard, distinctive_only=True) if score >= threshold),
+            reverse=True,
+        )
+        readings: dict[str, Repair] = {}
+        for score, _length, i, j, term in proposals:
+            start, end = words[i].start(), words[j - 1].end()
+            reading = text[:start] + term + text[end:]
+            readings.setdefault(reading, Repair(text[start:end], term, round(score, 3)))
+            if len(readings) == limit:
+                break
+        return list(readings.items())
 
     def apply(self, text: str) -> tuple[str, list[Repair]]:
         """The text with each chosen span replaced by its corpus term, and the repairs made (one espeak call)."""

@@ -25,7 +25,7 @@ def _whisper(model: str | None) -> Callable[..., Transcriber]:
 
         return WhisperTranscriber(vocabulary, corpus_text, bias=settings.stt_bias,
                                   model=model or settings.whisper_model, cache_dir=settings.cache_dir,
-                                  near_tie=settings.stt_near_tie)
+                                  near_tie=settings.stt_near_tie, name_check=settings.stt_name_check)
 
     return make
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -120,6 +121,11 @@ _MAX_TOKENS = 448  # whisper's decoder length, prompt included
 # Piper: 0.05 answers 9 more of them and refuses no fewer unanswerables; 0.1 and more start to
 # answer unanswerables through a misheard word (Piper dev: 4 fewer caught at 0.2).
 NEAR_TIE = 0.05
+# A name proposed for a sound-alike ("Naomi" -> Xiaomi) is kept when whisper scores the reading
+# with it at most this many nats (summed log-probability) below its own reading. On the spoken
+# dev questions (espeak-us and Piper) every margin from 2 to 6 gave the same answers, and on the
+# 112 ordinary sentences none answered one more; 4 is the middle of that range (docs/voice.md).
+NAME_CHECK = 4.0
 _REPEATING = 2.4  # gzip compression ratio above which a transcript is looping (faster-whisper's threshold)
 _NO_SPEECH, _UNSURE = 0.6, -1.0  # faster-whisper's "no speech here" rule: probability, mean log-probability
 
@@ -183,6 +189,7 @@ class WhisperTranscriber:
         window: float | None = None,
         rescore: bool = True,
         near_tie: float = NEAR_TIE,
+        name_check: float = NAME_CHECK,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a name that is not a local path must not download
         try:
@@ -216,6 +223,7 @@ class WhisperTranscriber:
         self.model = model
         self.beam_size = beam_size
         self.near_tie = near_tie
+        self.name_check = name_check
         self.prompt = whisper_prompt(vocabulary, corpus_text) if bias else None
         self.hotwords = ", ".join(list(dict.fromkeys(vocabulary))[:_PROMPT_TERMS]) if bias and hotwords else None
         self.window = min(_FULL_WINDOW, window if window is not None else window_for(model))
@@ -250,14 +258,16 @@ class WhisperTranscriber:
 
         tokenizer, prompt, suppressed = self._windowed_setup()
         features = self._model.feature_extractor(samples)
+        heard_frames = features.shape[-1]
         frames = int(self.window * _FRAMES_PER_SECOND)
         if features.shape[-1] > frames:
             return None
         features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
         # The whole beam comes back for about 6 ms more: the rescorer may prefer a reading a little
         # less likely to whisper that says the corpus's words ("voice assistants", not "assistance").
+        encoded = self._model.encode(features)
         result = self._model.model.generate(
-            self._model.encode(features), [prompt], beam_size=self.beam_size, max_length=_MAX_TOKENS,
+            encoded, [prompt], beam_size=self.beam_size, max_length=_MAX_TOKENS,
             num_hypotheses=self.beam_size if self.rescorer or self.near_tie > 0 else 1,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=suppressed,
         )[0]
@@ -277,7 +287,31 @@ class WhisperTranscriber:
         # Readings whisper scores within a hair of its best: it cannot tell them apart ("What
         # kind of product is this?" / "…is Edge?"), so the assistant may (see `alternatives`).
         near = [t for t, sc in pairs if t != text and sc >= pairs[0][1] - self.near_tie] if self.near_tie > 0 else []
-        return [text, *near]
+        return [text, *near, *self._names_heard(encoded, heard_frames, text)]
+
+    def _names_heard(self, encoded: Any, frames: int, reading: str) -> list[str]:
+        """Readings with a name put back where whisper wrote a sound-alike, kept only if whisper agrees.
+
+        whisper writes an unfamiliar name as words it knows ("Tell me about the Naomi smart
+        speaker"). The repairer proposes the corpus names such words sound like; whisper then
+        scores each proposal against the same audio (teacher-forced, the prompt included), and a
+        proposal it finds at most `name_check` nats less likely than its own reading is kept, as
+        a last alternative. Measured in docs/voice.md.
+        """
+        if self.name_check <= 0 or self.repairer is None or not reading:
+            return []
+        proposals = [text for text, _repair in self.repairer.sound_alikes(reading)]
+        if not proposals:
+            return []
+        tokenizer, prompt, _suppressed = self._windowed_setup()
+        start = prompt[:-1]  # align() puts the no-timestamps token after it itself
+        scores = []
+        for text in [reading, *proposals]:
+            result = self._model.model.align(encoded, start, [tokenizer.encode(" " + text)], [frames])[0]
+            scores.append(sum(math.log(max(p, 1e-12)) for p in result.text_token_probs))
+        kept = [text for text, score in zip(proposals, scores[1:]) if score >= scores[0] - self.name_check]
+        _LOGGER.debug("names heard in %r: %s", reading, list(zip(proposals, scores[1:], [scores[0]] * len(proposals))))
+        return kept
 
     def _decode(self, samples: Any) -> str | list[str]:
         if self.window < _FULL_WINDOW:
