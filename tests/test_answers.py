@@ -413,6 +413,18 @@ def test_a_subject_pronoun_points_back_past_the_names_it_is_asked_about(assistan
     assert chat.ask("Does it matter that they signed an MoU?").resolved_question is None
 
 
+def test_it_after_two_names_is_the_longer_name_or_else_the_first(assistant):
+    """The subject comes first: "how much is it?" after "Does the Invoke run Cortana?" asks the
+    Invoke's price (it took Cortana, one letter longer, and was answered with the Invoke's maker)."""
+    chat = assistant.conversation()
+    chat.ask("Does the Invoke run Cortana?")
+    price = chat.ask("how much is it?")
+    assert price.resolved_question == "how much is the Invoke?" and "$150" in price.text
+    chat = assistant.conversation()
+    chat.ask("What does Cortana do on the Harman Kardon Invoke?")
+    assert chat.ask("how much is it?").resolved_question == "how much is the Harman Kardon Invoke?"
+
+
 def test_a_pronoun_after_a_question_naming_both_partners_is_left_as_it_is(assistant):
     chat = assistant.conversation()
     chat.ask("What did Microsoft and Xiaomi sign?")

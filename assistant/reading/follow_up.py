@@ -398,11 +398,14 @@ def _party_for_party(fragment: str, previous: str, lexicon: Lexicon) -> str | No
 
 
 def _topic_span(question: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> tuple[int, int]:
-    # The topic is the longest name run; the story's parties are background, not topic.
+    # The topic is the name run of most words ("Harman Kardon Invoke"), and of runs as long, the
+    # first, as a question's subject comes before its object: "how much is it?" after "Does the
+    # Invoke run Cortana?" asks about the Invoke. The story's parties are background, not topic.
     partners = {name.lower() for name in parties(lexicon)}
 
     def weight(span: tuple[int, int]) -> tuple[int, int]:
-        background = all(w.strip("’'s") in partners for w in question[span[0] : span[1]].lower().split())
-        return (0 if background else 1, span[1] - span[0])
+        words = question[span[0] : span[1]].lower().split()
+        background = all(w.strip("’'s") in partners for w in words)
+        return (0 if background else 1, len(words))
 
     return max(spans, key=weight)
