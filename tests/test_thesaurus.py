@@ -70,6 +70,10 @@ def test_a_voice_assistant_is_put_as_the_articles_say_it():
         # Someone's job is asked as who they are, but "his job" waits for "he" to be resolved.
         ("What is Harry Shum's job?", "who is Harry Shum?"),
         ("what is his job?", "what is his job?"),
+        # So is where, or for whom, someone works; a pronoun waits for its name.
+        ("Where does Harry Shum work?", "who is Harry Shum?"),
+        ("who does wang xiang work for", "who is wang xiang?"),
+        ("where does he work?", "where does he work?"),
         # A country by its letters, as news writes it out; "us" stays a pronoun.
         ("When will the speaker arrive in the UK?", "When will the speaker arrive in the United Kingdom?"),
         ("is it sold in the U.S.?", "is it sold in the United States?"),
