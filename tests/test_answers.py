@@ -426,6 +426,18 @@ def test_it_after_two_names_is_the_longer_name_or_else_the_first(assistant):
     assert chat.ask("how much is it?").resolved_question == "how much is the Harman Kardon Invoke?"
 
 
+def test_a_language_is_never_what_a_pronoun_means(assistant):
+    """A trial's "when will they launch?" after "…understand chinese?" became "when will chinese
+    launch?", and "what is it all about?" became "what is chinese all about?"."""
+    chat = assistant.conversation()
+    chat.ask("What is the Mi AI speaker?")
+    assert chat.ask("does it understand chinese?").resolved_question == "does the Mi AI speaker understand chinese?"
+    chat.ask("what about the laptops?")
+    assert chat.ask("when will they launch?").resolved_question is None
+    about = chat.ask("what is it all about?")  # the story, whatever came before
+    assert about.resolved_question is None and "memorandum of understanding" in about.text
+
+
 def test_a_pronoun_after_a_question_naming_both_partners_is_left_as_it_is(assistant):
     chat = assistant.conversation()
     chat.ask("What did Microsoft and Xiaomi sign?")

@@ -156,9 +156,14 @@ def resolve_follow_up(
         return None  # "Is it true that…": an "it" that points at nothing
     if pronoun.group().lower() == "they" and _REPORTERS.match(text[pronoun.end():]):
         return None
+    if any(p.search(text) for p in words().broad_questions):
+        return None  # "What is it all about?" asks about the story, whatever came before
     asked_for = _asked_for(pronoun.group().lower(), previous, answered, lexicon)
     if asked_for:
         return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
+    # A language or a people's adjective is never what "it" or "they" means: "When will they
+    # launch?" after "Does the laptop understand Chinese?" is not about Chinese.
+    previous_spans = [span for span in previous_spans if not _a_tongue(previous[span[0] : span[1]])]
     if not previous_spans:
         # A name the articles never use ("Who is Lei Jun?" then "what did he say?") is still
         # what the pronoun means: asked about by name, it is refused for what it is.
@@ -372,6 +377,12 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
 
 
 _TIME_NOUNS = {"date", "day", "year", "month", "time", "when"}
+
+
+def _a_tongue(name: str) -> bool:
+    """Whether a name run is a language or a place's adjective ("Chinese", "English", "American")."""
+    adjectives = words().languages | {adjective for _place, adjective in words().demonyms}
+    return all(_bare(w).lower() in adjectives for w in name.split())
 
 
 def _is_party(text: str, lexicon: Lexicon) -> bool:
