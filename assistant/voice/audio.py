@@ -243,7 +243,7 @@ def _cannot_read(path: Path, exc: object) -> BadQuestion:
     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "does not exist or is not a regular file" in why:  # libsndfile's words for an undecodable MP3
         why = "not audio that can be decoded"
-    return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it to WAV: `ffmpeg -i in.m4a q.wav` (or sox).")
+    return BadQuestion(f"Cannot read {path} ({why}). {_READABLE}, or convert it to WAV: `ffmpeg -i in.m4a q.wav` (ffmpeg: `apt-get install ffmpeg`).")
 
 
 def _read_soundfile(path: Path) -> tuple["np.ndarray", int]:
