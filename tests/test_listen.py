@@ -46,7 +46,7 @@ def test_unreadable_file_names_the_fix(tmp_path):
 
     bad = tmp_path / "q.wav"
     bad.write_text("not audio")
-    with pytest.raises(BadQuestion, match="sox"):
+    with pytest.raises(BadQuestion, match="ffmpeg -i in.m4a q.wav"):
         listen_file(Listener(), bad)
     with pytest.raises(BadQuestion, match="not found"):
         listen_file(Listener(), tmp_path / "missing.wav")
