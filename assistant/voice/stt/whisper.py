@@ -309,9 +309,9 @@ class WhisperTranscriber:
         for text in [reading, *proposals]:
             result = self._model.model.align(encoded, start, [tokenizer.encode(" " + text)], [frames])[0]
             scores.append(sum(math.log(max(p, 1e-12)) for p in result.text_token_probs))
-        kept = [text for text, score in zip(proposals, scores[1:]) if score >= scores[0] - self.name_check]
-        _LOGGER.debug("names heard in %r: %s", reading, list(zip(proposals, scores[1:], [scores[0]] * len(proposals))))
-        return kept
+        behind = [scores[0] - score for score in scores[1:]]  # nats less likely than whisper's reading
+        _LOGGER.debug("names proposed for %r: %s", reading, [(t, round(b, 2)) for t, b in zip(proposals, behind)])
+        return [text for text, b in zip(proposals, behind) if b <= self.name_check]
 
     def _decode(self, samples: Any) -> str | list[str]:
         if self.window < _FULL_WINDOW:
