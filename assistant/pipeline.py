@@ -219,6 +219,7 @@ class Conversation:
         self.assistant = assistant
         self.previous: str | None = None
         self.last_answer: Answer | None = None
+        self.answered: str | None = None  # what the last question's answer said, "more" included
 
     def ask(self, question: str, *, alternatives: Sequence[str] = ()) -> Answer:
         """Answer `question` in the light of the last turn; `alternatives` as for `Assistant.ask`."""
@@ -234,10 +235,13 @@ class Conversation:
         if last is not None and about_last is not None:
             answer = about_last(question, last)
             self.last_answer = answer if not answer.abstained else last
+            if not answer.abstained and self.answered:
+                # "tell me more" goes on with the same answer: a pronoun after it may point
+                # into either part ("what does Xiaomi use it for?" after Azure, then more).
+                self.answered = f"{self.answered} {answer.text}"
             return answer
-        answer = self.assistant.ask(
-            question, previous=self.previous, answered=last.text if last else None, alternatives=alternatives
-        )
+        answer = self.assistant.ask(question, previous=self.previous, answered=self.answered, alternatives=alternatives)
         self.previous = answer.resolved_question or answer.question
         self.last_answer = answer
+        self.answered = None if answer.abstained else answer.text
         return answer

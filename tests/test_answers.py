@@ -438,6 +438,29 @@ def test_a_language_is_never_what_a_pronoun_means(assistant):
     assert about.resolved_question is None and "memorandum of understanding" in about.text
 
 
+def test_follow_ups_from_a_conversation_trial(assistant):
+    """A helper's 15 chats: each rewrite here had gone wrong."""
+    chat = assistant.conversation()
+    chat.ask("What cloud platform will Xiaomi use?")
+    chat.ask("tell me more")  # goes on with the same answer: Azure is still in it
+    use = chat.ask("what does Xiaomi use it for today?")  # never the name its own question names
+    assert use.resolved_question == "what does Xiaomi use Azure for today?" and "Azure" in use.text
+    chat = assistant.conversation()
+    chat.ask("what did Harry Shum say about Xiaomi?")
+    azure = chat.ask("and about Azure?")  # the name after the same preposition
+    assert azure.resolved_question == "what did Harry Shum say about Azure?" and "Azure" in azure.text
+    chat = assistant.conversation()
+    chat.ask("When did Tencent and Samsung announce it?")
+    assert chat.ask("what about Microsoft and Xiaomi?").resolved_question == "When did Microsoft and Xiaomi announce it?"
+    chat = assistant.conversation()
+    chat.ask("what is the only Cortana speaker?")  # asks for a thing the answer names
+    price = chat.ask("how much is it?")
+    assert price.resolved_question == "how much is Harmon Kardon Invoke?" and "$150" in price.text
+    chat = assistant.conversation()
+    chat.ask("Does Xiaomi sell phones in China?")
+    assert chat.ask("and in India?").resolved_question == "Does Xiaomi sell phones in India?"
+
+
 def test_a_pronoun_after_a_question_naming_both_partners_is_left_as_it_is(assistant):
     chat = assistant.conversation()
     chat.ask("What did Microsoft and Xiaomi sign?")

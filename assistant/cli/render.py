@@ -24,10 +24,9 @@ def answer_json(answer: Answer, **extra: object) -> str:
 
 
 def answer_text(answer: Answer, width: int = 88, full_passages: bool = False) -> str:
-    """The answer, then its numbered sources with the cited passage."""
-    lines = [textwrap.fill(answer.text, width)]
-    if answer.resolved_question:
-        lines.append(f"(understood as: {answer.resolved_question})")
+    """How a follow-up was understood, the answer, then its numbered sources with the cited passage."""
+    lines = [f"(understood as: {answer.resolved_question})"] if answer.resolved_question else []
+    lines.append(textwrap.fill(answer.text, width))
     if answer.citations:
         lines.append("")
         lines.append("Sources:")

@@ -20,7 +20,7 @@ _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _PRONOUN_WORDS = {"i", "it", "he", "she", "they", "we", "you"}
 _SINGULAR = _PERSONAL | {"it", "its"}  # what can point at one name
 _DANGLING = re.compile(rf"\b(?:{'|'.join(sorted(_SINGULAR))})\b", re.I)
-_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside"
+_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside|about"
 _PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
 # A bare question word, maybe with a preposition and a noun: "why?", "when?", "how much?",
 # "which phones?", "on which phones?". Never a verb after it: "Who founded Xiaomi?" stands alone.
@@ -39,7 +39,9 @@ _YEAR_PHRASE = re.compile(r"\b(?:in|on|at|for|from|by|during|before|after|since|
 # "Which…", "What's the name of…", and "What <things>…" ("What cloud services will Xiaomi use?")
 # ask for a thing the answer names; "What did…", "What is…" and "What kind of…" do not.
 _ASKS_WHICH = re.compile(
-    r"^\s*(?:which|what(?:'s|’s| is| was)? the name of|what(?!\s+(?:kinds?|sorts?|types?)\b)"
+    r"^\s*(?:which|what(?:'s|’s| is| was)? the name of"
+    r"|what(?:'s|’s| is| was| are| were) the (?:only|first|last|main|biggest|largest|leading|top|cheapest|latest|newest)\b"
+    r"|what(?!\s+(?:kinds?|sorts?|types?)\b)"
     r"(?=(?:\s+[\w-]+){1,3}\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b)"
     r"(?!\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had|about|else)\b))\b",
     re.I,
@@ -163,15 +165,20 @@ def resolve_follow_up(
         return text[: pronoun.start()] + _possessive(asked_for, pronoun.group()) + text[pronoun.end():]
     # A language or a people's adjective is never what "it" or "they" means: "When will they
     # launch?" after "Does the laptop understand Chinese?" is not about Chinese.
-    previous_spans = [span for span in previous_spans if not _a_tongue(previous[span[0] : span[1]])]
-    if not previous_spans:
+    # Nor a name its own question names: "what does Xiaomi use it for?" is not about Xiaomi.
+    own = {_bare(text[a:b]).lower() for a, b in name_spans(text, lexicon)}
+    candidates = [
+        span for span in previous_spans
+        if not _a_tongue(previous[span[0] : span[1]]) and _bare(previous[span[0] : span[1]]).lower() not in own
+    ]
+    if not candidates:
         # A name the articles never use ("Who is Lei Jun?" then "what did he say?") is still
         # what the pronoun means: asked about by name, it is refused for what it is.
-        other = _CAPITALISED.search(previous)
+        other = _CAPITALISED.search(previous) if not previous_spans else None
         if other is None or other.group().lower() in _PRONOUN_WORDS:
             return None
         return text[: pronoun.start()] + _possessive(other.group(), pronoun.group()) + text[pronoun.end():]
-    start, end = _topic_span(previous, previous_spans, lexicon)
+    start, end = _topic_span(previous, candidates, lexicon)
     background = all(lexicon.is_background(t) for t in lexicon.terms(previous[start:end]))
     if pronoun.group().lower() in _PERSONAL and background:
         return None  # "his job" after "who said Xiaomi is innovative": he is not Xiaomi
@@ -343,6 +350,15 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
             return previous[: previous_year.start()] + year.group() + previous[previous_year.end():]
         if not _PREPOSITION.match(fragment):
             return None
+        # "and about Azure?" after "What did he say about Xiaomi?": the name after the same
+        # preposition is replaced ("in India" for "in China" alike).
+        preposition = fragment.split()[0].lower()
+        after = [(a, b) for a, b in previous_spans
+                 if re.search(rf"\b{preposition}\s+(?:the\s+)?$", previous[:a], re.I)]
+        if after and not YEAR.search(fragment):
+            a, b = after[-1]
+            held_at = re.search(rf"\b{preposition}\s+(?:the\s+)?$", previous[:a], re.I).start()
+            return (previous[:held_at] + fragment + previous[b:]).strip()
         # "in China" for "outside China": the same place with another preposition is replaced.
         place = re.sub(r"^\w+\s+(?:the\s+)?", "", fragment)
         held = re.search(rf"\b(?:{_PREPOSITIONS})\s+(?:the\s+)?{re.escape(place)}\b", previous, re.I) if place else None
@@ -354,6 +370,11 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
         return _party_for_party(fragment, previous, lexicon)
     if not previous_spans:
         return None  # "and the laptop?" after "Which one is cheaper?": nothing it could stand for
+    pair = _name_pair(previous, previous_spans)
+    if pair and re.search(r"\s(?:and|&)\s", fragment):
+        # "what about Microsoft and Xiaomi?" after "When did Tencent and Samsung announce it?":
+        # a pair for a pair, not one name for the first of them.
+        return (previous[: pair[0]] + _without_article(fragment) + previous[pair[1]:]).strip()
     start, end = previous_spans[-1] if len(previous_spans) == 1 else _topic_span(previous, previous_spans, lexicon)
     head = previous[:start]
     noun = _without_article(fragment)
@@ -377,6 +398,14 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
 
 
 _TIME_NOUNS = {"date", "day", "year", "month", "time", "when"}
+
+
+def _name_pair(question: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where a question names two things joined by "and" ("Tencent and Samsung"), or None."""
+    for (a, b), (c, d) in zip(spans, spans[1:]):
+        if re.fullmatch(r"\s+(?:and|&)\s+", question[b:c]):
+            return a, d
+    return None
 
 
 def _a_tongue(name: str) -> bool:
