@@ -103,7 +103,7 @@ class ChatCommands:
             return False
         if said == "repeat":
             last = self.conversation.last_answer
-            self.show(f"(again) {answer_text(last)}" if last is not None else "Nothing to repeat yet.")
+            self.show(answer_text(last, lead="(again) ") if last is not None else "Nothing to repeat yet.")
             return None
         try:
             answer = self.conversation.ask(check_text(line))

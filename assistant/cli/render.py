@@ -23,10 +23,10 @@ def answer_json(answer: Answer, **extra: object) -> str:
     return json_line({**answer.to_dict(), **extra})
 
 
-def answer_text(answer: Answer, width: int = 88, full_passages: bool = False) -> str:
-    """How a follow-up was understood, the answer, then its numbered sources with the cited passage."""
+def answer_text(answer: Answer, width: int = 88, full_passages: bool = False, lead: str = "") -> str:
+    """How a follow-up was understood, the answer (after `lead`), then its numbered sources with the cited passage."""
     lines = [f"(understood as: {answer.resolved_question})"] if answer.resolved_question else []
-    lines.append(textwrap.fill(answer.text, width))
+    lines.append(textwrap.fill(lead + answer.text, width))
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
