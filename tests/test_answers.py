@@ -236,14 +236,18 @@ def test_a_pronoun_after_which_points_at_the_name_the_answer_gave(assistant):
     assert chat.ask("how much does it cost?").resolved_question == "how much does Mi AI speaker cost?"
 
 
+def _then(assistant, first: str, question: str):
+    """The answer to `question` asked right after `first`, in a new conversation."""
+    chat = assistant.conversation()
+    chat.ask(first)
+    return chat.ask(question)
+
+
 def test_the_other_company_is_the_other_party_of_the_story(assistant):
-    chat = assistant.conversation()
-    chat.ask("What's in it for Xiaomi?")
-    other = chat.ask("and for the other side?")
+    other = _then(assistant, "What's in it for Xiaomi?", "and for the other side?")
     assert other.resolved_question == "What's in it for Microsoft?" and "Microsoft" in other.text
-    chat = assistant.conversation()
-    chat.ask("What is Microsoft's interest in Xiaomi?")
-    assert chat.ask("what about the other company?").resolved_question == "What is Xiaomi's interest in Microsoft?"
+    other = _then(assistant, "What is Microsoft's interest in Xiaomi?", "what about the other company?")
+    assert other.resolved_question == "What is Xiaomi's interest in Microsoft?"
 
 
 def test_tell_me_more_goes_on_with_the_next_sentence_of_the_article(assistant):
@@ -417,13 +421,10 @@ def test_a_subject_pronoun_points_back_past_the_names_it_is_asked_about(assistan
 def test_it_after_two_names_is_the_longer_name_or_else_the_first(assistant):
     """The subject comes first: "how much is it?" after "Does the Invoke run Cortana?" asks the
     Invoke's price (it took Cortana, one letter longer, and was answered with the Invoke's maker)."""
-    chat = assistant.conversation()
-    chat.ask("Does the Invoke run Cortana?")
-    price = chat.ask("how much is it?")
+    price = _then(assistant, "Does the Invoke run Cortana?", "how much is it?")
     assert price.resolved_question == "how much is the Invoke?" and "$150" in price.text
-    chat = assistant.conversation()
-    chat.ask("What does Cortana do on the Harman Kardon Invoke?")
-    assert chat.ask("how much is it?").resolved_question == "how much is the Harman Kardon Invoke?"
+    price = _then(assistant, "What does Cortana do on the Harman Kardon Invoke?", "how much is it?")
+    assert price.resolved_question == "how much is the Harman Kardon Invoke?"
 
 
 def test_a_language_is_never_what_a_pronoun_means(assistant):
