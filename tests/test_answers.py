@@ -460,6 +460,8 @@ def test_follow_ups_from_a_conversation_trial(assistant):
     chat = assistant.conversation()
     chat.ask("Does Xiaomi sell phones in China?")
     assert chat.ask("and in India?").resolved_question == "Does Xiaomi sell phones in India?"
+    rivals = _then(assistant, "where else is Xiaomi trying to compete?", "with whom?")  # had stood alone, refused
+    assert rivals.resolved_question == "With whom is Xiaomi trying to compete?" and "Samsung" in rivals.text
 
 
 def test_a_pronoun_after_a_question_naming_both_partners_is_left_as_it_is(assistant):

@@ -20,12 +20,12 @@ _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _PRONOUN_WORDS = {"i", "it", "he", "she", "they", "we", "you"}
 _SINGULAR = _PERSONAL | {"it", "its"}  # what can point at one name
 _DANGLING = re.compile(rf"\b(?:{'|'.join(sorted(_SINGULAR))})\b", re.I)
-_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside|about"
+_PREPOSITIONS = "in|on|at|for|from|by|during|before|after|since|to|with|into|outside|inside|about|against"
 _PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
 # A bare question word, maybe with a preposition and a noun: "why?", "when?", "how much?",
 # "which phones?", "on which phones?". Never a verb after it: "Who founded Xiaomi?" stands alone.
 _WH_FRAGMENT = re.compile(
-    rf"^\s*(?:(?:{_PREPOSITIONS})\s+(?:which|what)(?:\s+[\w-]+){{0,2}}|which\s+[\w-]+"
+    rf"^\s*(?:(?:{_PREPOSITIONS})\s+(?:which|what)(?:\s+[\w-]+){{0,2}}|(?:{_PREPOSITIONS})\s+whom|which\s+[\w-]+"
     r"|how(?:\s+(?:much|many|long|often|come))?|(?:why|when|where|who)(?:\s+(?:exactly|then|not))?)"
     r"\s*[?.!]*\s*$",
     re.I,
