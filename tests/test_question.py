@@ -141,7 +141,7 @@ def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, r
         # A pronoun for what the previous question asked for points into its answer...
         ("Which is the only Cortana-powered speaker?",
          "Currently, the only Cortana-powered smart speaker on the market is the Harmon Kardon Invoke. [1]",
-         "who makes it?", "who makes Harmon Kardon Invoke?"),
+         "who makes it?", "who makes the Harmon Kardon Invoke?"),
         # A job title is not a person: "he" is Wang Xiang, not "Global Senior Vice President".
         ("Who is the head of international business at Xiaomi?",
          "… according to Wang Xiang, Global Senior Vice President and Head of International Business, Xiaomi.",

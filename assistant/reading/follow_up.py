@@ -278,7 +278,9 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
     # its DuerOS" answers "Which company is pushing DuerOS?", not the Cortana before it.
     said = [m.start() for m in _WORD.finditer(answered) if set(lexicon.terms(m.group())) & asked] or [0]
     start, end = min(new, key=lambda span: sum(min(abs(p - span[0]), abs(p - span[1])) for p in said))
-    return _bare(answered[start:end].rstrip("."))
+    # "is the Harmon Kardon Invoke" keeps its "the": "how much is the Harmon Kardon Invoke?"
+    the = "the " if re.search(r"\bthe\s+$", answered[:start], re.I) else ""
+    return the + _bare(answered[start:end].rstrip("."))
 
 
 def _ask_again(asked: str, previous: str) -> str | None:
