@@ -75,6 +75,9 @@ class Lexicon:
     document_frequency: Counter = field(default_factory=Counter)  # stem -> passages holding it
     documents: int = 0
     known_words: frozenset[str] = frozenset()  # ordinary words of the language, never folded
+    # Acronyms the corpus defines ("Memorandum of Understanding (MoU)"): lower-case acronym ->
+    # the words it stands for (`acronyms_spelt_out`).
+    acronyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # questions repeat words
     _shelves: dict[tuple[str, int], list[str]] | None = field(default=None, repr=False, compare=False)
     _sounds: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
@@ -162,6 +165,15 @@ class Lexicon:
             out.append(stem(self.canonical(folded)))
         return out
 
+    def acronyms_spelt_out(self, text: str) -> set[str]:
+        """The stems of the acronyms the corpus defines whose words `text` spells out: a sentence
+        saying "Memorandum of Understanding" speaks of the MoU ("mou")."""
+        lowered = " ".join(text.lower().split())
+        return {
+            stem(short) for short, long in self.acronyms.items()
+            if re.search(rf"\b{re.escape(' '.join(long))}\b", lowered)
+        }
+
     def idf(self, term: str, passages: int) -> float:
         return float(np.log(1 + passages / (1 + self.document_frequency.get(term, 0))))
 
@@ -177,8 +189,13 @@ class LexiconCounts:
         self.lower: Counter = Counter()
         self.frequency: Counter = Counter()
         self.documents = 0
+        self.acronyms: dict[str, tuple[str, ...]] = {}
 
     def add(self, text: str) -> None:
+        for match in _DEFINED_ACRONYM.finditer(text):
+            expansion = _expansion(match.group(1).split(), match.group(2))
+            if expansion:
+                self.acronyms.setdefault(match.group(2).lower(), expansion)
         stems = set()
         for token, initial in _tokens_with_position(text):
             folded = token.lower()
@@ -203,9 +220,27 @@ class LexiconCounts:
             # A word capitalised more often than not is a name.
             if folded not in STOPWORDS and count > self.lower[folded] and not folded.isdigit():
                 proper.setdefault(folded, token)
-        lexicon = Lexicon(self.vocabulary, proper, {}, self.frequency, self.documents, self.known_words)
+        lexicon = Lexicon(self.vocabulary, proper, {}, self.frequency, self.documents, self.known_words, dict(self.acronyms))
         lexicon.variants = _variant_map(proper, self.capitalised)
         return lexicon
+
+
+# "Strategic Framework Memorandum of Understanding (MoU)", "Artificial Intelligence (AI)".
+_DEFINED_ACRONYM = re.compile(r"((?:[A-Z][\w-]*\s+(?:(?:of|and|for)\s+)?){1,6})\(([A-Z][A-Za-z]{1,7})\)")
+_CONNECTORS = frozenset({"of", "and", "for"})
+
+
+def _expansion(words: list[str], acronym: str) -> tuple[str, ...] | None:
+    """The last words before "(ACRONYM)" whose initials spell it ("Memorandum of Understanding"
+    for MoU, with or without its "of"), lower-cased; None if none do."""
+    letters = acronym.lower()
+    for k in range(1, len(words) + 1):
+        tail = words[-k:]
+        every = "".join(w[0] for w in tail).lower()
+        content = "".join(w[0] for w in tail if w.lower() not in _CONNECTORS).lower()
+        if letters in (every, content) and tail[0][:1].isupper() and tail[0].lower() not in _CONNECTORS:
+            return tuple(w.lower() for w in tail)
+    return None
 
 
 def _max_edits(word: str) -> int:

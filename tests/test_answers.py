@@ -33,6 +33,7 @@ ANSWERABLE = [
     ("Which company is pushing DuerOS?", r"Baidu", {A001}),
     ("What powers Xiaomi's Mi Cloud service?", r"cloud computing regions|Mi Cloud", {A001}),
     ("Is the agreement legally binding?", r"not legally binding", {A003}),
+    ("is the MoU binding?", r"not legally binding", {A003}),  # the sentence says "Memorandum of Understanding"
     ("is the deal legaly binding", r"not legally binding", {A003}),  # a misspelt ordinary word
     ("whats in it for xiaomi", r"technical benefits|western markets|outside its home market", None),  # no apostrophe
     ("What did Microsoft and Xiaomi sign?", r"memorandum of understanding", None),

@@ -90,3 +90,14 @@ def test_a_lexicon_counted_one_text_at_a_time_is_the_same():
     streamed, whole = counts.lexicon(), Lexicon.from_texts(TEXTS + NAMES, {"till", "hence"})
     assert (streamed.vocabulary, streamed.proper_nouns, streamed.variants) == (whole.vocabulary, whole.proper_nouns, whole.variants)
     assert streamed.document_frequency == whole.document_frequency and streamed.documents == whole.documents == len(TEXTS + NAMES)
+
+
+def test_acronyms_the_corpus_defines_are_found_with_what_they_stand_for():
+    lexicon = Lexicon.from_texts([
+        "They signed a Strategic Framework Memorandum of Understanding (MoU) on AI.",
+        "Xiaomi works on Artificial Intelligence (AI). It was shown at Redmond (Washington) and CES (2018).",
+    ])
+    assert lexicon.acronyms == {"mou": ("memorandum", "of", "understanding"), "ai": ("artificial", "intelligence")}
+    assert lexicon.acronyms_spelt_out("It went with a memorandum of  understanding, not a contract.") == {"mou"}
+    assert lexicon.acronyms_spelt_out("The MoU is not binding.") == set()  # the acronym itself is its own stem
+

@@ -30,7 +30,9 @@ class SentenceTable:
             for sentence in passage.sentences:
                 tokens = raw_tokens(sentence.text)
                 stems = {stem(lexicon.canonical(t)) for t in tokens}
-                self.stems.append(stems | {_DEMONYMS[t] for t in stems if t in _DEMONYMS})
+                stems |= {_DEMONYMS[t] for t in stems if t in _DEMONYMS}
+                # "…go with a Memorandum of Understanding…" answers "Is the MoU binding?".
+                self.stems.append(stems | lexicon.acronyms_spelt_out(sentence.text))
                 self.names.append(
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
