@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.reading.quotes import attribute
-from assistant.reading.thesaurus import TITLE_WORDS
+from assistant.reading.thesaurus import TITLE_WORDS, equivalents
 from assistant.reading.values import PLACE_WORDS, VALUE_PATTERNS, YEAR, typed_values
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import Lexicon, raw_tokens, stem
@@ -31,8 +31,11 @@ class SentenceTable:
                 tokens = raw_tokens(sentence.text)
                 stems = {stem(lexicon.canonical(t)) for t in tokens}
                 stems |= {_DEMONYMS[t] for t in stems if t in _DEMONYMS}
-                # "…go with a Memorandum of Understanding…" answers "Is the MoU binding?".
-                self.stems.append(stems | lexicon.acronyms_spelt_out(sentence.text))
+                # "…go with a Memorandum of Understanding…" answers "Is the MoU binding?". An
+                # acronym english.yaml already pairs with its words ("AI", "artificial") is left
+                # to the question's side, where the pair is read: doubled, it moved answers.
+                spelt = {a for a in lexicon.acronyms_spelt_out(sentence.text) if len(equivalents(a)) == 1}
+                self.stems.append(stems | spelt)
                 self.names.append(
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
