@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable
 
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
@@ -158,7 +159,7 @@ def resolve_follow_up(
         return None  # "Is it true that…": an "it" that points at nothing
     if pronoun.group().lower() == "they" and _REPORTERS.match(text[pronoun.end():]):
         return None
-    if any(p.search(text) for p in words().broad_questions):
+    if _about_the_story(text):
         return None  # "What is it all about?" asks about the story, whatever came before
     asked_for = _asked_for(pronoun.group().lower(), previous, answered, lexicon)
     if asked_for:
@@ -209,7 +210,7 @@ def dangling_pronoun(text: str, lexicon: Lexicon, after_answer: bool = False) ->
         # After an answered turn, a pronoun left as it is was left so on purpose ("When did
         # they sign it?" after a question naming both partners): it is read as it stands.
         return None
-    if _DANGLING.search(text) is None or any(p.search(text) for p in words().broad_questions):
+    if _DANGLING.search(text) is None or _about_the_story(text):
         return None  # "What is it all about?" asks about the story
     text = plain(text)
     pronoun = _DANGLING.search(text)
@@ -354,13 +355,11 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
             return None
         # "and about Azure?" after "What did he say about Xiaomi?": the name after the same
         # preposition is replaced ("in India" for "in China" alike).
-        preposition = fragment.split()[0].lower()
-        after = [(a, b) for a, b in previous_spans
-                 if re.search(rf"\b{preposition}\s+(?:the\s+)?$", previous[:a], re.I)]
+        before_name = re.compile(rf"\b{fragment.split()[0]}\s+(?:the\s+)?$", re.I)
+        after = [(m.start(), b) for a, b in previous_spans if (m := before_name.search(previous[:a]))]
         if after and not YEAR.search(fragment):
-            a, b = after[-1]
-            held_at = re.search(rf"\b{preposition}\s+(?:the\s+)?$", previous[:a], re.I).start()
-            return (previous[:held_at] + fragment + previous[b:]).strip()
+            start, end = after[-1]
+            return (previous[:start] + fragment + previous[end:]).strip()
         # "in China" for "outside China": the same place with another preposition is replaced.
         place = re.sub(r"^\w+\s+(?:the\s+)?", "", fragment)
         held = re.search(rf"\b(?:{_PREPOSITIONS})\s+(?:the\s+)?{re.escape(place)}\b", previous, re.I) if place else None
@@ -410,10 +409,19 @@ def _name_pair(question: str, spans: list[tuple[int, int]]) -> tuple[int, int] |
     return None
 
 
+def _about_the_story(text: str) -> bool:
+    """A broad question ("What is it all about?"): it asks about the story, whatever came before."""
+    return any(p.search(text) for p in words().broad_questions)
+
+
+@lru_cache(maxsize=1)
+def _tongues() -> frozenset[str]:
+    return words().languages | {adjective for _place, adjective in words().demonyms}
+
+
 def _a_tongue(name: str) -> bool:
     """Whether a name run is a language or a place's adjective ("Chinese", "English", "American")."""
-    adjectives = words().languages | {adjective for _place, adjective in words().demonyms}
-    return all(_bare(w).lower() in adjectives for w in name.split())
+    return all(_bare(w).lower() in _tongues() for w in name.split())
 
 
 def _is_party(text: str, lexicon: Lexicon) -> bool:

@@ -26,16 +26,16 @@ class SentenceTable:
         self.lookup = lookup
         self.stems: list[set[str]] = []
         self.names: list[set[str]] = []
+        # An acronym english.yaml already pairs with its words ("AI", "artificial") is left to
+        # the question's side, where the pair is read: counted on both sides, it moved answers.
+        acronyms = {stem(a) for a in lexicon.acronyms if len(equivalents(stem(a))) == 1}
         for passage in lookup.passages:
             for sentence in passage.sentences:
                 tokens = raw_tokens(sentence.text)
                 stems = {stem(lexicon.canonical(t)) for t in tokens}
                 stems |= {_DEMONYMS[t] for t in stems if t in _DEMONYMS}
-                # "…go with a Memorandum of Understanding…" answers "Is the MoU binding?". An
-                # acronym english.yaml already pairs with its words ("AI", "artificial") is left
-                # to the question's side, where the pair is read: doubled, it moved answers.
-                spelt = {a for a in lexicon.acronyms_spelt_out(sentence.text) if len(equivalents(a)) == 1}
-                self.stems.append(stems | spelt)
+                # "…go with a Memorandum of Understanding…" answers "Is the MoU binding?".
+                self.stems.append(stems | (lexicon.acronyms_spelt_out(sentence.text) & acronyms))
                 self.names.append(
                     {lexicon.canonical(t) for t in tokens if lexicon.canonical(t) in lexicon.proper_nouns}
                 )
