@@ -25,6 +25,7 @@ class Words:
     idioms: tuple[tuple[re.Pattern[str], str], ...]
     wrappers: tuple[re.Pattern[str], ...]
     broad_questions: tuple[re.Pattern[str], ...]
+    reason_cues: re.Pattern[str]
     story_words: frozenset[str]
     place_words: frozenset[str]
     languages: frozenset[str]
@@ -55,6 +56,7 @@ def words() -> Words:
         idioms = tuple((re.compile(i["pattern"], re.I), i["plainly"]) for i in data["idioms"])
         wrappers = tuple(re.compile(w, re.I) for w in data["wrappers"])
         broad = tuple(re.compile(w, re.I) for w in data["broad_questions"])
+        reasons = re.compile(r"\b(?:" + "|".join(str(c) for c in data["reason_cues"]) + r")\b", re.I)
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
         raise AssistantError(f"{DATA_FILE}: cannot read the word lists ({exc}); restore it from git.") from None
     return Words(
@@ -67,6 +69,7 @@ def words() -> Words:
         idioms=idioms,
         wrappers=wrappers,
         broad_questions=broad,
+        reason_cues=reasons,
         story_words=_words(data.get("story_words"), "story_words"),
         place_words=_words(data.get("place_words"), "place_words"),
         languages=_words(data.get("languages"), "languages"),

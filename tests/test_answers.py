@@ -570,3 +570,20 @@ def test_the_storys_past_is_no_answer_to_a_question_about_the_story(assistant):
     # Asked about by its year, or as a first time, the past is the answer.
     assert "2016" in assistant.ask("What was the 2016 deal?").text
     assert "2015" in assistant.ask("When did Microsoft and Xiaomi first work together?").text
+
+
+def test_a_why_question_prefers_a_sentence_that_gives_a_purpose_or_consequence(assistant):
+    # "…is also important, as it means that the agreement is not legally binding" gives the
+    # reason; the sentence naming the MoU ranked first before "as it means" counted as one.
+    answer = assistant.ask("Why does it matter that the deal is a memorandum?")
+    assert re.search(r"as it means that the agreement is not legally binding", answer.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["to support its ambition of reaching customers", "in a bid to regain", "as it means that", "because of"],
+)
+def test_purpose_and_consequence_are_reasons(text):
+    from assistant.reading.values import REASON
+
+    assert REASON.search(text)

@@ -26,7 +26,7 @@ VALUE_PATTERNS = {
     ),
 }
 # Words that give a reason; "why" questions prefer sentences with one but do not require it.
-REASON = re.compile(r"\b(because|since|reasons?|due to|thanks to|so that|as a result|lack of|too \w+ to|struggl\w*)\b", re.I)
+REASON = words().reason_cues
 LOCATED = re.compile(r"\b(?:in|inside|outside(?: of)?|across|throughout|within)\s+(?:the\s+)?(\w+)", re.I)
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # What stands right before a number that is no count: "the" ("the two companies") or a
