@@ -587,3 +587,11 @@ def test_purpose_and_consequence_are_reasons(text):
     from assistant.reading.values import REASON
 
     assert REASON.search(text)
+
+
+def test_what_a_speaker_named_by_title_said_about_a_name(assistant):
+    # The speaker is named by title, the topic by name: the quoted sentence names the topic.
+    answer = assistant.ask("What did Microsoft's AI head say about Azure?")
+    assert "our products like Azure" in answer.text
+    # ...and the title must describe the speaker: no one the articles quote is Xiaomi's CEO.
+    assert assistant.ask("What did Xiaomi's CEO say about Azure?").abstained

@@ -136,9 +136,17 @@ class RuleReader:
             others = self.table.names[row] - asked
             return bool(others), others
         if kind == "quote":
+            # "What did Harry Shum say?" wants his words. "What did Microsoft's AI chief say about
+            # Azure?" names the speaker by title and what was said about by name: the quoted
+            # sentence names that, and the title describes the speaker ("Xiaomi's CEO" does not).
             said = self.table.attribution.get(row)
             wanted = set(question.heads)
-            return bool(said) and (not wanted or bool(wanted & said.described_by)), set()
+            if not said or not wanted or wanted & said.described_by:
+                return bool(said), set()
+            about = wanted & {stem(n) for n in self.table.names[row]}
+            speaker = [c for c in question.concepts if not set(c) & wanted]
+            described = any(set(c) & said.described_by - {stem(n) for n in question.names} for c in speaker)
+            return bool(about) and described, set()
         if kind == "reason":
             return bool(REASON.search(text)), set()
         if kind == "place":
