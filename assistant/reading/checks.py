@@ -7,6 +7,7 @@ first failure decides; evaluation counts which check fired. The unknown-word che
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -20,6 +21,7 @@ from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 if TYPE_CHECKING:
     from assistant.reading.rules import Candidate, RuleReader
 
+UNKNOWN_WORD = "unknown-word"  # the check that refuses a question word no article uses
 SOFT_TYPES = {"reason", "entity"}  # preferred when present, never a reason to abstain
 # A question word the articles never use still counts as answered when the answer sentence has
 # a word this close in meaning (begin ~ started 0.77, pricey ~ price 0.75); unanswerable words
@@ -171,7 +173,7 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
     # night": 0.27 together, at most 0.07 alone); "well-known ... comparable" stay 0.13.
     if len(unknown) > 1 and importance[-1] >= JOINT_CENTRAL:
         if not any(meaning.has_synonym(w, case.evidence) for _, w in unknown):
-            return f"the articles never mention {', '.join(w for _, w in unknown)}"
+            return never_mentioned([w for _, w in unknown], question.text)
     # With only the partners' names beside it ("Where is Xiaomi headquartered?"), an
     # unknown word is what is asked, however little it moves the embedding.
     alone = all(
@@ -181,10 +183,19 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
         if meaning.has_synonym(word, case.evidence):
             case.synonyms.update(concept)
         elif weight >= CENTRAL_WORD or alone or word.lower() == question.asked_head:
-            return f"the articles never mention {word!r}"
+            return never_mentioned([word], question.text)
         else:
             case.incidental.update(concept)  # "handle", "built": the question stands without them
     return None
+
+
+def never_mentioned(words: Sequence[str], question: str) -> str:
+    """The unknown-word check's reason, said so a user can ask another way (the answer gives
+    it): "They never mention gadgets or stuff." Spoken, it says what was misheard. Each word is
+    written as the question has it ("CEO", not "ceo")."""
+    words = [m.group() if (m := re.search(rf"\b{re.escape(w)}\b", question, re.I)) else w for w in words]
+    listed = words[-1] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+    return f"They never mention {listed}."
 
 
 def _written_for(reader: "RuleReader", case: Case) -> bool:
@@ -265,7 +276,7 @@ def _near_miss(reader: "RuleReader", case: Case) -> str | None:
 CHECKS: tuple[Check, ...] = (
     Check("off-topic", _related),
     Check("no-typed-value", _typed),
-    Check("unknown-word", _unknown_words),
+    Check(UNKNOWN_WORD, _unknown_words),
     Check("passage-coverage", _passage_coverage),
     Check("sentence-coverage", _sentence_coverage),
     Check("missing-focus", _missing_focus),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from assistant.reading.base import Extract, Query, Reading
+from assistant.reading.checks import UNKNOWN_WORD
 from assistant.reading.coverage import Coverage
 from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import SentenceTable
@@ -23,6 +24,7 @@ from assistant.types import ABSTENTION, AnswerSentence, Citation, Passage
 DISAGREEMENT_LEAD = "The articles disagree."
 REPORTED_LEAD = "Reported on"
 DISAGREEMENT_COSINE = 0.55
+
 # A sentence that opens like this leans on the one before it for its subject.
 _ANAPHORIC = re.compile(r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b", re.I)
 # "…a third of that price": the price before is needed only when a price or count is asked.
@@ -72,7 +74,9 @@ class Citer:
 
     def cite(self, query: Query, reading: Reading) -> Cited:
         if reading.abstained:
-            return Cited(ABSTENTION, True, reason=reading.reason, check=reading.check)
+            # Words no article uses are worth telling: a user can ask another way.
+            text = f"{ABSTENTION} {reading.reason}" if reading.check == UNKNOWN_WORD else ABSTENTION
+            return Cited(text, True, reason=reading.reason, check=reading.check)
         if reading.dateline is not None:
             return self._dated(query, reading)
         question = query.question
