@@ -24,7 +24,6 @@ from assistant.types import ABSTENTION, AnswerSentence, Citation, Passage
 DISAGREEMENT_LEAD = "The articles disagree."
 REPORTED_LEAD = "Reported on"
 DISAGREEMENT_COSINE = 0.55
-
 # A sentence that opens like this leans on the one before it for its subject.
 _ANAPHORIC = re.compile(r"^(?:\W*\w+\W+){0,3}?(it|this|these|they|he|she|its|their)\b", re.I)
 # "…a third of that price": the price before is needed only when a price or count is asked.

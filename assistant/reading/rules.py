@@ -144,8 +144,8 @@ class RuleReader:
             if not said or not wanted or wanted & said.described_by:
                 return bool(said), set()
             about = wanted & {stem(n) for n in self.table.names[row]}
-            speaker = [c for c in question.concepts if not set(c) & wanted]
-            described = any(set(c) & said.described_by - {stem(n) for n in question.names} for c in speaker)
+            title = said.described_by - {stem(n) for n in question.names}  # its words, not the names asked
+            described = any(set(c) & title for c in question.concepts if not set(c) & wanted)
             return bool(about) and described, set()
         if kind == "reason":
             return bool(REASON.search(text)), set()
