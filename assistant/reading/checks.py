@@ -191,11 +191,14 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
 
 def never_mentioned(words: Sequence[str], question: str) -> str:
     """The unknown-word check's reason, said so a user can ask another way (the answer gives
-    it): "They never mention gadgets or stuff." Spoken, it says what was misheard. Each word is
-    written as the question has it ("CEO", not "ceo")."""
+    it): "They never use the words “gadgets” or “stuff”." It is about the words, not the facts:
+    "compared" is in no article, though how Xiaomi compares is. Spoken, it says what was
+    misheard. Each word is written as the question has it ("CEO", not "ceo")."""
     words = [m.group() if (m := re.search(rf"\b{re.escape(w)}\b", question, re.I)) else w for w in words]
-    listed = words[-1] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-    return f"They never mention {listed}."
+    quoted = [f"“{w}”" for w in words]
+    if len(quoted) == 1:
+        return f"They never use the word {quoted[0]}."
+    return f"They never use the words {', '.join(quoted[:-1])} or {quoted[-1]}."
 
 
 def _written_for(reader: "RuleReader", case: Case) -> bool:
