@@ -81,6 +81,7 @@ class Lexicon:
     _canonical_cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # questions repeat words
     _shelves: dict[tuple[str, int], list[str]] | None = field(default=None, repr=False, compare=False)
     _sounds: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _word_sounds: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def is_background(self, term: str) -> bool:
         """A stem in a third of all passages (Microsoft, Xiaomi, AI) names the story, not a topic."""
@@ -114,7 +115,7 @@ class Lexicon:
         near = nearest_name(folded, self.proper_nouns) or sound_alike_name(folded, self._sounding(folded))
         if near:
             return self.variants.get(near, near)
-        return nearest_word(folded, self._shelved(folded)) or folded
+        return nearest_word(folded, self._shelved(folded)) or sound_alike_word(folded, self._sounding_words(folded)) or folded
 
     def join_split_names(self, text: str) -> str:
         """The text with a name typed as two words put back together ("duer os" -> DuerOS,
@@ -145,6 +146,18 @@ class Lexicon:
                 if name not in self.known_words and len(name) >= 6:
                     self._sounds.setdefault(jellyfish.metaphone(name), []).append(name)
         return self._sounds.get(jellyfish.metaphone(word), []) if len(word) >= 6 else []
+
+    def _sounding_words(self, word: str) -> list[str]:
+        """Corpus words of five letters or more that sound like the word (its Metaphone key),
+        from a table made once."""
+        import jellyfish
+
+        if self._word_sounds is None:
+            self._word_sounds = {}
+            for known in self.vocabulary:
+                if len(known) >= 5 and known.isalpha():
+                    self._word_sounds.setdefault(jellyfish.metaphone(known), []).append(known)
+        return self._word_sounds.get(jellyfish.metaphone(word), [])
 
     def _shelved(self, word: str) -> list[str]:
         """Corpus words with the word's first letter and a length within one, from shelves made
@@ -279,6 +292,25 @@ def nearest_word(word: str, vocabulary: Iterable[str]) -> str | None:
     from wordfreq import zipf_frequency  # loaded only when a word is a near miss (0.15 s)
 
     return matches[0][0] if zipf_frequency(word, "en") < 2.0 else None
+
+
+def sound_alike_word(word: str, words: Iterable[str]) -> str | None:
+    """The corpus word an ordinary word spelt by ear most likely is ("fones": phones,
+    "shiping": shipping), when `nearest_word` finds none: one that sounds the same (equal
+    Metaphone keys) within two edits, for a word of five letters or more that English hardly
+    has (Zipf under 2, as for `nearest_word`). When two qualify, neither is chosen."""
+    import jellyfish
+    from rapidfuzz.distance import OSA
+
+    if len(word) < 5:
+        return None
+    key = jellyfish.metaphone(word)
+    matches = [w for w in words if OSA.distance(word, w, score_cutoff=2) <= 2 and jellyfish.metaphone(w) == key]
+    if len(matches) != 1:
+        return None
+    from wordfreq import zipf_frequency
+
+    return matches[0] if zipf_frequency(word, "en") < 2.0 else None
 
 
 def sound_alike_name(word: str, names: Iterable[str]) -> str | None:

@@ -605,3 +605,8 @@ def test_a_refusal_says_which_words_no_article_uses(assistant):
     assert answer.text == f"{ABSTENTION} They never use the words “score”, “Manchester”, “United” or “night”."
     # Other refusals say only that the articles do not hold the answer.
     assert assistant.ask("How many languages can Cortana speak?").text == ABSTENTION
+
+
+def test_a_word_spelt_by_ear_is_read_as_the_word_it_sounds_like(assistant):
+    # A trial's "fones" was refused; "phones" is answered.
+    assert "92.4 million" in assistant.ask("how many fones did xiaomi ship last year").text

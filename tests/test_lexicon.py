@@ -41,6 +41,14 @@ def test_a_misspelt_ordinary_word_folds_onto_the_corpus_word():
     assert lexicon.canonical("sell") == "sell"  # short words never trade places
 
 
+def test_an_ordinary_word_spelt_by_ear_folds_onto_the_corpus_word_it_sounds_like():
+    lexicon = Lexicon.from_texts(["Xiaomi sold phones and smartphones.", "It is shipping laptops."])
+    assert lexicon.canonical("fones") == "phones" and lexicon.canonical("smartfones") == "smartphones"
+    assert lexicon.canonical("shiping") == "shipping"
+    assert lexicon.canonical("devises") == "devises"  # a word of English (to devise), not "devices"
+    assert lexicon.canonical("fons") == "fons"  # under five letters: left as it is
+
+
 def test_spelling_variants_of_one_name_fold_together():
     lexicon = Lexicon.from_texts(TEXTS)
     assert lexicon.canonical("Xiamio") == lexicon.canonical("Xiaomi") == "xiaomi"
