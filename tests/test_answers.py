@@ -610,3 +610,12 @@ def test_a_refusal_says_which_words_no_article_uses(assistant):
 def test_a_word_spelt_by_ear_is_read_as_the_word_it_sounds_like(assistant):
     # A trial's "fones" was refused; "phones" is answered.
     assert "92.4 million" in assistant.ask("how many fones did xiaomi ship last year").text
+
+
+def test_it_beside_they_is_what_the_last_answer_named(assistant):
+    # "they" is Xiaomi, whom the question named; "it" the platform the answer gave.
+    use = _then(assistant, "What cloud services will Xiaomi use?", "what will they use it for?")
+    assert use.resolved_question == "what will Xiaomi use Azure for?" and "data storage" in use.text
+    # After "Which company…", the answer is a party that "they" may mean: "it" is left alone.
+    sell = _then(assistant, "Which company is pushing DuerOS?", "where do they sell it?")
+    assert "Baidu" not in (sell.resolved_question or "")

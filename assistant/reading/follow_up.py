@@ -111,6 +111,31 @@ def resolve_follow_up(
     text: str, previous: str | None, lexicon: Lexicon, answered: str | None = None,
     people: Callable[[], frozenset[str]] = frozenset,
 ) -> str | None:
+    """Rewrite an elliptical follow-up against the previous question, or None if it stands alone
+    (`_resolve`). A second pronoun, "it", is then what the previous answer named: "what will they
+    use it for?" after "What cloud services will Xiaomi use?" is "what will Xiaomi use Azure
+    for?"."""
+    resolved = _resolve(text, previous, lexicon, answered, people)
+    if resolved is None or previous is None or _asks_for_a_company(previous):
+        return resolved  # after "Which company is pushing DuerOS?", "they" may be the answer
+    it = re.search(r"\bit\b", resolved, re.I)
+    thing = _asked_for("it", previous, answered, lexicon) if it else None
+    if thing is None or _bare(thing).lower() in resolved.lower():
+        return resolved
+    return resolved[: it.start()] + thing + resolved[it.end() :]
+
+
+def _asks_for_a_company(question: str) -> bool:
+    """ "Which company…", "what firm…": the answer is a party, which "they" can mean."""
+    which = _ASKS_WHICH.match(question)
+    asked = {w.lower().rstrip("s") for w in _WORD.findall(question[which.end():])[:3]} if which else set()
+    return bool(asked & words().company_nouns)
+
+
+def _resolve(
+    text: str, previous: str | None, lexicon: Lexicon, answered: str | None = None,
+    people: Callable[[], frozenset[str]] = frozenset,
+) -> str | None:
     """Rewrite an elliptical follow-up against the previous question, or None if it stands alone.
 
     The fragment takes the place of what it is like in the previous question: a name a name, a
