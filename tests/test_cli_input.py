@@ -161,3 +161,13 @@ def test_batch_output_stays_one_object_per_line_whatever_the_line_breaks():
     # U+0085 and U+2028 break lines for str.splitlines() and many JSON-lines readers.
     code, out = run(["ask", "--json", "-"], io.StringIO("Who is\u2028Wang Xiang?\nWhat\x85is Azure?\n"))
     assert [json.loads(line)["line"] for line in out.splitlines()] == [1, 2]
+
+
+@pytest.mark.parametrize(("name", "says"), [("questions.txt", "assistant ask - < "), ("question.wav", "--audio-file ")])
+def test_a_file_given_as_the_question_is_named_with_the_fix(capsys, tmp_path, name, says):
+    # A trial's `assistant ask questions.txt` was asked as a question and refused.
+    path = tmp_path / name
+    path.write_bytes(b"how much is the invoke\n")
+    code, out = run(["ask", str(path)], io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and "is a file, not a question" in err and says + str(path) in err

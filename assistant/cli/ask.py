@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +17,8 @@ from assistant.config import Settings
 from assistant.errors import BadQuestion
 
 _LOGGER = logging.getLogger(__name__)
+# A question given as a file of these is a recording meant for --audio-file.
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aiff", ".aif"})
 
 
 def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
@@ -35,6 +38,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
             _LOGGER.warning("ask - does not speak its answers: --speak and --save-audio are ignored.")
         return _ask_batch(Assistant.load(settings), args.json, stdin, stdout)
 
+    _not_a_file(args.question)
     from assistant.corpus.clean import require_corpus
     from assistant.index.embed import start_loading_query_embedder
     from assistant.reading.query import validate
@@ -59,6 +63,18 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
     if _wants_speech(args, settings):
         speaker_for(settings)(answer.spoken)
     return EXIT_OK
+
+
+def _not_a_file(question: str) -> None:
+    """A file's name given as the question ("assistant ask questions.txt") is a mistake to name,
+    not a question to refuse."""
+    path = Path(question)
+    if not any(c.isspace() for c in question) and (path.suffix or os.sep in question) and path.is_file():
+        how = (
+            f"to answer the recording, use --audio-file {question}" if path.suffix.lower() in AUDIO_SUFFIXES
+            else f"to ask each of its lines, use: assistant ask - < {question}"
+        )
+        raise BadQuestion(f"{question!r} is a file, not a question: {how}.")
 
 
 def _ask_batch(assistant, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
