@@ -186,6 +186,9 @@ def test_when_it_was_reported_comes_from_the_dateline(assistant):
     assert dateline.passage == "Monday 26 February 2018" and dateline.article_id == A002
     assert "expand their partnership" in report.passage and report.article_id == A002
     assert answer.spoken.startswith("Reported on Monday 26 February 2018: Xiaomi and Microsoft")
+    # Only the dated article is a source for its date (a trial's answer cited two more articles'
+    # loose restatements of its lead).
+    assert {c.article_id for c in answer.citations} == {A002}
 
 
 @pytest.mark.parametrize("question", [

@@ -131,7 +131,9 @@ class Citer:
         """ "Reported on Monday 26 February 2018 [1]: <the report> [2]"."""
         topic = reported_topic(query.question)
         line, report = reading.dateline, reading.extracts[0]
-        cited = self._cite([line, report], topic, False)
+        # Only the dated article supports its date: other articles' restatements of its lead
+        # are not sources for when it was reported.
+        cited = self._cite([line, report], topic, False, corroborate=False)
         _, shown = self.fit(report.sentence.text, topic)
         marks = ["".join(f"[{n}]" for n in s.citations) for s in cited.sentences]
         text = f"{REPORTED_LEAD} {line.passage.text} {marks[0]}: {shown} {marks[1]}"
@@ -221,7 +223,7 @@ class Citer:
         text = self.lookup.sentence(said.row).text
         return passage, text[said.start :]
 
-    def _cite(self, chosen: list[Extract], question: Question, disagreement: bool) -> Cited:
+    def _cite(self, chosen: list[Extract], question: Question, disagreement: bool, corroborate: bool = True) -> Cited:
         citations: list[Citation] = []
         numbers: dict[int, int] = {}
         evidence: dict[int, list[str]] = {}
@@ -253,7 +255,7 @@ class Citer:
                 return Cited(f"{clause} {''.join(f'[{n}]' for n in cited.citations)}", False, (cited,), sourced())
         for extract in chosen:
             marks = [number_for(extract.passage, extract.score, extract.sentence.text)]
-            same = self._same_fact(extract, question)
+            same = self._same_fact(extract, question) if corroborate else []
             for passage, similarity, restated in [f for f in same if f[0].article_id not in used_articles][:2]:
                 used_articles.add(passage.article_id)
                 marks.append(number_for(passage, similarity, restated))
