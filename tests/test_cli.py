@@ -109,6 +109,11 @@ def test_chat_reads_lines_runs_commands_and_quits(capsys):
     assert "$150" in out and "a third" in out
     assert "understood as: How much does the Mi AI speaker cost?" in out
     assert "Commands:" in out and "Unknown command" in out and "Bye." in out
+    # /sources shows the sources in full, not the answer again (a trial's complaint): the answer
+    # sentence is in the answer, its source's preview and the full passage, no more.
+    flat = " ".join(out.split())
+    assert flat.count("At the moment, the Invoke is being sold for $150") == 3
+    assert "Speaker is only available in China" in flat  # the passage in full
 
 
 def test_chat_ends_cleanly_on_end_of_input(capsys, monkeypatch):

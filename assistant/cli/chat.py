@@ -10,7 +10,7 @@ from typing import Callable, TextIO
 
 from assistant.cli.codes import EXIT_OK, EXIT_USAGE
 from assistant.cli.lines import check_text, numbered_lines, printable
-from assistant.cli.render import answer_text
+from assistant.cli.render import answer_text, sources_text
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadQuestion
 from assistant.reading.follow_up import told
@@ -93,7 +93,7 @@ class ChatCommands:
             elif not last.citations:
                 self.show("The last answer has no sources: the articles did not hold it.")
             else:
-                self.show(answer_text(last, full_passages=True))
+                self.show(sources_text(last, full_passages=True))  # the answer is on screen already
             return None
         if command.startswith("/"):
             self.show(f"Unknown command {line.strip()!r}; try /help.")

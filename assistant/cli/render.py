@@ -28,8 +28,13 @@ def answer_text(answer: Answer, width: int = 88, full_passages: bool = False, le
     lines = [f"(understood as: {answer.resolved_question})"] if answer.resolved_question else []
     lines.append(textwrap.fill(lead + answer.text, width))
     if answer.citations:
-        lines.append("")
-        lines.append("Sources:")
+        lines += ["", sources_text(answer, width, full_passages)]
+    return "\n".join(lines)
+
+
+def sources_text(answer: Answer, width: int = 88, full_passages: bool = False) -> str:
+    """The answer's numbered sources, each with its passage: what it rests on, or all of it."""
+    lines = ["Sources:"]
     for citation in answer.citations:
         lines.append(f"  [{citation.n}] {citation.title}")
         lines.append(f"      {citation.article_id}, characters {citation.start}-{citation.end}")
