@@ -622,3 +622,10 @@ def test_it_beside_they_is_what_the_last_answer_named(assistant):
     # After "Which company…", the answer is a party that "they" may mean: "it" is left alone.
     sell = _then(assistant, "Which company is pushing DuerOS?", "where do they sell it?")
     assert "Baidu" not in (sell.resolved_question or "")
+
+
+def test_who_someone_is_is_the_clause_that_says_it_not_the_end_of_their_quote(assistant):
+    # A trial's "who is wang xiang" started mid-quotation: "“… At the same time, this partnership…".
+    answer = assistant.ask("who is wang xiang")
+    assert answer.text.startswith("according to Wang Xiang, Global Senior Vice President") and "“" not in answer.text
+    assert answer.sentences[0].text in answer.citations[0].passage

@@ -213,9 +213,15 @@ class Citer:
         return span, ("… " if best[0] > 0 else "") + span + (" …" if best[1] < len(text) else "")
 
     def _attribution_clause(self, extract: Extract, question: Question) -> tuple[Passage, str] | None:
-        """For "who said…", the verbatim clause naming the speaker when the quote itself does not."""
+        """For "who said…", the verbatim clause naming the speaker when the quote itself does not;
+        for "Who is Wang Xiang?", the clause that says who he is ("according to Wang Xiang, Global
+        Senior Vice President…"), not the end of his quotation before it."""
         said = self.table.attribution.get(extract.row)
-        if question.answer_type != "name" or said is None or said.row == extract.row:
+        if said is None:
+            return None
+        if question.answer_type == "definition" and said.row == extract.row:
+            return (self.lookup.passage_of(said.row), extract.sentence.text[said.start :]) if set(said.speaker) & set(question.heads) else None
+        if question.answer_type != "name" or said.row == extract.row:
             return None
         if set(said.speaker) & self.table.stems[extract.row]:
             return None
@@ -247,7 +253,7 @@ class Citer:
         attribution = self._attribution_clause(chosen[-1], question)
         if attribution is not None:
             quoted = sum(len(self.fit(c.sentence.text, question)[1].split()) for c in chosen)
-            if quoted + len(attribution[1].split()) > self.max_words:
+            if question.answer_type == "definition" or quoted + len(attribution[1].split()) > self.max_words:
                 # "Who is the head of Microsoft's AI group?": the clause naming the speaker answers
                 # it; the quotation would make the answer too long to speak.
                 passage, clause = attribution
