@@ -629,3 +629,10 @@ def test_who_someone_is_is_the_clause_that_says_it_not_the_end_of_their_quote(as
     answer = assistant.ask("who is wang xiang")
     assert answer.text.startswith("according to Wang Xiang, Global Senior Vice President") and "“" not in answer.text
     assert answer.sentences[0].text in answer.citations[0].passage
+
+
+def test_a_quotation_that_goes_on_is_closed_when_shown(assistant):
+    # A trial: "what did he say?" gave a quote that opens but never closes.
+    answer = assistant.ask("What did Wang Xiang say?")
+    assert answer.text.count("“") == answer.text.count("”") and "strategic MoU. …”" in answer.text
+    assert answer.sentences[0].text in answer.citations[0].passage  # the sentence itself stays verbatim

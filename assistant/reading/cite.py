@@ -61,6 +61,14 @@ def _opened(shown: str) -> str:
     return shown
 
 
+def _closed(shown: str) -> str:
+    """A quotation that goes on past the sentence shown closes with its mark ("“Microsoft has been
+    a great partner … strategic MoU. …”"), so the answer does not open one it never closes."""
+    if shown.rfind("“") > shown.rfind("”"):
+        return shown + " …”"
+    return shown
+
+
 class Citer:
     """Numbered, corroborated, speakable answers from readings."""
 
@@ -267,7 +275,7 @@ class Citer:
                 marks.append(number_for(passage, similarity, restated))
             text, display = self.fit(extract.sentence.text, question)
             sentences.append(AnswerSentence(text, tuple(dict.fromkeys(marks))))
-            shown.append(_opened(display))
+            shown.append(_closed(_opened(display)))
         if attribution is not None:
             passage, clause = attribution
             sentences.append(AnswerSentence(clause, (number_for(passage, 0.0, clause),)))
