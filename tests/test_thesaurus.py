@@ -27,6 +27,9 @@ def test_idioms_are_put_plainly():
     assert plain("What's in it for Xiaomi?") == "how does Xiaomi benefit?"
     assert plain("what does microsoft get out of the deal") == "how does microsoft benefit from the deal"
     assert plain("What is in the deal for Xiaomi?") == "What is in the deal for Xiaomi?"
+    # "what" as chat types it (a trial's "wat is cortana"), with or without its "'s"
+    assert plain("wat is cortana") == "what is cortana" and plain("wats the price") == "what's the price"
+    assert plain("Watson said so") == "Watson said so"  # whole words only
 
 
 @pytest.mark.parametrize(
