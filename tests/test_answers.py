@@ -642,3 +642,11 @@ def test_a_quotation_that_goes_on_is_closed_when_shown(assistant):
 def test_whether_someone_pays_asks_for_money_the_articles_never_give(assistant, question):
     # Asked of a sentence that names both and no sum, it had been answered with Xiaomi's use of Azure.
     assert assistant.ask(question).abstained
+
+
+def test_why_after_a_value_is_not_the_value_asked_again(assistant):
+    # A trial's "why?" after a price became "Why does the Mi AI speaker cost?" and got the price.
+    why = _then(assistant, "How much does the Mi AI speaker cost?", "why?")
+    assert why.resolved_question is None and "a third" not in why.text
+    # After a yes/no question "why?" still asks why (or why not).
+    assert _then(assistant, "Is the deal legally binding?", "why not?").resolved_question == "Why is the deal legally binding or not?"

@@ -9,7 +9,7 @@ from typing import Callable
 from assistant.reading.query import QUESTION_START, answer_type, name_spans
 from assistant.reading.quotes import introduced_as_person
 from assistant.reading.thesaurus import TITLE_WORDS, plain, unwrap
-from assistant.reading.values import VALUE_STEMS, YEAR
+from assistant.reading.values import VALUE_PATTERNS, VALUE_STEMS, YEAR
 from assistant.text import Lexicon, raw_tokens, stem
 from assistant.words import words
 
@@ -318,6 +318,8 @@ def _ask_again(asked: str, previous: str) -> str | None:
     aux = _AUXILIARY.search(previous)
     if aux is None:
         return None
+    if asked.lower().startswith("why") and answer_type(previous) in VALUE_PATTERNS:
+        return None  # "why?" after "How much does the Mi AI cost?" asks about the answer, not "why does it cost?"
     asked = re.sub(r"^(why)\s+not$", r"\1", asked, flags=re.I)  # "why not?" after a yes/no question: why (or not)
     rest = previous[aux.start():]
     if aux.start() == len(previous) - len(previous.lstrip()) and asked.lower().startswith("why"):
