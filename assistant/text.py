@@ -138,26 +138,15 @@ class Lexicon:
     def _sounding(self, word: str) -> list[str]:
         """Names that are not also English words and sound like the word (its Metaphone key),
         from a table made once: a large corpus's names are not all tried for every unknown word."""
-        import jellyfish
-
         if self._sounds is None:
-            self._sounds = {}
-            for name in self.proper_nouns:
-                if name not in self.known_words and len(name) >= 6:
-                    self._sounds.setdefault(jellyfish.metaphone(name), []).append(name)
-        return self._sounds.get(jellyfish.metaphone(word), []) if len(word) >= 6 else []
+            self._sounds = _by_sound(n for n in self.proper_nouns if n not in self.known_words and len(n) >= 6)
+        return _sounding_in(self._sounds, word) if len(word) >= 6 else []
 
     def _sounding_words(self, word: str) -> list[str]:
-        """Corpus words of five letters or more that sound like the word (its Metaphone key),
-        from a table made once."""
-        import jellyfish
-
+        """Corpus words of five letters or more that sound like the word, from a table made once."""
         if self._word_sounds is None:
-            self._word_sounds = {}
-            for known in self.vocabulary:
-                if len(known) >= 5 and known.isalpha():
-                    self._word_sounds.setdefault(jellyfish.metaphone(known), []).append(known)
-        return self._word_sounds.get(jellyfish.metaphone(word), [])
+            self._word_sounds = _by_sound(w for w in self.vocabulary if len(w) >= 5 and w.isalpha())
+        return _sounding_in(self._word_sounds, word)
 
     def _shelved(self, word: str) -> list[str]:
         """Corpus words with the word's first letter and a length within one, from shelves made
@@ -294,23 +283,48 @@ def nearest_word(word: str, vocabulary: Iterable[str]) -> str | None:
     return matches[0][0] if zipf_frequency(word, "en") < 2.0 else None
 
 
-def sound_alike_word(word: str, words: Iterable[str]) -> str | None:
-    """The corpus word an ordinary word spelt by ear most likely is ("fones": phones,
-    "shiping": shipping), when `nearest_word` finds none: one that sounds the same (equal
-    Metaphone keys) within two edits, for a word of five letters or more that English hardly
-    has (Zipf under 2, as for `nearest_word`). When two qualify, neither is chosen."""
+def _by_sound(words: Iterable[str]) -> dict[str, list[str]]:
+    """Words by their Metaphone key."""
+    import jellyfish
+
+    table: dict[str, list[str]] = {}
+    for word in words:
+        table.setdefault(jellyfish.metaphone(word), []).append(word)
+    return table
+
+
+def _sounding_in(table: dict[str, list[str]], word: str) -> list[str]:
+    import jellyfish
+
+    return table.get(jellyfish.metaphone(word), [])
+
+
+def _the_one_sounding_alike(word: str, candidates: Iterable[str], min_length: int) -> str | None:
+    """The one candidate that sounds like `word` (equal Metaphone keys) and is spelt within two
+    edits of it, both `min_length` letters or more; None when none or several qualify."""
     import jellyfish
     from rapidfuzz.distance import OSA
 
-    if len(word) < 5:
+    if len(word) < min_length:
         return None
     key = jellyfish.metaphone(word)
-    matches = [w for w in words if OSA.distance(word, w, score_cutoff=2) <= 2 and jellyfish.metaphone(w) == key]
-    if len(matches) != 1:
+    matches = [
+        c for c in candidates
+        if len(c) >= min_length and OSA.distance(word, c, score_cutoff=2) <= 2 and jellyfish.metaphone(c) == key
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def sound_alike_word(word: str, words: Iterable[str]) -> str | None:
+    """The corpus word an ordinary word spelt by ear most likely is ("fones": phones,
+    "shiping": shipping), when `nearest_word` finds none: as `sound_alike_name` does for names,
+    at five letters or more, for a word English hardly has (Zipf under 2, as for `nearest_word`)."""
+    match = _the_one_sounding_alike(word, words, 5)
+    if match is None:
         return None
     from wordfreq import zipf_frequency
 
-    return matches[0] if zipf_frequency(word, "en") < 2.0 else None
+    return match if zipf_frequency(word, "en") < 2.0 else None
 
 
 def sound_alike_name(word: str, names: Iterable[str]) -> str | None:
@@ -322,17 +336,7 @@ def sound_alike_name(word: str, names: Iterable[str]) -> str | None:
     when two names qualify, neither is chosen. Callers pass names that are not also English
     words: "shines" must not become China, nor "grope" Group.
     """
-    import jellyfish
-    from rapidfuzz.distance import OSA
-
-    if len(word) < 6:
-        return None
-    key = jellyfish.metaphone(word)
-    matches = [
-        n for n in names
-        if len(n) >= 6 and OSA.distance(word, n, score_cutoff=2) <= 2 and jellyfish.metaphone(n) == key
-    ]
-    return matches[0] if len(matches) == 1 else None
+    return _the_one_sounding_alike(word, names, 6)
 
 
 def _variant_map(proper: dict[str, str], counts: Counter) -> dict[str, str]:

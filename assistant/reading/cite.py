@@ -227,15 +227,12 @@ class Citer:
         said = self.table.attribution.get(extract.row)
         if said is None:
             return None
-        if question.answer_type == "definition" and said.row == extract.row:
-            return (self.lookup.passage_of(said.row), extract.sentence.text[said.start :]) if set(said.speaker) & set(question.heads) else None
-        if question.answer_type != "name" or said.row == extract.row:
+        if question.answer_type == "definition":
+            if said.row != extract.row or not set(said.speaker) & set(question.heads):
+                return None
+        elif question.answer_type != "name" or said.row == extract.row or set(said.speaker) & self.table.stems[extract.row]:
             return None
-        if set(said.speaker) & self.table.stems[extract.row]:
-            return None
-        passage = self.lookup.passage_of(said.row)
-        text = self.lookup.sentence(said.row).text
-        return passage, text[said.start :]
+        return self.lookup.passage_of(said.row), self.lookup.sentence(said.row).text[said.start :]
 
     def _cite(self, chosen: list[Extract], question: Question, disagreement: bool, corroborate: bool = True) -> Cited:
         citations: list[Citation] = []
@@ -262,8 +259,9 @@ class Citer:
         if attribution is not None:
             quoted = sum(len(self.fit(c.sentence.text, question)[1].split()) for c in chosen)
             if question.answer_type == "definition" or quoted + len(attribution[1].split()) > self.max_words:
-                # "Who is the head of Microsoft's AI group?": the clause naming the speaker answers
-                # it; the quotation would make the answer too long to speak.
+                # "Who is Wang Xiang?" is answered by the clause saying who he is; "Who is the head
+                # of Microsoft's AI group?" by the clause naming the speaker, when the quotation
+                # would make the answer too long to speak.
                 passage, clause = attribution
                 cited = AnswerSentence(clause, (number_for(passage, chosen[-1].score, clause),))
                 return Cited(f"{clause} {''.join(f'[{n}]' for n in cited.citations)}", False, (cited,), sourced())

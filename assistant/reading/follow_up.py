@@ -116,7 +116,7 @@ def resolve_follow_up(
     use it for?" after "What cloud services will Xiaomi use?" is "what will Xiaomi use Azure
     for?"."""
     resolved = _resolve(text, previous, lexicon, answered, people)
-    if resolved is None or previous is None or _asks_for_a_company(previous):
+    if resolved is None or _asks_for_a_company(previous):
         return resolved  # after "Which company is pushing DuerOS?", "they" may be the answer
     it = re.search(r"\bit\b", resolved, re.I)
     thing = _asked_for("it", previous, answered, lexicon) if it else None
@@ -125,11 +125,16 @@ def resolve_follow_up(
     return resolved[: it.start()] + thing + resolved[it.end() :]
 
 
+def _asked_kind(question: str) -> set[str]:
+    """The first words after "which…" or "what <things>…", lower-cased: the kind the question
+    asks for ("Which Microsoft executive…", "Which company…"); empty for other questions."""
+    which = _ASKS_WHICH.match(question)
+    return {w.lower() for w in _WORD.findall(question[which.end():])[:3]} if which else set()
+
+
 def _asks_for_a_company(question: str) -> bool:
     """ "Which company…", "what firm…": the answer is a party, which "they" can mean."""
-    which = _ASKS_WHICH.match(question)
-    asked = {w.lower().rstrip("s") for w in _WORD.findall(question[which.end():])[:3]} if which else set()
-    return bool(asked & words().company_nouns)
+    return bool({w.rstrip("s") for w in _asked_kind(question)} & words().company_nouns)
 
 
 def _resolve(
@@ -281,7 +286,7 @@ def _asked_for(pronoun: str, previous: str, answered: str | None, lexicon: Lexic
         return None
     which = _ASKS_WHICH.match(previous)
     kind = "person" if _ASKS_WHO.match(previous) else "thing" if which else None
-    if which and {w.lower() for w in _WORD.findall(previous[which.end():])[:3]} & (TITLE_WORDS | {"person"}):
+    if _asked_kind(previous) & (TITLE_WORDS | {"person"}):
         kind = "person"  # "Which Microsoft executive commented?" asks for a person
     if kind is None or (pronoun in _PERSONAL) != (kind == "person") or pronoun not in _SINGULAR:
         return None
