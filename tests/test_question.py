@@ -49,6 +49,12 @@ def test_question_is_tidied():
         # mi ai?" was read as a count and refused); a weight, a worth or a share is no price.
         ("how much is the mi ai?", "money"),
         ("How much does the Invoke go for?", "money"),
+        ("What does the Invoke sell for?", "money"),
+        ("what did microsoft pay", "money"),
+        # What a company sells is a thing, not a price (a trial's "what does xiaomi sell" had
+        # been refused for holding no sum of money).
+        ("what does xiaomi sell", "other"),
+        ("What kind of phones has Xiaomi sold?", "other"),
         ("how much does the mi ai speaker weigh", "number"),
         ("How much is Xiaomi's market share?", "number"),
         ("What percentage of the smart speaker market does Amazon have?", "percent"),  # not any number  # not a count ("two billion citizens" had answered)

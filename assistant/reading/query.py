@@ -21,7 +21,7 @@ from assistant.words import words
 
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
-    ("money", re.compile(r"\b(how much|what)\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|sell|sold|charge)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are) (?!.*\b(worth|share|percent)\b)[^?]*\??\s*$|\bhow much (does|do|did)\b.*\b(go|goes|sell|sells|retail|retails|run|runs) for\b|\bhow much (cheaper|dearer|more expensive|less)\b|^\s*(does|do|did|will|would|is|are|was|were|has|have|had)\b.*\b(pay|pays|paid|paying|charge|charges|charged|charging)\b", re.I)),
+    ("money", re.compile(r"\bhow much\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|sell|sold|charge)\b|\bwhat\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|charge)\b|\bwhat\b.*\b(sell|sells|sold)\s+(for|at)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are) (?!.*\b(worth|share|percent)\b)[^?]*\??\s*$|\bhow much (does|do|did)\b.*\b(go|goes|sell|sells|retail|retails|run|runs) for\b|\bhow much (cheaper|dearer|more expensive|less)\b|^\s*(does|do|did|will|would|is|are|was|were|has|have|had)\b.*\b(pay|pays|paid|paying|charge|charges|charged|charging)\b", re.I)),
     ("rank", re.compile(r"\brank(ed|s|ing)?\b|\bwhat (position|place)\b", re.I)),
     ("percent", re.compile(r"\bwhat (?:percentage|percent|share)\b|\bhow many percent\b", re.I)),
     ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat number\b", re.I)),
