@@ -650,3 +650,12 @@ def test_why_after_a_value_is_not_the_value_asked_again(assistant):
     assert why.resolved_question is None and "a third" not in why.text
     # After a yes/no question "why?" still asks why (or why not).
     assert _then(assistant, "Is the deal legally binding?", "why not?").resolved_question == "Why is the deal legally binding or not?"
+
+
+def test_a_value_far_below_the_best_match_is_about_something_else(assistant):
+    # A trial's near miss: "Where was the deal signed?" took a sentence well down the ranking
+    # for its "western markets", though the sentences about the signing name no place.
+    answer = assistant.ask("Where was the deal signed?")
+    assert answer.abstained and "western" not in answer.text
+    # A value close to the best match still answers over it.
+    assert "$150" in assistant.ask("How much does the Harman Kardon Invoke cost?").text

@@ -39,6 +39,9 @@ from assistant.words import words
 
 # Sentences scored closely (the answer-type bonus and more), after a rough pass over all of them.
 _CLOSE_LOOK = 12
+# A sentence holding the wanted kind of value answers over a better match unless it scores
+# this far below it (its type bonus included): then the value is about something else.
+_FAR_BELOW = 0.3
 # Candidates searched for one a dated article states, for "when was it reported" questions.
 _DATED_LOOK = 5
 
@@ -370,6 +373,10 @@ class RuleReader:
         best = next((c for c in ranked if c.typed), ranked[0] if ranked else None)
         if question.answer_type in SOFT_TYPES and best is not None and best.score < ranked[0].score - 0.1:
             best = ranked[0]  # a reason sentence well below the best match is the wrong reason
+        if best is not None and best.score < ranked[0].score - _FAR_BELOW:
+            # Nor is a value far below the best match: "Where was the deal signed?" is about the
+            # signing, not a sentence that happens to say "western markets".
+            best = ranked[0]
         # The runner-up is read too: a paraphrase the best sentence fails ("Does the partnership
         # cover PCs?") can pass on the next one. The first reason to abstain is the one given.
         runner_up = next((c for c in ranked if c is not best), None)
