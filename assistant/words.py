@@ -34,6 +34,7 @@ class Words:
     irregular_plurals: frozenset[str]
     kind_nouns: frozenset[str]
     company_nouns: frozenset[str]
+    speech_verbs: frozenset[str]
 
 
 def _words(value: object, name: str) -> frozenset[str]:
@@ -78,4 +79,5 @@ def words() -> Words:
         irregular_plurals=_words(data.get("irregular_plurals"), "irregular_plurals"),
         kind_nouns=_words(data.get("kind_nouns"), "kind_nouns"),
         company_nouns=_words(data.get("company_nouns"), "company_nouns"),
+        speech_verbs=_words(data.get("speech_verbs"), "speech_verbs"),
     )

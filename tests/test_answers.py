@@ -659,3 +659,22 @@ def test_a_value_far_below_the_best_match_is_about_something_else(assistant):
     assert answer.abstained and "western" not in answer.text
     # A value close to the best match still answers over it.
     assert "$150" in assistant.ask("How much does the Harman Kardon Invoke cost?").text
+
+
+@pytest.mark.parametrize("question, person", [
+    ("Which Microsoft executive commented on the deal?", "Harry Shun"),
+    ("Who is Microsoft's AI chief?", "Harry Shun"),
+    ("who is xiaomi's vice president", "Wang Xiang"),
+    ("which xiaomi executive was quoted", "Wang Xiang"),
+])
+def test_a_person_asked_for_by_organisation_is_one_of_its_people(assistant, question, person):
+    # A role or a way of speaking asks for a person, and "Microsoft's" for one of Microsoft's:
+    # "Which Microsoft executive…" had taken a sentence naming Cortana, "xiaomi's vice president"
+    # Microsoft's Harry Shum.
+    answer = assistant.ask(question)
+    assert not answer.abstained and person in answer.text
+
+
+@pytest.mark.parametrize("question", ["Who is the boss of Microsoft?", "Who spoke for Samsung?"])
+def test_a_person_the_articles_do_not_name_for_an_organisation_is_refused(assistant, question):
+    assert assistant.ask(question).abstained

@@ -315,3 +315,16 @@ def test_questions_that_point_back_at_nothing_stand_alone(previous, follow_up):
 )
 def test_one_party_takes_the_other_s_place(assistant, previous, follow_up, rewritten):
     assert resolve_follow_up(follow_up, previous, assistant.lexicon) == rewritten
+
+
+@pytest.mark.parametrize("question, person, organisation", [
+    ("Which Microsoft executive commented on the deal?", True, "microsoft"),
+    ("Who spoke for Xiaomi?", True, "xiaomi"),
+    ("who is xiaomi's vice president", True, "xiaomi"),
+    ("Which company is Xiaomi working with?", False, None),  # a company, not a person
+    ("Who founded Xiaomi?", False, None),  # no title and no speaking: who may be anyone
+])
+def test_a_who_question_with_a_title_or_a_way_of_speaking_asks_for_a_person(question, person, organisation):
+    asked = analyse(question, LEXICON)
+    assert asked.asks_person is person
+    assert (organisation in asked.organisation) if organisation else not asked.organisation

@@ -40,6 +40,12 @@ _ANSWER_TYPES = (
         r"|\bwhat(?:['’]s| is| was) the name of\b|\b(?:is|are|was|were) [\w’'\s-]+ called\s*[?.!]*$", re.I)),
 )
 # Whatever a question ends with ("?", ".", "…" or nothing): read as one "?".
+# A who/which question asking for one of these is not about a person; one naming these is.
+_NOT_A_PERSON = frozenset(
+    "company companies firm firms rival rivals competitor competitors speaker speakers assistant "
+    "assistants vendor vendors brand brands".split()
+)
+_PERSON_NOUNS = frozenset("person people official officials spokesperson".split())
 _END = re.compile(r"[\s?.!…]*$")
 # "What is Microsoft's yearly revenue?", "What was the score of the game?": the noun asked for.
 _WHAT_IS_HEAD = re.compile(
@@ -93,6 +99,10 @@ class Question:
     about_story: bool = False  # its words are only the story's own ("the partnership", Microsoft)
     broad: bool = False  # "Summarise the deal": about the story as a whole
     beneficiary: str | None = None  # "How does Microsoft benefit?": whose gain is asked, as written
+    asks_person: bool = False  # "Which Microsoft executive commented?", "Who spoke for Xiaomi?"
+    # Whose person a person question asks for, as written ("Microsoft" in "Microsoft's AI chief",
+    # "who spoke for Xiaomi"): lower-cased.
+    organisation: tuple[str, ...] = ()
 
 
 def validate(question: object, max_chars: int) -> str:
@@ -168,6 +178,12 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         named = [lexicon.canonical(t) for t in raw_tokens(m.group("named"))]
         if named and all(w in lexicon.proper_nouns for w in named):
             kind = "definition"  # answered, like "Who is Wang Xiang?", by a sentence that names it
+    person = kind == "name" and _asks_person(tokens)
+    if person:
+        # "Who spoke for Xiaomi?" is answered by whoever the articles quote for it, in whatever
+        # words they say so ("according to…"): the speaking is how it asks, not what.
+        kept = [(c, w) for c, w in zip(concepts, concept_words) if not _spoken(w)]
+        concepts, concept_words = [c for c, _ in kept], [w for _, w in kept]
     return Question(
         text=text,
         terms=tuple(stem(lexicon.canonical(w)) for w in words),
@@ -184,7 +200,33 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         broad=_broad(text, concepts, lexicon),
         about_story=_story_only(concepts, lexicon),
         beneficiary=(m.group("a") or m.group("b") or m.group("c")) if (m := _BENEFICIARY.search(text)) else None,
+        asks_person=person,
+        organisation=_organisation(text) if person else (),
     )
+
+
+def _spoken(word: str) -> bool:
+    return word.lower() in words().speech_verbs
+
+
+def _organisation(text: str) -> tuple[str, ...]:
+    """The words a person question gives the person's organisation by: a possessive, "at", "for",
+    "from" or "of" before it, or the word before a title ("Microsoft executive")."""
+    titles = "|".join(sorted(words().title_words | _PERSON_NOUNS))
+    found = re.findall(
+        rf"([\w-]+)['’]s\b|\b(?:at|for|from|of)\s+([\w-]+)|(?=\b([\w-]+)\s+(?:[\w-]+\s+)?(?:{titles})\b)", text, re.I
+    )
+    return tuple(dict.fromkeys(w.lower() for group in found for w in group if w))
+
+
+def _asks_person(tokens: list[str]) -> bool:
+    """Whether a who/which question wants a person: it names a title or a way of speaking
+    ("Who spoke for Xiaomi?", "Which Microsoft executive…?"), not a company or a product."""
+    said = [t.lower() for t in tokens]
+    asked = {said[i + k] for i, w in enumerate(said) if w in ("which", "what") for k in (1, 2) if i + k < len(said)}
+    if asked & _NOT_A_PERSON:  # "which company…", "which of the companies…"
+        return False
+    return bool(set(said) & (words().title_words | words().speech_verbs | _PERSON_NOUNS))
 
 
 @lru_cache(maxsize=1)

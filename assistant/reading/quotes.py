@@ -31,6 +31,9 @@ class Attribution:
     row: int  # the sentence row holding the attribution
     start: int  # where the attribution clause starts in that sentence's text
     role: tuple[str, ...] = ()  # stems of the speaker's title, when the attribution gives one
+    # Stems of the names the title gives the speaker's organisation by ("…Research Group of
+    # Microsoft"; "…Head of International Business, Xiaomi").
+    affiliation: tuple[str, ...] = ()
 
     @property
     def described_by(self) -> frozenset[str]:
@@ -43,22 +46,26 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r"“[^”]*”?", lambda m: " " * len(m.group()), text)
 
 
-def _speakers(text: str, lexicon: Lexicon) -> Iterator[tuple[tuple[str, ...], int, tuple[str, ...]]]:
-    """Each named speaker: the name's stems, where the attribution starts, and the title's stems."""
+def _speakers(text: str, lexicon: Lexicon) -> Iterator[tuple[tuple[str, ...], int, tuple[str, ...], tuple[str, ...]]]:
+    """Each named speaker: the name's stems, where the attribution starts, the title's stems and
+    the organisation's."""
     plain = _outside_quotes(text)
     for match in _ATTRIBUTION.finditer(plain):
         name = match.group("after") or match.group("before")
-        stems = tuple(
-            stem(lexicon.canonical(t)) for t in raw_tokens(name) if lexicon.canonical(t) in lexicon.proper_nouns
-        )
+        stems = tuple(_name_stems(name, lexicon))
         person = [t for t in stems if not lexicon.is_background(t)]
         if person:
-            yield tuple(person), match.start(), _title(plain[match.end() :], lexicon)
+            after = plain[match.end() :]
+            yield tuple(person), match.start(), _title(after, lexicon), _affiliation(after, lexicon)
 
 
-def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
-    """The first speaker's name stems, where the attribution starts, and the title's stems."""
+def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[str, ...], tuple[str, ...]] | None:
+    """The first speaker's name stems, where the attribution starts, the title's and the organisation's stems."""
     return next(_speakers(text, lexicon), None)
+
+
+def _name_stems(text: str, lexicon: Lexicon) -> list[str]:
+    return [stem(lexicon.canonical(t)) for t in raw_tokens(text) if lexicon.canonical(t) in lexicon.proper_nouns]
 
 
 def introduced_as_person(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
@@ -67,7 +74,7 @@ def introduced_as_person(text: str, start: int, end: int, lexicon: Lexicon) -> b
     if _title(_outside_quotes(text)[end:], lexicon):
         return True
     name = {stem(lexicon.canonical(t)) for t in raw_tokens(text[start:end])}
-    return any(name & set(speaker) for speaker, _, _ in _speakers(text, lexicon))
+    return any(name & set(speaker) for speaker, *_ in _speakers(text, lexicon))
 
 
 def people(texts: Sequence[str], lexicon: Lexicon) -> frozenset[str]:
@@ -88,6 +95,20 @@ def _title(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
     if not TITLE_WORDS & set(words):
         return ()
     return tuple(dict.fromkeys(lexicon.terms(appositive.group(1))))
+
+
+def _affiliation(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """The names in the title, and a name standing alone after it: "Wang Xiang, Global Senior Vice
+    President and Head of International Business, Xiaomi" works for Xiaomi."""
+    appositive = _APPOSITIVE.match(after_name)
+    if not appositive or not _title(after_name, lexicon):
+        return ()
+    names = [appositive.group(1)]
+    following = _APPOSITIVE.match(after_name[appositive.end() :])
+    if following and all(lexicon.canonical(t) in lexicon.proper_nouns for t in raw_tokens(following.group(1))):
+        names.append(following.group(1))
+    stems = _name_stems(" ".join(t for t in raw_tokens(" ".join(names)) if t.lower() not in TITLE_WORDS), lexicon)
+    return tuple(dict.fromkeys(stems))
 
 
 def attribute(passages: Sequence[Passage], rows: dict[tuple[int, int], int], lexicon: Lexicon) -> dict[int, Attribution]:
@@ -116,7 +137,7 @@ def attribute(passages: Sequence[Passage], rows: dict[tuple[int, int], int], lex
             depth += text.count("“") - text.count("”")
             said = _speaker(text, lexicon)
             if said:
-                last = Attribution(said[0], copies[(article, start)][0], said[1], said[2])
+                last = Attribution(said[0], copies[(article, start)][0], said[1], said[2], said[3])
             elif not inside and not _PRONOUN_SPEAKER.match(text):
                 last = None  # "Xiaomi also said, “…”": a new sentence with no named speaker
             if opened or said or (_PRONOUN_SPEAKER.match(text) and last is not None):

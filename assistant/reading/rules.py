@@ -119,6 +119,12 @@ class RuleReader:
         self.meaning = WordMeaning(embedder)  # single words and question variants, for the checks
         self.coverage = Coverage(lexicon, len(lookup.passages))
         self._asked_for, self._asked = "", set()
+        # The people the articles quote, each with the organisation its title gives (name stem ->
+        # organisation stems): who a question asking for a person may be answered with.
+        self.affiliations: dict[str, frozenset[str]] = {}
+        for said in table.attribution.values():
+            for part in said.speaker:
+                self.affiliations[part] = self.affiliations.get(part, frozenset()) | frozenset(said.affiliation)
 
     # -- evidence ----------------------------------------------------------------------
     def _typed(self, question: Question, row: int, text: str) -> tuple[bool, set[str]]:
@@ -134,6 +140,14 @@ class RuleReader:
             said = self.table.attribution.get(row)
             if said and not set(said.speaker) & set(question.heads):
                 others = others | set(said.speaker)  # "Who said…": the speaker is the name
+            if question.asks_person and self.affiliations:
+                # "Which Microsoft executive commented?" wants a person the articles quote, and
+                # one of the organisation asked about: Harry Shum, not Xiaomi's Wang Xiang.
+                owners = self._owners(question)
+                others = {
+                    n for n in others
+                    if stem(n) in self.affiliations and (not owners or owners & self.affiliations[stem(n)])
+                }
             return bool(others), others
         if kind == "entity":
             others = self.table.names[row] - asked
@@ -157,6 +171,11 @@ class RuleReader:
             located = {m.group(1).lower() for m in LOCATED.finditer(text)} & places
             return bool(places), {f"in:{p}" for p in located} | places
         return True, set()
+
+    def _owners(self, question: Question) -> set[str]:
+        """Stems of the organisation a person question names ("Xiaomi" in "Who spoke for Xiaomi?")."""
+        owners = {stem(self.lexicon.canonical(w)) for w in question.organisation} - self.affiliations.keys()
+        return owners & {stem(n) for n in question.names}
 
     def _asked_values(self, question: Question) -> set[str]:
         # "How many phones did Xiaomi sell in 2017?": 2017 is asked, not an answer.
@@ -256,6 +275,13 @@ class RuleReader:
                 if set(question.heads) & said.described_by or said.row in retrieved:
                     passage = lookup.passage_of(row)
                     passages.setdefault(passage.id, (passage, len(hits)))
+        elif question.asks_person:
+            # "Who spoke for Xiaomi about the deal?": whoever it quotes, where they are named.
+            owners = self._owners(question)
+            for said in table.attribution.values():
+                if not owners or owners & set(said.affiliation):
+                    passage = lookup.passage_of(said.row)
+                    passages.setdefault(passage.id, (passage, len(hits)))
         rows = np.array(
             [lookup.rows[(pid, i)] for pid, (p, _) in passages.items() for i in range(len(p.sentences))], dtype=np.int64
         )
@@ -307,6 +333,8 @@ class RuleReader:
         keep[np.argsort(-rough)[:_CLOSE_LOOK]] = True
         if question.answer_type in VALUE_PATTERNS:
             keep |= np.array([bool(table.values[question.answer_type][r]) for r in rows.tolist()])
+        elif question.asks_person:  # where the people it may want are named
+            keep |= np.array([table.attribution[r].row == r if r in table.attribution else False for r in rows.tolist()])
         out = []
         for i, row in enumerate(rows.tolist()):
             if not keep[i]:
