@@ -666,6 +666,7 @@ def test_a_value_far_below_the_best_match_is_about_something_else(assistant):
     ("Who is Microsoft's AI chief?", "Harry Shun"),
     ("who is xiaomi's vice president", "Wang Xiang"),
     ("which xiaomi executive was quoted", "Wang Xiang"),
+    ("which microsoft representative was quoted", "Harry Shun"),  # "representative" only says a person is asked
 ])
 def test_a_person_asked_for_by_organisation_is_one_of_its_people(assistant, question, person):
     # A role or a way of speaking asks for a person, and "Microsoft's" for one of Microsoft's:

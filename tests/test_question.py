@@ -323,6 +323,7 @@ def test_one_party_takes_the_other_s_place(assistant, previous, follow_up, rewri
     ("who is xiaomi's vice president", True, "xiaomi"),
     ("Which company is Xiaomi working with?", False, None),  # a company, not a person
     ("Who founded Xiaomi?", False, None),  # no title and no speaking: who may be anyone
+    ("which official from xiaomi commented", True, "xiaomi"),
 ])
 def test_a_who_question_with_a_title_or_a_way_of_speaking_asks_for_a_person(question, person, organisation):
     asked = analyse(question, LEXICON)

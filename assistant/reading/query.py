@@ -29,7 +29,7 @@ _ANSWER_TYPES = (
     ("quote", re.compile(r"^\s*what (did|does|has|had|do) .+? (say|said|think|state|stated|tell|add|added)\b", re.I)),
     # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.
     ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)[\w.’'-]+(\s+[\w.’'-]+)?\s*[?.!]*\s*$", re.I)),
-    ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|executive|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),
+    ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|people|executive|official|spokesperson|representative|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(?:which|what) (country|countries|nation|market|markets|city|town)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b|\bhow come\b", re.I)),
     # "Which other apps might…", "What's the name of the service…", "What is it called?": a thing
@@ -45,7 +45,7 @@ _NOT_A_PERSON = frozenset(
     "company companies firm firms rival rivals competitor competitors speaker speakers assistant "
     "assistants vendor vendors brand brands".split()
 )
-_PERSON_NOUNS = frozenset("person people official officials spokesperson".split())
+_PERSON_NOUNS = frozenset("person people official officials spokesperson representative representatives".split())
 _END = re.compile(r"[\s?.!…]*$")
 # "What is Microsoft's yearly revenue?", "What was the score of the game?": the noun asked for.
 _WHAT_IS_HEAD = re.compile(
@@ -206,7 +206,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
 
 
 def _spoken(word: str) -> bool:
-    return word.lower() in words().speech_verbs
+    """A word that only says a person is asked for: speaking ("spoke", "commented") or "person"."""
+    return word.lower() in words().speech_verbs or word.lower() in _PERSON_NOUNS
 
 
 def _organisation(text: str) -> tuple[str, ...]:
