@@ -679,3 +679,10 @@ def test_a_person_asked_for_by_organisation_is_one_of_its_people(assistant, ques
 @pytest.mark.parametrize("question", ["Who is the boss of Microsoft?", "Who spoke for Samsung?"])
 def test_a_person_the_articles_do_not_name_for_an_organisation_is_refused(assistant, question):
     assert assistant.ask(question).abstained
+
+
+def test_choosing_is_deciding(assistant):
+    # A trial's "Why did Microsoft choose Xiaomi?" was refused for "choose"; the articles say
+    # Microsoft "has decided to partner with" it.
+    answer = assistant.ask("Why did Microsoft choose Xiaomi?")
+    assert not answer.abstained and "decided" in answer.text
