@@ -329,3 +329,9 @@ def test_a_who_question_with_a_title_or_a_way_of_speaking_asks_for_a_person(ques
     asked = analyse(question, LEXICON)
     assert asked.asks_person is person
     assert (organisation in asked.organisation) if organisation else not asked.organisation
+
+
+def test_mentioned_frames_a_question_and_asks_nothing():
+    # "Which phones are mentioned?" asks which phones; "mentioned" is about the articles.
+    asked = analyse("Which phones are mentioned in the articles?", LEXICON)
+    assert not any("mention" in word for word in asked.concept_words)
