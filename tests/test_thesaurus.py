@@ -41,6 +41,10 @@ def test_idioms_are_put_plainly():
         ("How much does the Invoke cost, please?", "How much does the Invoke cost"),
         ("whats new with xiaomi", "what's new with xiaomi"),
         ("hey", "hey"),  # nothing would be left: unchanged
+        # A wrapper that would leave nothing is what is asked about (the wake word "Cortana"
+        # had taken the topic away, and the question was refused).
+        ("hey so what's the deal with cortana", "cortana"),
+        ("cortana, what is xiaoice", "what is xiaoice"),
     ],
 )
 def test_speaker_wrappers_are_taken_off(spoken, plainly):

@@ -38,14 +38,17 @@ def equivalents(term: str) -> tuple[str, ...]:
 
 def unwrap(text: str) -> str:
     """The question without what it was wrapped in: "hey, can you tell me who Wang Xiang is" ->
-    "who Wang Xiang is"; unchanged when nothing would be left."""
+    "who Wang Xiang is". A wrapper that would leave nothing is what is asked: "what's the deal
+    with Cortana" is about Cortana, though "Cortana, …" also wakes a speaker."""
     previous = None
     unwrapped = text.strip()
     while unwrapped != previous:
         previous = unwrapped
         for pattern in words().wrappers:
-            unwrapped = pattern.sub("", unwrapped, count=1).strip()
-    return unwrapped if any(c.isalpha() for c in unwrapped) else text
+            rest = pattern.sub("", unwrapped, count=1).strip()
+            if any(c.isalpha() for c in rest):
+                unwrapped = rest
+    return unwrapped
 
 
 def plain(text: str) -> str:
