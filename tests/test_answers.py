@@ -686,3 +686,11 @@ def test_choosing_is_deciding(assistant):
     # Microsoft "has decided to partner with" it.
     answer = assistant.ask("Why did Microsoft choose Xiaomi?")
     assert not answer.abstained and "decided" in answer.text
+
+
+def test_a_word_no_article_uses_is_not_what_a_value_is_of(assistant):
+    # A trial's "dose" (for "does") became the subject every price sentence had to name.
+    answer = assistant.ask("how much dose the harmen kardon invok cost")
+    assert not answer.abstained and "$150" in answer.text
+    # Written as a name, it is a thing the articles never price.
+    assert assistant.ask("What is the price of Amazon's Echo Show?").abstained

@@ -80,6 +80,11 @@ def _described(names: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+def _written_as_name(word: str, text: str) -> bool:
+    """Whether the question writes the word capitalised, other than as its first word."""
+    return any(m.start() > 0 and m.group()[:1].isupper() for m in re.finditer(rf"\b{re.escape(word)}\b", text, re.I))
+
+
 def _considered(ranked: Sequence["Candidate"]) -> tuple[str, ...]:
     return tuple(c.sentence.text for c in ranked[:CONSIDERED])
 
@@ -189,10 +194,14 @@ class RuleReader:
         the rarest concept that is not about price, count or time."""
         if question.answer_type not in VALUE_PATTERNS:
             return None
+        # A word no article uses is the unknown-word check's to weigh ("how much dose the Invoke
+        # cost", a typo for "does"), not the subject every answer must name; unless it is
+        # written as a name ("the Echo Show"): a thing the articles never name.
         subjects = [
             (concept, word)
             for concept, word in zip(question.concepts, question.concept_words)
             if not set(concept) & (VALUE_STEMS | AS_OF_STEMS)
+            and (any(self.lexicon.document_frequency.get(t, 0) for t in concept) or _written_as_name(word, question.text))
         ]
         counted = _counted(question.text, self.lexicon) if question.answer_type == "number" else None
         named = [s for s in subjects if counted in s[1].lower().split()]
