@@ -135,6 +135,23 @@ class Lexicon:
             last = second.end()
         return "".join(out) + text[last:] if out else text
 
+    def mend_function_words(self, text: str) -> str:
+        """The text with a function word typed with two letters swapped or one left out put right
+        ("teh" -> the, "wher" -> where): a word neither the articles nor the language knows, that
+        mends into exactly one function word."""
+        def mend(match: re.Match[str]) -> str:
+            typed = match.group()
+            word = typed.lower()
+            if word in STOPWORDS or word in self.vocabulary or word in self.known_words or not self.known_words:
+                return typed
+            mended = {w for w in _swapped_or_one_more(word) if w in STOPWORDS}
+            if len(mended) != 1:
+                return typed
+            right = mended.pop()
+            return right.capitalize() if typed[:1].isupper() else right
+
+        return _WORD_RUN.sub(lambda m: mend(m) if len(m.group()) >= 3 else m.group(), text)
+
     def _sounding(self, word: str) -> list[str]:
         """Names that are not also English words and sound like the word (its Metaphone key),
         from a table made once: a large corpus's names are not all tried for every unknown word."""
@@ -178,6 +195,14 @@ class Lexicon:
 
     def idf(self, term: str, passages: int) -> float:
         return float(np.log(1 + passages / (1 + self.document_frequency.get(term, 0))))
+
+
+def _swapped_or_one_more(word: str) -> set[str]:
+    """Spellings one adjacent swap, or one inserted letter, away from `word`."""
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    inserts = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    return (swaps | inserts) - {word}
 
 
 class LexiconCounts:

@@ -109,3 +109,14 @@ def test_acronyms_the_corpus_defines_are_found_with_what_they_stand_for():
     assert lexicon.acronyms_spelt_out("It went with a memorandum of  understanding, not a contract.") == {"mou"}
     assert lexicon.acronyms_spelt_out("The MoU is not binding.") == set()  # the acronym itself is its own stem
 
+
+
+def test_a_function_word_with_two_letters_swapped_or_one_left_out_is_put_right():
+    lexicon = Lexicon.from_texts(TEXTS, known_words={"the", "where", "how", "dose", "form", "from", "for"})
+    assert lexicon.mend_function_words("when did teh deal start") == "when did the deal start"
+    assert lexicon.mend_function_words("Wher is it sold?") == "Where is it sold?"
+    # A word the language knows stays ("dose", "form"), and so does one that mends two ways
+    # ("fro": for, or from; "hwo": how, or who).
+    assert lexicon.mend_function_words("hwo is it") == "hwo is it"
+    assert lexicon.mend_function_words("what dose it form fro") == "what dose it form fro"
+    assert lexicon.mend_function_words("Xiamio teh") == "Xiamio the"  # the articles' own spelling stays
