@@ -194,19 +194,25 @@ class RuleReader:
         the rarest concept that is not about price, count or time."""
         if question.answer_type not in VALUE_PATTERNS:
             return None
-        # A word no article uses is the unknown-word check's to weigh ("how much dose the Invoke
-        # cost", a typo for "does"), not the subject every answer must name; unless it is
-        # written as a name ("the Echo Show"): a thing the articles never name.
         subjects = [
             (concept, word)
             for concept, word in zip(question.concepts, question.concept_words)
             if not set(concept) & (VALUE_STEMS | AS_OF_STEMS)
-            and (any(self.lexicon.document_frequency.get(t, 0) for t in concept) or _written_as_name(word, question.text))
         ]
         counted = _counted(question.text, self.lexicon) if question.answer_type == "number" else None
         named = [s for s in subjects if counted in s[1].lower().split()]
-        return named[0] if named else max(
-            subjects, key=lambda s: max(self.lexicon.idf(t, self.coverage.passage_count) for t in s[0]), default=None
+        if named:
+            return named[0]
+        # Otherwise the rarest concept, but not a word no article uses: that is the unknown-word
+        # check's to weigh ("how much dose the Invoke cost", a typo for "does"), not what every
+        # answer must name; unless it is written as a name ("the Echo Show"), a thing never named.
+        return max(
+            (
+                (concept, word) for concept, word in subjects
+                if any(self.lexicon.document_frequency.get(t, 0) for t in concept) or _written_as_name(word, question.text)
+            ),
+            key=lambda s: max(self.lexicon.idf(t, self.coverage.passage_count) for t in s[0]),
+            default=None,
         )
 
     def speaker_title(self, question: Question, candidate: Candidate) -> set[str]:
