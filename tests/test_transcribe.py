@@ -182,13 +182,15 @@ def test_a_name_heard_as_a_sound_alike_comes_back_when_whisper_agrees(corpus, tm
     transcriber = WhisperTranscriber(vocabulary, text, model="base")
     audio = listen_file(Listener(), synthesize("Who spoke for Xiaomi about the deal?", tmp_path / "q.wav"))
     heard = transcriber.transcribe(audio)
-    assert heard.text == "Who spoke for Naomi about the deal?", heard
-    assert heard.alternatives[-1] == "Who spoke for Xiaomi about the deal?", heard
+    # whisper ends the reading with "?" or "." as its version decodes it (ctranslate2 4.8 put ".");
+    # the words are what is tested.
+    assert heard.text.rstrip("?.") == "Who spoke for Naomi about the deal", heard
+    assert heard.alternatives[-1].rstrip("?.") == "Who spoke for Xiaomi about the deal", heard
     ordinary = listen_file(Listener(), synthesize("Can you recommend a good book to read?", tmp_path / "o.wav"))
     assert transcriber.repairer.sound_alikes("Can you recommend a good book to read?")  # proposed…
     assert transcriber.transcribe(ordinary).alternatives == ()  # …and refused by whisper
     transcriber.name_check = 0
-    assert "Who spoke for Xiaomi about the deal?" not in transcriber.transcribe(audio).alternatives
+    assert not any("Xiaomi" in reading for reading in transcriber.transcribe(audio).alternatives)
 
 
 def test_every_reading_is_repaired_and_cleaned_alike(corpus):
