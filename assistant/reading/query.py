@@ -39,13 +39,13 @@ _ANSWER_TYPES = (
         r"(?:[\w’'-]+\s+){0,3}?(?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had|might|may)\b"
         r"|\bwhat(?:['’]s| is| was) the name of\b|\b(?:is|are|was|were) [\w’'\s-]+ called\s*[?.!]*$", re.I)),
 )
-# Whatever a question ends with ("?", ".", "…" or nothing): read as one "?".
 # A who/which question asking for one of these is not about a person; one naming these is.
 _NOT_A_PERSON = frozenset(
     "company companies firm firms rival rivals competitor competitors speaker speakers assistant "
     "assistants vendor vendors brand brands".split()
 )
 _PERSON_NOUNS = frozenset("person people official officials spokesperson representative representatives".split())
+# Whatever a question ends with ("?", ".", "…" or nothing): read as one "?".
 _END = re.compile(r"[\s?.!…]*$")
 # "What is Microsoft's yearly revenue?", "What was the score of the game?": the noun asked for.
 _WHAT_IS_HEAD = re.compile(

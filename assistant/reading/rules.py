@@ -349,7 +349,7 @@ class RuleReader:
         if question.answer_type in VALUE_PATTERNS:
             keep |= np.array([bool(table.values[question.answer_type][r]) for r in rows.tolist()])
         elif question.asks_person:  # where the people it may want are named
-            keep |= np.array([table.attribution[r].row == r if r in table.attribution else False for r in rows.tolist()])
+            keep |= np.array([r in table.attribution and table.attribution[r].row == r for r in rows.tolist()])
         out = []
         for i, row in enumerate(rows.tolist()):
             if not keep[i]:
