@@ -27,6 +27,12 @@ def test_ask_prints_answer_and_sources():
     assert "$150" in out and "[1]" in out and "Sources:" in out and "characters" in out
 
 
+def test_a_question_typed_without_quotes_is_one_question():
+    # A trial typed `assistant ask How much does the Invoke cost` and got "unrecognized arguments".
+    code, out = run(["ask", "How", "much", "does", "the", "Invoke", "cost"])
+    assert code == 0 and "$150" in out
+
+
 def test_ask_json_schema():
     code, out = run(["ask", "--json", "Who is Wang Xiang?"])
     record = json.loads(out)

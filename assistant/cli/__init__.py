@@ -28,6 +28,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+class _Joined(argparse.Action):
+    """The words of a question typed without quotes ("assistant ask how much is the invoke") as
+    one question; none given, None."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001 - argparse's signature
+        setattr(namespace, self.dest, " ".join(values) if values else None)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="assistant",
@@ -46,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.commands = commands.choices  # type: ignore[attr-defined]
 
     ask = commands.add_parser("ask", parents=[settings], help="answer one question (or one per line of stdin with '-')")
-    ask.add_argument("question", nargs="?", help="the question, or '-' to read one per line from stdin")
+    ask.add_argument(
+        "question", nargs="*", action=_Joined, default=None,
+        help="the question (quotes optional), or '-' to read one per line from stdin",
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     _add_voice_arguments(ask)
     ask.add_argument(
