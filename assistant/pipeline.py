@@ -243,5 +243,8 @@ class Conversation:
         answer = self.assistant.ask(question, previous=self.previous, answered=self.answered, alternatives=alternatives)
         self.previous = answer.resolved_question or answer.question
         self.last_answer = answer
-        self.answered = None if answer.abstained else answer.text
+        if not answer.abstained:
+            # A refusal says nothing a pronoun could point into: "is it binding?" after one still
+            # leans on the last answer given.
+            self.answered = answer.text
         return answer

@@ -694,3 +694,12 @@ def test_a_word_no_article_uses_is_not_what_a_value_is_of(assistant):
     assert not answer.abstained and "$150" in answer.text
     # Written as a name, it is a thing the articles never price.
     assert assistant.ask("What is the price of Amazon's Echo Show?").abstained
+
+
+def test_a_refusal_leaves_the_last_answer_to_point_back_to(assistant):
+    # A trial: after a refused "when?", "is it binding?" was met with "I'm not sure what “it” is".
+    chat = assistant.conversation()
+    chat.ask("Who signed the memorandum?")
+    assert chat.ask("how much did it cost?").abstained
+    answer = chat.ask("is it binding?")
+    assert not answer.abstained and "binding" in answer.text
