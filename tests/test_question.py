@@ -309,7 +309,8 @@ def test_questions_that_point_back_at_nothing_stand_alone(previous, follow_up):
         # A kind of value is asked of the topic ("and the price?" had become "who makes the
         # price?"), a time as "when", and nothing of a party ("What is the price of Xiaomi?").
         ("Who makes the Invoke?", "and the price?", "What is the price of the Invoke?"),
-        ("What will Xiaomi use Azure for?", "and the date?", "When will Xiaomi use Azure for?"),
+        # (the "what" was what "for" governed: the date asks when it will use Azure)
+        ("What will Xiaomi use Azure for?", "and the date?", "When will Xiaomi use Azure?"),
         ("What is Xiaomi's mission?", "and the price?", None),
     ],
 )
@@ -335,3 +336,12 @@ def test_mentioned_frames_a_question_and_asks_nothing():
     # "Which phones are mentioned?" asks which phones; "mentioned" is about the articles.
     asked = analyse("Which phones are mentioned in the articles?", LEXICON)
     assert not any("mention" in word for word in asked.concept_words)
+
+
+@pytest.mark.parametrize("first, then, understood", [
+    # A trial's "why?" after "who are they competing with?" became "Why are Xiaomi competing with?".
+    ("Who is Xiaomi competing with?", "why?", "Why is Xiaomi competing with them?"),
+    ("What will Xiaomi use Azure for?", "when?", "When will Xiaomi use Azure?"),
+])
+def test_a_question_word_asked_again_keeps_the_preposition_s_object(first, then, understood):
+    assert resolve_follow_up(then, first, LEXICON) == understood

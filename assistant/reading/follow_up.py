@@ -332,8 +332,15 @@ def _ask_again(asked: str, previous: str) -> str | None:
     elif _OBJECT_WHAT.match(previous[: aux.end()]) and _ADVERBIAL.match(asked):
         # "What did he say?" then "when?": when did he say it (the "what" was what he said).
         tokens = rest.rstrip(" ?.!").split()
-        if len(tokens) <= 6 and not _PREPOSITION.match(tokens[-1]) and not tokens[-1][:1].isdigit():
+        if _PREPOSITION.match(tokens[-1]):  # "What will Xiaomi use Azure for?": when will it use Azure
+            rest = " ".join(tokens[:-1]) + "?"
+        elif len(tokens) <= 6 and not tokens[-1][:1].isdigit():
             rest = " ".join(tokens) + " it?"
+    elif _ADVERBIAL.match(asked) and _PREPOSITION.match(rest.rstrip(" ?.!").split()[-1]):
+        # "Who are they competing with?" then "why?": why are they competing with them (the
+        # question word was what the preposition governed).
+        them = "them" if re.match(r"^\s*(?:who|whom)\b", previous, re.I) else "it"
+        rest = f"{rest.rstrip(' ?.!')} {them}?"
     return f"{asked[:1].upper()}{asked[1:]} {rest[:1].lower()}{rest[1:]}"
 
 
