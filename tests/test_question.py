@@ -342,6 +342,7 @@ def test_mentioned_frames_a_question_and_asks_nothing():
     # A trial's "why?" after "who are they competing with?" became "Why are Xiaomi competing with?".
     ("Who is Xiaomi competing with?", "why?", "Why is Xiaomi competing with them?"),
     ("What will Xiaomi use Azure for?", "when?", "When will Xiaomi use Azure?"),
+    ("What does Xiaomi get out of it?", "why?", "Why does Xiaomi get out of it?"),  # not "…of it it?"
 ])
 def test_a_question_word_asked_again_keeps_the_preposition_s_object(first, then, understood):
     assert resolve_follow_up(then, first, LEXICON) == understood

@@ -334,8 +334,8 @@ def _ask_again(asked: str, previous: str) -> str | None:
         tokens = rest.rstrip(" ?.!").split()
         if _PREPOSITION.match(tokens[-1]):  # "What will Xiaomi use Azure for?": when will it use Azure
             rest = " ".join(tokens[:-1]) + "?"
-        elif len(tokens) <= 6 and not tokens[-1][:1].isdigit():
-            rest = " ".join(tokens) + " it?"
+        elif len(tokens) <= 6 and not tokens[-1][:1].isdigit() and not _PRONOUN.fullmatch(tokens[-1]):
+            rest = " ".join(tokens) + " it?"  # (not "…get out of it it?")
     elif _ADVERBIAL.match(asked) and _PREPOSITION.match(rest.rstrip(" ?.!").split()[-1]):
         # "Who are they competing with?" then "why?": why are they competing with them (the
         # question word was what the preposition governed).
