@@ -703,3 +703,10 @@ def test_a_refusal_leaves_the_last_answer_to_point_back_to(assistant):
     assert chat.ask("how much did it cost?").abstained
     answer = chat.ask("is it binding?")
     assert not answer.abstained and "binding" in answer.text
+
+
+def test_a_party_s_gain_is_not_answered_by_the_other_party_s(assistant):
+    # A trial's "Why would Xiaomi want Cortana?" (asked as how Xiaomi benefits) got "several key
+    # Microsoft products could benefit": the other party's gain.
+    answer = assistant.ask("Why would Xiaomi want Cortana?")
+    assert not answer.abstained and "Microsoft products could benefit" not in answer.text

@@ -17,6 +17,7 @@ from assistant.index.embed import Embedder
 from assistant.reading.base import CONSIDERED, Extract, Query, Reading, most_similar
 from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
 from assistant.reading.coverage import Coverage
+from assistant.reading.follow_up import parties
 from assistant.reading.interaction import LateInteraction
 from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import SentenceTable
@@ -85,6 +86,18 @@ def _written_as_name(word: str, text: str) -> bool:
     return any(m.start() > 0 and m.group()[:1].isupper() for m in re.finditer(rf"\b{re.escape(word)}\b", text, re.I))
 
 
+def _gains(party: str, text: str) -> bool:
+    """Whether the text says the party gains: "for Xiaomi", "helps Xiaomi", "Xiaomi would get"."""
+    name = re.escape(party)
+    return bool(re.search(
+        rf"\b(?:for|helps?|allows?|enables?|gives?) {name}\b"
+        rf"|\b{name}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?"
+        r"(?:gain|get|benefit|reach|access|win)",
+        text,
+        re.I,
+    ))
+
+
 def _considered(ranked: Sequence["Candidate"]) -> tuple[str, ...]:
     return tuple(c.sentence.text for c in ranked[:CONSIDERED])
 
@@ -123,6 +136,7 @@ class RuleReader:
         self.interaction = interaction  # word-piece matching, when the index holds token vectors
         self.meaning = WordMeaning(embedder)  # single words and question variants, for the checks
         self.coverage = Coverage(lexicon, len(lookup.passages))
+        self.parties = parties(lexicon)  # the story's partners: whose gain a question may ask
         self._asked_for, self._asked = "", set()
         # The people the articles quote, each with the organisation its title gives (name stem ->
         # organisation stems): who a question asking for a person may be answered with.
@@ -231,17 +245,13 @@ class RuleReader:
         if not question.beneficiary:
             return 0.0
         name = self.lexicon.proper_nouns.get(self.lexicon.canonical(question.beneficiary), question.beneficiary)
-        party = re.escape(name)
-        gains = re.search(
-            rf"\b(?:for|helps?|allows?|enables?|gives?) {party}\b"
-            rf"|\b{party}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?"
-            r"(?:gain|get|benefit|reach|access|win)",
-            text,
-            re.I,
-        )
-        if gains:
+        if _gains(name, text):
             return 0.2
-        return -0.2 if re.search(rf"\bfrom {party}\b", text, re.I) else 0.0
+        if re.search(rf"\bfrom {re.escape(name)}\b", text, re.I):
+            return -0.2
+        # Nor by one where the other party gains ("several key Microsoft products could benefit"
+        # answers how Microsoft benefits, not Xiaomi).
+        return -0.2 if any(_gains(other, text) for other in self.parties if other.lower() != name.lower()) else 0.0
 
     @staticmethod
     def _type_bonus(question: Question, values: set[str], typed: bool, text: str = "") -> float:
