@@ -32,7 +32,7 @@ class _Joined(argparse.Action):
     """The words of a question typed without quotes ("assistant ask how much is the invoke") as
     one question; none given, None."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001 - argparse's signature
+    def __call__(self, parser, namespace, values, option_string=None):
         setattr(namespace, self.dest, " ".join(values) if values else None)
 
 
