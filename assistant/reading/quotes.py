@@ -56,7 +56,8 @@ def _speakers(text: str, lexicon: Lexicon) -> Iterator[tuple[tuple[str, ...], in
         person = [t for t in stems if not lexicon.is_background(t)]
         if person:
             after = plain[match.end() :]
-            yield tuple(person), match.start(), _title(after, lexicon), _affiliation(after, lexicon)
+            role = _title(after, lexicon)
+            yield tuple(person), match.start(), role, _affiliation(after, lexicon) if role else ()
 
 
 def _speaker(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], int, tuple[str, ...], tuple[str, ...]] | None:
@@ -98,17 +99,18 @@ def _title(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
 
 
 def _affiliation(after_name: str, lexicon: Lexicon) -> tuple[str, ...]:
-    """The names in the title, and a name standing alone after it: "Wang Xiang, Global Senior Vice
-    President and Head of International Business, Xiaomi" works for Xiaomi."""
+    """The names in the title set off after a speaker's name (which `_title` found), and a name
+    standing alone after it: "Wang Xiang, Global Senior Vice President and Head of International
+    Business, Xiaomi" works for Xiaomi. Title words ("Senior", "Head") are no organisation."""
     appositive = _APPOSITIVE.match(after_name)
-    if not appositive or not _title(after_name, lexicon):
+    if not appositive:
         return ()
-    names = [appositive.group(1)]
+    parts = [appositive.group(1)]
     following = _APPOSITIVE.match(after_name[appositive.end() :])
     if following and all(lexicon.canonical(t) in lexicon.proper_nouns for t in raw_tokens(following.group(1))):
-        names.append(following.group(1))
-    stems = _name_stems(" ".join(t for t in raw_tokens(" ".join(names)) if t.lower() not in TITLE_WORDS), lexicon)
-    return tuple(dict.fromkeys(stems))
+        parts.append(following.group(1))
+    tokens = [t for part in parts for t in raw_tokens(part) if t.lower() not in TITLE_WORDS]
+    return tuple(dict.fromkeys(_name_stems(" ".join(tokens), lexicon)))
 
 
 def attribute(passages: Sequence[Passage], rows: dict[tuple[int, int], int], lexicon: Lexicon) -> dict[int, Attribution]:
