@@ -324,6 +324,16 @@ def test_a_broad_question_gets_a_lead_that_says_what_the_story_is(assistant):
     assert all(s.text in cited[s.citations[0]] for s in answer.sentences)
 
 
+def test_what_is_happening_with_one_thing_is_about_that_thing_not_the_story(assistant):
+    # "What's going on between Microsoft and Xiaomi?" asks about the story (its partners are
+    # in most passages); "what's up with Azure" asks about Azure, not for the story's lead.
+    from assistant.reading.query import analyse
+
+    assert analyse("What's going on between Microsoft and Xiaomi?", assistant.lexicon).broad
+    answer = assistant.ask("so what's up with Azure")
+    assert not answer.abstained and "Azure" in answer.sentences[0].text
+
+
 @pytest.mark.parametrize("question", ["What is the MoU?", "What is an MoU?"])
 def test_a_question_in_the_story_s_own_words_is_never_off_topic(assistant, question):
     # MiniLM makes little of "MoU"; the story's word is on topic whatever the encoder says.

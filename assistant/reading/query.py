@@ -255,8 +255,13 @@ QUESTION_START = re.compile(
 
 def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
     """Whether the question asks about the story as a whole, not one fact in it."""
-    if any(pattern.search(text) for pattern in words().broad_questions):
-        return True
+    found = [m for pattern in words().broad_questions if (m := pattern.search(text))]
+    if found:
+        # "What's new with Microsoft and Xiaomi?" asks about the story; "what's happening with
+        # Cortana and Xiaomi's speaker?" asks about one thing in it, read as any other question.
+        phrase = {stem(t) for m in found for t in raw_tokens(m.group())}
+        rest = [c for c in concepts if not set(c) <= phrase]
+        return not rest or _all_within(rest, lexicon, _story_stems())
     if not _all_within(concepts, lexicon, _story_stems()):
         return False
     # "What is the Xiaomi Microsoft deal?" names the story itself (a story word, not a partner
