@@ -472,8 +472,16 @@ class RuleReader:
         rows = [lookup.leads[a] for a in articles if a in lookup.leads] or list(lookup.leads.values())
         if not rows:
             return Reading((), 0.0, reason="nothing retrieved", check="nothing-retrieved")
-        similarity = lookup.vectors[rows] @ query.vector
-        best = int(np.argmax(similarity))
+        vectors = lookup.vectors[rows]
+        similarity = vectors @ query.vector
+        # Of the leads near the question, the one most like the others says what the story is
+        # (centroid summarising, as in MEAD): "Microsoft is in a very peculiar position…" opens
+        # one article's angle on it, "Xiaomi and Microsoft are all set to expand their
+        # partnership" the story.
+        centre = vectors.mean(axis=0)
+        centrality = vectors @ (centre / (np.linalg.norm(centre) or 1.0))
+        score = similarity + centrality
+        best = int(np.argmax(score))
         # Only the story's own words ("What is the MoU?") are on topic whatever the encoder makes
         # of them; a broad phrasing about anything else ("summarise the Apple deal") may not be.
         # "What is it all about?", asked of a one-story assistant, names nothing else: the story.
@@ -481,7 +489,7 @@ class RuleReader:
             return Reading((), 0.0, reason=f"no lead is related (cosine {similarity[best]:.2f})", check="off-topic")
         row, score = rows[best], float(similarity[best])
         passage = lookup.passage_of(row)
-        considered = most_similar([lookup.sentence(r).text for r in rows], similarity)
+        considered = most_similar([lookup.sentence(r).text for r in rows], score)
         lead = [Extract(row, passage, passage.sentences[0], score)]
         # A lead paragraph often needs its second sentence to say what the story is:
         # "…all set to expand their partnership. They will be working together on cloud, AI…".
