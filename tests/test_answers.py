@@ -728,3 +728,12 @@ def test_a_party_s_gain_is_not_answered_by_the_other_party_s(assistant):
     # Microsoft products could benefit": the other party's gain.
     answer = assistant.ask("Why would Xiaomi want Cortana?")
     assert not answer.abstained and "Microsoft products could benefit" not in answer.text
+
+
+def test_the_story_s_own_word_is_met_by_any_sentence_of_an_article_telling_it(assistant):
+    # The SwiftKey sentence says "cooperating on", not "deal": every sentence of these articles
+    # is about the deal, so "the deal" asks nothing more of it.
+    answer = assistant.ask("is swiftkey part of the deal")
+    assert not answer.abstained and "SwiftKey" in answer.sentences[0].text
+    # Not when another word is one no article uses: the CEO's deal may be another one.
+    assert assistant.ask("What did Xiaomi's CEO say about the deal?").abstained

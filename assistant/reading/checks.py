@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from assistant.index.embed import Embedder
-from assistant.reading.query import Question, without
+from assistant.reading.query import Question, story_stems, without
 from assistant.reading.values import YEAR
 from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 
@@ -53,7 +53,7 @@ class Case:
     title: set[str] = field(default_factory=set)
     passage_stems: set[str] = field(default_factory=set)
     evidence: str = ""
-    synonyms: set[str] = field(default_factory=set)  # stems of unknown words, settled as synonyms
+    synonyms: set[str] = field(default_factory=set)  # question stems met in other words, or as the story's
     incidental: set[str] = field(default_factory=set)  # ... and of those that barely matter
 
 
@@ -153,12 +153,26 @@ def _semantic_matches(reader: "RuleReader", case: Case) -> None:
             case.synonyms.update(concept)
 
 
+def _story_words(reader: "RuleReader", case: Case) -> None:
+    """The story's own words in a question ("is SwiftKey part of the deal?") are met by any
+    sentence of an article that tells the story, which is what every sentence of it is about,
+    however it words the deal. Not when another word of the question is one no article uses:
+    "What did Xiaomi's CEO say about the deal?" may be about someone else's deal."""
+    question, lexicon = case.question, reader.lexicon
+    if case.best.passage.article_id not in reader.table.story_articles or any(
+        not any(lexicon.document_frequency.get(t, 0) for t in c) for c in question.concepts
+    ):
+        return
+    case.synonyms.update(t for c in question.concepts for t in c if t in story_stems())
+
+
 def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
     question, best, lexicon, meaning = case.question, case.best, reader.lexicon, reader.meaning
     case.title = reader.speaker_title(question, best)
     case.passage_stems = reader.table.passage_stems[best.passage.id] | case.title
     case.evidence = _evidence_sentences(reader, best)
     _semantic_matches(reader, case)
+    _story_words(reader, case)
     unknown = [
         (concept, word)
         for concept, word in zip(question.concepts, question.concept_words)

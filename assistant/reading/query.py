@@ -261,13 +261,13 @@ def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool
         # Cortana and Xiaomi's speaker?" asks about one thing in it, read as any other question.
         phrase = {stem(t) for m in found for t in raw_tokens(m.group())}
         rest = [c for c in concepts if not set(c) <= phrase]
-        return not rest or _all_within(rest, lexicon, _story_stems())
-    if not _all_within(concepts, lexicon, _story_stems()):
+        return not rest or _all_within(rest, lexicon, story_stems())
+    if not _all_within(concepts, lexicon, story_stems()):
         return False
     # "What is the Xiaomi Microsoft deal?" names the story itself (a story word, not a partner
     # alone: "What is Xiaomi?" asks what Xiaomi is); a bare topic ("the Microsoft and Xiaomi
     # agreement") asks about it too.
-    story = any(t in _story_stems() for c in concepts for t in c)
+    story = any(t in story_stems() for c in concepts for t in c)
     return not QUESTION_START.match(text) or bool(_WHAT_IS.match(text)) and story and not _WHAT_IS_A.match(text)
 
 
@@ -275,7 +275,7 @@ def _story_only(concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
     """Whether every concept is the story's own: its partners, its words (deal, partnership) or
     words of announcing and dating it. "When was the partnership announced?" asks when the story
     broke; "When did Microsoft announce the Windows 10 tests?" asks about one event in it."""
-    return _all_within(concepts, lexicon, _story_stems() | _PUBLICATION_STEMS | _ANNOUNCEMENT_STEMS)
+    return _all_within(concepts, lexicon, story_stems() | _PUBLICATION_STEMS | _ANNOUNCEMENT_STEMS)
 
 
 def _all_within(concepts: list[tuple[str, ...]], lexicon: Lexicon, stems: frozenset[str]) -> bool:
@@ -284,7 +284,7 @@ def _all_within(concepts: list[tuple[str, ...]], lexicon: Lexicon, stems: frozen
 
 
 @lru_cache(maxsize=1)
-def _story_stems() -> frozenset[str]:
+def story_stems() -> frozenset[str]:
     """Stems of the story's own words (`story_words` in english.yaml: deal, partnership...)."""
     return frozenset(stem(w) for w in words().story_words)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.reading.query import story_stems
 from assistant.reading.quotes import attribute
 from assistant.reading.thesaurus import TITLE_WORDS, equivalents
 from assistant.reading.values import PLACE_WORDS, VALUE_PATTERNS, YEAR, typed_values
@@ -72,6 +73,8 @@ class SentenceTable:
             p.id: set().union(*(self.local_stems(lookup.rows[(p.id, i)]) for i in range(len(p.sentences))))
             for p in lookup.passages
         }
+        # Articles that tell the story: a passage names it ("the deal", "the partnership").
+        self.story_articles = {p.article_id for p in lookup.passages if self.passage_stems[p.id] & story_stems()}
 
     def local_stems(self, row: int) -> set[str]:
         """Stems of a sentence with the one before it, and its speaker's name.
