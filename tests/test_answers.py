@@ -737,3 +737,9 @@ def test_the_story_s_own_word_is_met_by_any_sentence_of_an_article_telling_it(as
     assert not answer.abstained and "SwiftKey" in answer.sentences[0].text
     # Not when another word is one no article uses: the CEO's deal may be another one.
     assert assistant.ask("What did Xiaomi's CEO say about the deal?").abstained
+
+
+def test_how_long_is_refused_when_no_article_gives_a_span_of_time(assistant):
+    # The articles name the MoU but never say how long it lasts; a sentence about it is no answer.
+    answer = assistant.ask("How long does the memorandum of understanding last before it expires?")
+    assert answer.abstained and answer.abstention_check == "no-typed-value"

@@ -62,7 +62,7 @@ def test_question_is_tidied():
         ("When did they start working together?", "date"),
         ("What year was the deal?", "date"),
         ("How long have Xiaomi and Microsoft been working together?", "date"),  # since when
-        ("How long is the memorandum?", "other"),
+        ("How long is the memorandum?", "duration"),  # its term: no article gives one
         ("Who is Wang Xiang?", "definition"),
         ("Who founded Xiaomi?", "name"),
         ("Which company pushes DuerOS?", "name"),
@@ -283,6 +283,23 @@ def test_a_year_is_no_count():
     assert typed_values("Amazon holds 70 percent; Google 24%.", "percent") == {"70percent", "24%"}
     assert typed_values("It sold 92.4 million smartphones in 2017.", "number") == {"92.4million"}
     assert typed_values("In 2015, they signed a deal.", "date") == {"2015"}
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How long does the MoU last?", "duration"),
+        ("how long will the partnership run", "duration"),
+        ("How long have they worked together?", "date"),  # since when
+        ("How long ago did they first team up?", "date"),
+    ],
+)
+def test_how_long_asks_for_a_span_of_time_unless_it_asks_since_when(question, kind):
+    from assistant.reading.values import typed_values
+
+    assert analyse(question, LEXICON).answer_type == kind
+    assert typed_values("The MoU runs for three years, until 2021.", "duration") == {"threeyears", "until2021"}
+    assert typed_values("Xiaomi and Microsoft signed the MoU in 2018.", "duration") == set()
 
 
 @pytest.mark.parametrize(

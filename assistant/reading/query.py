@@ -26,6 +26,7 @@ _ANSWER_TYPES = (
     ("percent", re.compile(r"\bwhat (?:percentage|percent|share)\b|\bhow many percent\b", re.I)),
     ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat number\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bhow long (?:have|has|had)\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b", re.I)),
     ("quote", re.compile(r"^\s*what (did|does|has|had|do) .+? (say|said|think|state|stated|tell|add|added)\b", re.I)),
     # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.
     ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)[\w.’'-]+(\s+[\w.’'-]+)?\s*[?.!]*\s*$", re.I)),

@@ -1,4 +1,4 @@
-"""Values an answer can hold: sums of money, counts, ranks, dates, reasons and places."""
+"""Values an answer can hold: sums of money, counts, ranks, dates, spans of time, reasons and places."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ VALUE_PATTERNS = {
     "rank": re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top|largest|biggest)\b", re.I),
     "date": re.compile(
         rf"\b(?:19|20)\d{{2}}\b|\b(?:{_MONTHS})\b|\b(?:yesterday|today|last (?:month|year|week))\b", re.I
+    ),
+    # "How long does it last?" wants a span of time: "for three years", "90 days", "until 2020".
+    "duration": re.compile(
+        r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|few|several|many)\s+(?:more\s+)?"
+        r"(?:second|minute|hour|day|week|month|year|decade)s?\b|\b(?:until|till|through)\s+(?:19|20)\d{2}\b",
+        re.I,
     ),
 }
 # Words that give a reason; "why" questions prefer sentences with one but do not require it.
