@@ -152,6 +152,23 @@ class Lexicon:
 
         return _WORD_RUN.sub(lambda m: mend(m) if len(m.group()) >= 3 else m.group(), text)
 
+    def mend_ordinary_words(self, text: str) -> str:
+        """The text with a misspelt ordinary word put as the articles spell it ("exectuive" ->
+        executive, "compnies" -> companies): what `canonical` folds it onto, when that is no
+        name. Rewritten in the text, not only in its stems, so what reads the question's words
+        ("which companies", "the Xiaomi executive") reads them right."""
+        def mend(match: re.Match[str]) -> str:
+            typed = match.group()
+            word = typed.lower()
+            if word in self.vocabulary or word in self.known_words or word in self.proper_nouns or not self.known_words:
+                return typed
+            right = self.canonical(word)
+            if right == word or right in self.proper_nouns:
+                return typed
+            return right.capitalize() if typed[:1].isupper() else right
+
+        return _WORD_RUN.sub(lambda m: mend(m) if len(m.group()) >= 5 else m.group(), text)
+
     def _sounding(self, word: str) -> list[str]:
         """Names that are not also English words and sound like the word (its Metaphone key),
         from a table made once: a large corpus's names are not all tried for every unknown word."""

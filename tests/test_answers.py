@@ -743,3 +743,10 @@ def test_how_long_is_refused_when_no_article_gives_a_span_of_time(assistant):
     # The articles name the MoU but never say how long it lasts; a sentence about it is no answer.
     answer = assistant.ask("How long does the memorandum of understanding last before it expires?")
     assert answer.abstained and answer.abstention_check == "no-typed-value"
+
+
+def test_a_misspelt_title_still_asks_for_that_organisation_s_person(assistant):
+    # "exectuive" read as "executive": the question asks for a Xiaomi person, not Harry Shum.
+    answer = assistant.ask("who is the xiaomi exectuive quoted")
+    assert answer.resolved_question == "who is the xiaomi executive quoted"
+    assert "Wang Xiang" in answer.text

@@ -120,3 +120,16 @@ def test_a_function_word_with_two_letters_swapped_or_one_left_out_is_put_right()
     assert lexicon.mend_function_words("hwo is it") == "hwo is it"
     assert lexicon.mend_function_words("what dose it form fro") == "what dose it form fro"
     assert lexicon.mend_function_words("Xiamio teh") == "Xiamio the"  # the articles' own spelling stays
+
+
+def test_a_misspelt_ordinary_word_is_put_as_the_articles_spell_it_in_the_question():
+    lexicon = Lexicon.from_texts(
+        ["Wang Xiang, a Xiaomi executive, spoke. Xiaomi competes with bigger companies."],
+        known_words={"who", "is", "the", "quoted", "which", "with"},
+    )
+    # "which compnies" must read as "which companies" wherever the question's words are read.
+    assert lexicon.mend_ordinary_words("who is the Xiaomi exectuive quoted") == "who is the Xiaomi executive quoted"
+    assert lexicon.mend_ordinary_words("Compnies") == "Companies"
+    # A misspelt name is left to the name folding (shown under its own spelling), and a word
+    # the language knows stays.
+    assert lexicon.mend_ordinary_words("which Xiamoi quoted") == "which Xiamoi quoted"
