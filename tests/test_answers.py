@@ -645,8 +645,11 @@ def test_it_beside_they_is_what_the_last_answer_named(assistant):
 def test_who_someone_is_is_the_clause_that_says_it_not_the_end_of_their_quote(assistant):
     # A trial's "who is wang xiang" started mid-quotation: "“… At the same time, this partnership…".
     answer = assistant.ask("who is wang xiang")
-    assert answer.text.startswith("according to Wang Xiang, Global Senior Vice President") and "“" not in answer.text
+    # ...and from his name on: "according to Wang Xiang, …" alone is no answer to say aloud.
+    assert answer.text.startswith("Wang Xiang, Global Senior Vice President") and "“" not in answer.text
     assert answer.sentences[0].text in answer.citations[0].passage
+    # A clause opening its sentence goes on into what was said, and keeps its lead-in.
+    assert assistant.ask("who is harry shum").text.startswith("According to Harry Shun")
 
 
 def test_a_quotation_that_goes_on_is_closed_when_shown(assistant):

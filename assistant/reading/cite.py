@@ -232,7 +232,14 @@ class Citer:
                 return None
         elif question.answer_type != "name" or said.row == extract.row or set(said.speaker) & self.table.stems[extract.row]:
             return None
-        return self.lookup.passage_of(said.row), self.lookup.sentence(said.row).text[said.start :]
+        clause = self.lookup.sentence(said.row).text[said.start :]
+        if question.answer_type == "definition" and said.start > 0:
+            # A clause closing a quotation says who he is from his name on: "Wang Xiang, Global
+            # Senior Vice President…", not "according to Wang Xiang, …", which is no answer alone.
+            # One opening the sentence goes on into what was said, and keeps its lead-in.
+            name = next((m for m in re.finditer(r"[A-Z][\w’'-]*", clause) if stem(m.group()) in said.speaker), None)
+            clause = clause[name.start() :] if name else clause
+        return self.lookup.passage_of(said.row), clause
 
     def _cite(self, chosen: list[Extract], question: Question, disagreement: bool, corroborate: bool = True) -> Cited:
         citations: list[Citation] = []
