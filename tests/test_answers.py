@@ -753,3 +753,9 @@ def test_a_misspelt_title_still_asks_for_that_organisation_s_person(assistant):
     answer = assistant.ask("who is the xiaomi exectuive quoted")
     assert answer.resolved_question == "who is the xiaomi executive quoted"
     assert "Wang Xiang" in answer.text
+
+
+@pytest.mark.parametrize("question", ["Wang Xiang", "tell me about wang xiang"])
+def test_a_name_alone_is_answered_with_who_it_is(assistant, question):
+    # As "Who is Wang Xiang?" (a spoken "who is" can be lost): his title, not a piece of his quote.
+    assert assistant.ask(question).text.startswith("Wang Xiang, Global Senior Vice President")

@@ -366,3 +366,12 @@ def test_mentioned_frames_a_question_and_asks_nothing():
 ])
 def test_a_question_word_asked_again_keeps_the_preposition_s_object(first, then, understood):
     assert resolve_follow_up(then, first, LEXICON) == understood
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [("tell me about Wang Xiang", "definition"), ("Cortana?", "definition"), ("the Mi AI speaker", "other")],
+)
+def test_a_name_alone_asks_who_or_what_it_is(question, kind):
+    # "the Mi AI speaker" has a word beside the name: a topic, read as any other question.
+    assert analyse(question, LEXICON).answer_type == kind

@@ -179,6 +179,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         named = [lexicon.canonical(t) for t in raw_tokens(m.group("named"))]
         if named and all(w in lexicon.proper_nouns for w in named):
             kind = "definition"  # answered, like "Who is Wang Xiang?", by a sentence that names it
+    elif kind == "other" and canonical and all(c in lexicon.proper_nouns for c in canonical):
+        kind = "definition"  # a name alone ("tell me about Wang Xiang", "Cortana?") asks what it is
     person = kind == "name" and _asks_person(tokens)
     if person:
         # "Who spoke for Xiaomi?" is answered by whoever the articles quote for it, in whatever
