@@ -370,8 +370,8 @@ def test_a_question_word_asked_again_keeps_the_preposition_s_object(first, then,
 
 @pytest.mark.parametrize(
     "question, kind",
-    [("tell me about Wang Xiang", "definition"), ("Cortana?", "definition"), ("the Mi AI speaker", "other")],
+    [("tell me about Wang Xiang", "definition"), ("Cortana?", "definition"), ("the phones Xiaomi sells", "other")],
 )
 def test_a_name_alone_asks_who_or_what_it_is(question, kind):
-    # "the Mi AI speaker" has a word beside the name: a topic, read as any other question.
+    # "the phones Xiaomi sells" has words beside the name: a topic, read as any other question.
     assert analyse(question, LEXICON).answer_type == kind
