@@ -122,3 +122,15 @@ def test_a_company_beside_a_kind_owns_it_and_a_name_is_its_whole_capitalised_run
     assert ("Microsoft", "service") not in described and ("Microsoft", "company") in described
     assert assistant.epithets.resolve("what is xiaomi's cloud service called") is None
     assert assistant.epithets.resolve("what is microsoft's cloud service called") is None
+
+
+def test_a_name_that_only_qualifies_a_kind_is_not_that_kind(assistant):
+    # "one smart Cortana speaker, Harmon Kardon Invoke": the speaker is the Invoke (one spelling
+    # of it), and Cortana stays the assistant the articles call it.
+    described = {(d.name, d.kind) for d in assistant.epithets.descriptions}
+    assert ("Harmon Kardon Invoke", "speaker") in described and ("Harman Kardon Invoke", "speaker") not in described
+    assert ("Cortana", "speaker") not in described and ("Cortana", "assistant") in described
+    answer = assistant.ask("How much does the Cortana speaker cost?")
+    assert not answer.abstained and "$150" in answer.text
+    # A name the articles say is a thing of that kind still names it.
+    assert assistant.epithets.resolve("how much is the Mi AI speaker") is None

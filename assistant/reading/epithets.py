@@ -93,7 +93,7 @@ class Epithets:
         sentences = list(sentences)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
         compound = re.compile(rf"(?<![\w’'-]){_NAMES}\s+{_LOWER_MODS}(?P<kind>{kinds})s?\b")
-        apposed = re.compile(rf"\bthe\s+{_MODS}(?P<kind>{kinds}),?\s+{_NAMES}")
+        apposed = re.compile(rf"\b(?:the|one)\s+{_MODS}(?P<kind>{kinds}),?\s+{_NAMES}")
         apposing = re.compile(rf"(?<![\w’'-]){_NAMES},\s+(?:the|a|an)\s+{_MODS}(?P<kind>{kinds})\b")
         said = re.compile(rf"(?<![\w’'-]){_NAMES}\s+(?:is|was)\s+(?:a|an|the)\s+{_MODS}(?P<kind>{kinds})\b")
         epithet = re.compile(
@@ -101,13 +101,14 @@ class Epithets:
             rf"(?:\s+(?:from|of|in)\s+(?P<place>{_NAME}))?(?!,?\s+{_NAME})"
         )
         found: list[Description] = []
+        beside: list[Description] = []  # "<Name> <kind>": the name may only qualify the kind
         for sentence in sentences:
             for pattern in (compound, apposed, apposing, said):
                 for match in pattern.finditer(sentence):
                     name = _corpus_name(match.group("name"), lexicon)
                     described = _stems(match.group("mods"))
                     if name and not set(match.group("mods").lower().split()) & STOPWORDS:
-                        found.append(Description(name, match.group("kind"), described))
+                        (beside if pattern is compound else found).append(Description(name, match.group("kind"), described))
             named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
             if len(parties) == 2 and len(named) == 1:
                 other = parties[1] if named[0] == parties[0] else parties[0]
@@ -115,6 +116,13 @@ class Epithets:
                     described = _stems(f"{match.group('mods')} {match.group('place') or ''}")
                     if described:
                         found.append(Description(other, match.group("kind"), described))
+        # A name beside a kind says what it is ("Bing search engine"), unless the articles say it
+        # is a thing of another kind: "one smart Cortana speaker, Harmon Kardon Invoke" describes
+        # the Invoke, and Cortana stays the assistant the articles call it.
+        said_to_be = defaultdict(set)
+        for d in found:
+            said_to_be[d.name].add(_kind_class(d.kind))
+        found = [d for d in beside if not said_to_be[d.name] - {_kind_class(d.kind)}] + found
         # A company's name beside a kind ("Microsoft services", "Xiaomi devices") says whose
         # things they are, not what the company is: it is described as a company alone.
         companies = {d.name for d in found if _kind_class(d.kind) == "company"} | set(parties)
@@ -188,8 +196,9 @@ class Epithets:
     def _name_of(self, match: re.Match[str]) -> str | None:
         """The name a phrase found by `_phrase` means, or None."""
         mods = match.group("mods").lower().split()
-        if any(w in self.names for w in mods):
-            return None  # "the Mi AI speaker" names it already
+        kind = _kind_class(match.group("kind").lower())
+        if any(w in self.names and self._is_a(w, kind) for w in mods):
+            return None  # "the Mi AI speaker" names it already; a "Cortana speaker" is one with Cortana
         if any(w in STOPWORDS or w in _PREPOSITIONS for w in mods):
             return None  # "Xiaomi's rank among smartphone vendors" describes no smartphone
         owner = re.sub(r"['’]?s$", "", match.group("det"), flags=re.I)
@@ -197,6 +206,12 @@ class Epithets:
         return self._meant(
             _stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"), owner
         )
+
+    def _is_a(self, name: str, kind_class: str) -> bool:
+        """Whether a name (a word of it, lower-case) is a thing of this kind class, or is said to be
+        nothing at all, so that beside the kind it can only be naming the thing."""
+        kinds = {_kind_class(d.kind) for d in self.descriptions if name in d.name.lower().split()}
+        return not kinds or kind_class in kinds
 
     def _meant(self, asked: frozenset[str], kind: str, owner: str | None = None) -> str | None:
         """The one name whose descriptions of a kind of this class share most of the asked words.
@@ -258,4 +273,5 @@ def _corpus_name(text: str, lexicon: Lexicon) -> str | None:
     kept = run[first:]
     if all(w.lower() in words().place_words | words().languages for w in kept):
         return None
-    return " ".join(kept)
+    # One spelling for a name the articles spell two ways (Harman and Harmon Kardon Invoke).
+    return " ".join(lexicon.proper_nouns.get(lexicon.canonical(w), w) for w in kept)
