@@ -69,13 +69,14 @@ class Candidate:
 @lru_cache(maxsize=64)
 def _described(names: tuple[str, ...]) -> re.Pattern[str]:
     """Where a sentence says what the asked name is: the name beside a kind noun ("its Azure cloud
-    platform", "Cortana virtual assistant"), after one ("the digital assistant, Cortana"), or
-    said to be one ("Xiaomi is a fast-growing company")."""
+    platform", "Cortana virtual assistant"), after one ("the digital assistant, Cortana"; "one
+    smart Cortana speaker, Harmon Kardon Invoke" for the Invoke), or said to be one ("Xiaomi is a
+    fast-growing company")."""
     name = re.escape(names[-1]) if names else r"(?!x)x"
     kinds = "|".join(sorted(words().kind_nouns))
     return re.compile(
         rf"\b{name}\b(?:\s+[a-z][\w-]*){{0,2}}?\s+(?:{kinds})\b"
-        rf"|\b(?:{kinds}),?\s+(?:the\s+)?{name}\b"
+        rf"|\b(?:{kinds}),?\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){{0,2}}{name}\b"
         rf"|\b{name}(?:['’]s)?\s+(?:is|was)\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:{kinds})\b",
         re.I,
     )
@@ -298,6 +299,15 @@ class RuleReader:
             }
             for row, said in table.attribution.items():
                 if set(question.heads) & said.described_by or said.row in retrieved:
+                    passage = lookup.passage_of(row)
+                    passages.setdefault(passage.id, (passage, len(hits)))
+        elif question.answer_type == "definition" and question.names:
+            # "What is Xiaomi?": wherever the articles say what it is ("Xiaomi is a fast-growing
+            # company"), though a name in every passage retrieves no such passage first.
+            named = self.lexicon.canonical(question.names[-1])
+            described = _described(question.names)
+            for row, names in enumerate(table.names):
+                if named in names and described.search(lookup.sentence(row).text):
                     passage = lookup.passage_of(row)
                     passages.setdefault(passage.id, (passage, len(hits)))
         elif question.asks_person:
