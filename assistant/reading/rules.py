@@ -304,10 +304,9 @@ class RuleReader:
         elif question.answer_type == "definition" and question.names:
             # "What is Xiaomi?": wherever the articles say what it is ("Xiaomi is a fast-growing
             # company"), though a name in every passage retrieves no such passage first.
-            named = self.lexicon.canonical(question.names[-1])
             described = _described(question.names)
-            for row, names in enumerate(table.names):
-                if named in names and described.search(lookup.sentence(row).text):
+            for row in table.rows_naming.get(self.lexicon.canonical(question.names[-1]), ()):
+                if described.search(lookup.sentence(row).text):
                     passage = lookup.passage_of(row)
                     passages.setdefault(passage.id, (passage, len(hits)))
         elif question.asks_person:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from assistant.reading.query import story_stems
@@ -75,6 +77,15 @@ class SentenceTable:
         }
         # Articles that tell the story: a passage names it ("the deal", "the partnership").
         self.story_articles = {p.article_id for p in lookup.passages if self.passage_stems[p.id] & story_stems()}
+
+    @cached_property
+    def rows_naming(self) -> dict[str, list[int]]:
+        """The rows naming each name (canonical, lower-case), made once when first asked for."""
+        rows: dict[str, list[int]] = {}
+        for row, names in enumerate(self.names):
+            for name in names:
+                rows.setdefault(name, []).append(row)
+        return rows
 
     def local_stems(self, row: int) -> set[str]:
         """Stems of a sentence with the one before it, and its speaker's name.
