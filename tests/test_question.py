@@ -375,3 +375,8 @@ def test_a_question_word_asked_again_keeps_the_preposition_s_object(first, then,
 def test_a_name_alone_asks_who_or_what_it_is(question, kind):
     # "the phones Xiaomi sells" has words beside the name: a topic, read as any other question.
     assert analyse(question, LEXICON).answer_type == kind
+
+
+def test_who_are_someone_s_things_asks_for_names_not_what_a_name_is():
+    assert analyse("Who is Wang Xiang?", LEXICON).answer_type == "definition"
+    assert analyse("who are xiaomis rivals", LEXICON).answer_type == "name"

@@ -181,6 +181,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             kind = "definition"  # answered, like "Who is Wang Xiang?", by a sentence that names it
     elif kind == "other" and canonical and all(c in lexicon.proper_nouns for c in canonical):
         kind = "definition"  # a name alone ("tell me about Wang Xiang", "Cortana?") asks what it is
+    elif kind == "definition" and not all(c in lexicon.proper_nouns for c in canonical):
+        kind = "name"  # "who are xiaomis rivals" asks who they are by name, not what a name is
     person = kind == "name" and _asks_person(tokens)
     if person:
         # "Who spoke for Xiaomi?" is answered by whoever the articles quote for it, in whatever
