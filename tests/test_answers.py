@@ -766,3 +766,9 @@ def test_what_a_name_in_every_passage_is_comes_from_where_the_articles_say_it(as
     # sentences that describe it ("Xiaomi is the fifth largest selling company") are read too.
     answer = assistant.ask("what is xiaomi")
     assert "company" in answer.sentences[0].text and "mission" not in answer.text
+
+
+def test_rivals_are_those_it_competes_with(assistant):
+    # The articles never say "rival": "…to better compete with the likes of Samsung and Apple".
+    answer = assistant.ask("who are xiaomis rivals")
+    assert not answer.abstained and "Samsung" in answer.text
