@@ -134,3 +134,11 @@ def test_a_name_that_only_qualifies_a_kind_is_not_that_kind(assistant):
     assert not answer.abstained and "$150" in answer.text
     # A name the articles say is a thing of that kind still names it.
     assert assistant.epithets.resolve("how much is the Mi AI speaker") is None
+
+
+def test_a_name_beside_a_plural_kind_qualifies_it(assistant):
+    # "Xiaomi's Android smartphones" are phones running Android, not phones called Android: a
+    # trial's "What was Xiaomi's smartphone market share?" had become "…Xiaomi's Android smartphone…".
+    described = {(d.name, d.kind) for d in assistant.epithets.descriptions}
+    assert ("Android", "smartphone") not in described and ("Bing", "engine") in described
+    assert assistant.epithets.resolve("What was Xiaomi's smartphone market share in 2017?") is None

@@ -92,7 +92,8 @@ class Epithets:
     def from_sentences(cls, sentences: Iterable[str], lexicon: Lexicon, parties: Sequence[str]) -> "Epithets":
         sentences = list(sentences)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
-        compound = re.compile(rf"(?<![\w’'-]){_NAMES}\s+{_LOWER_MODS}(?P<kind>{kinds})s?\b")
+        # Singular: "Bing search engine" is one; "Android smartphones" are phones that run it.
+        compound = re.compile(rf"(?<![\w’'-]){_NAMES}\s+{_LOWER_MODS}(?P<kind>{kinds})\b(?!s\b)")
         apposed = re.compile(rf"\b(?:the|one)\s+{_MODS}(?P<kind>{kinds}),?\s+{_NAMES}")
         apposing = re.compile(rf"(?<![\w’'-]){_NAMES},\s+(?:the|a|an)\s+{_MODS}(?P<kind>{kinds})\b")
         said = re.compile(rf"(?<![\w’'-]){_NAMES}\s+(?:is|was)\s+(?:a|an|the)\s+{_MODS}(?P<kind>{kinds})\b")
