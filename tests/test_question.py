@@ -363,6 +363,10 @@ def test_mentioned_frames_a_question_and_asks_nothing():
     ("Who is Xiaomi competing with?", "why?", "Why is Xiaomi competing with them?"),
     ("What will Xiaomi use Azure for?", "when?", "When will Xiaomi use Azure?"),
     ("What does Xiaomi get out of it?", "why?", "Why does Xiaomi get out of it?"),  # not "…of it it?"
+    # What was asked about stands before the phrase the verb governs: a trial's "When does the
+    # deal mean for cortana it?".
+    ("What did Microsoft sign with Xiaomi?", "when?", "When did Microsoft sign it with Xiaomi?"),
+    ("What did Wang Xiang say?", "when?", "When did Wang Xiang say it?"),
 ])
 def test_a_question_word_asked_again_keeps_the_preposition_s_object(first, then, understood):
     assert resolve_follow_up(then, first, LEXICON) == understood

@@ -335,7 +335,12 @@ def _ask_again(asked: str, previous: str) -> str | None:
         if _PREPOSITION.match(tokens[-1]):  # "What will Xiaomi use Azure for?": when will it use Azure
             rest = " ".join(tokens[:-1]) + "?"
         elif len(tokens) <= 6 and not tokens[-1][:1].isdigit() and not _PRONOUN.fullmatch(tokens[-1]):
-            rest = " ".join(tokens) + " it?"  # (not "…get out of it it?")
+            # The "what" stands before a phrase the verb governs, not after it: "What did
+            # Microsoft sign with Xiaomi?" then "when?" is "When did Microsoft sign it with
+            # Xiaomi?" (not "…with Xiaomi it?"); and never "…get out of it it?".
+            at = next((i for i, t in enumerate(tokens) if i > 1 and _PREPOSITION.match(t)), len(tokens))
+            if not any(_PRONOUN.fullmatch(t) for t in tokens[at:]):
+                rest = " ".join([*tokens[:at], "it", *tokens[at:]]) + "?"
     elif _ADVERBIAL.match(asked) and _PREPOSITION.match(rest.rstrip(" ?.!").split()[-1]):
         # "Who are they competing with?" then "why?": why are they competing with them (the
         # question word was what the preposition governed).
