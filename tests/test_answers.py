@@ -772,3 +772,17 @@ def test_rivals_are_those_it_competes_with(assistant):
     # The articles never say "rival": "…to better compete with the likes of Samsung and Apple".
     answer = assistant.ask("who are xiaomis rivals")
     assert not answer.abstained and "Samsung" in answer.text
+
+
+@pytest.mark.parametrize("question, gains", [
+    ("how does the deal help microsoft", "Microsoft"),
+    ("how will the partnership help xiaomi", "Xiaomi"),
+])
+def test_how_will_it_help_a_party_is_answered_by_that_party_s_gain(assistant, question, gains):
+    # A trial's "how does that help microsoft" got Microsoft helping Xiaomi ("It will help for the
+    # development of products such as Xiaomi's laptop").
+    from assistant.reading.query import analyse
+
+    assert analyse(question, assistant.lexicon).beneficiary.lower() == gains.lower()
+    answer = assistant.ask(question)
+    assert not answer.abstained and "laptop" not in answer.text

@@ -384,3 +384,8 @@ def test_a_name_alone_asks_who_or_what_it_is(question, kind):
 def test_who_are_someone_s_things_asks_for_names_not_what_a_name_is():
     assert analyse("Who is Wang Xiang?", LEXICON).answer_type == "definition"
     assert analyse("who are xiaomis rivals", LEXICON).answer_type == "name"
+
+
+def test_the_one_helped_is_the_beneficiary_only_when_it_is_a_name():
+    assert analyse("How will the deal help Microsoft?", LEXICON).beneficiary.lower() == "microsoft"
+    assert analyse("How does the deal help the company?", LEXICON).beneficiary is None

@@ -69,7 +69,9 @@ _BENEFICIARY = re.compile(
     r"|\bwhat (?:does|do|did|will|would|could|can) (?P<b>[\w’'-]+) (?:gain|get)\b"
     # A party's motive is its gain: "Why does Xiaomi want this partnership?"
     r"|\bwhy (?:does|do|did|would|will|is|was|are|were) (?P<c>[\w’'-]+) (?:want|need|seek|agree|sign|join|"
-    r"partner|choose|pick|care|bother|look(?:ing)?|go(?:ing)?|do(?:ing)?)\b",
+    r"partner|choose|pick|care|bother|look(?:ing)?|go(?:ing)?|do(?:ing)?)\b"
+    # "How will the deal help Microsoft?": the one helped, when it is a name (see _beneficiary).
+    r"|\bhow (?:does|do|did|will|would|could|can|might|may) [^?]{0,40}?\b(?:help|benefit|boost) (?P<d>[\w’'-]+)",
     re.I,
 )
 # "What kind of deal had they done before?" asks about the deal: the answer must name one.
@@ -204,7 +206,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         about_announcement=kind == "date" and bool(_ANNOUNCEMENT.search(text)),
         broad=_broad(text, concepts, lexicon),
         about_story=_story_only(concepts, lexicon),
-        beneficiary=(m.group("a") or m.group("b") or m.group("c")) if (m := _BENEFICIARY.search(text)) else None,
+        beneficiary=_beneficiary(text, lexicon),
         asks_person=person,
         organisation=_organisation(text) if person else (),
     )
@@ -256,6 +258,18 @@ QUESTION_START = re.compile(
     r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|will|would|can|could|"
     r"should|has|have|had)\b", re.I
 )
+
+
+def _beneficiary(text: str, lexicon: Lexicon) -> str | None:
+    """The party whose gain is asked about ("What's in it for Xiaomi?"); the one helped in "How
+    will the deal help Microsoft?" only when it is a name the articles use, not "the company"."""
+    m = _BENEFICIARY.search(text)
+    if m is None:
+        return None
+    if m.group("d") is None:
+        return m.group("a") or m.group("b") or m.group("c")
+    helped = m.group("d").lower()
+    return next((w for w in (helped, re.sub(r"['’]?s$", "", helped)) if lexicon.canonical(w) in lexicon.proper_nouns), None)
 
 
 def _broad(text: str, concepts: list[tuple[str, ...]], lexicon: Lexicon) -> bool:
