@@ -786,3 +786,11 @@ def test_how_will_it_help_a_party_is_answered_by_that_party_s_gain(assistant, qu
     assert analyse(question, assistant.lexicon).beneficiary.lower() == gains.lower()
     answer = assistant.ask(question)
     assert not answer.abstained and "laptop" not in answer.text
+
+
+def test_what_a_thing_of_the_articles_said_is_its_quotation_or_report(assistant):
+    # A trial's "what did teh press release say" was refused: no person is quoted for it.
+    answer = assistant.ask("what did the press release say")
+    assert not answer.abstained and "Press release" in answer.text
+    # A person the articles never name is still no one they quote.
+    assert assistant.ask("What did Xiaomi's CEO say about the deal?").abstained

@@ -21,6 +21,7 @@ from assistant.reading.follow_up import parties
 from assistant.reading.interaction import LateInteraction
 from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import SentenceTable
+from assistant.reading.thesaurus import TITLE_WORDS
 from assistant.reading.written import WrittenQuestions
 from assistant.reading.values import (
     AS_OF_STEMS,
@@ -64,6 +65,10 @@ class Candidate:
 
     def extract(self) -> Extract:
         return Extract(self.row, self.passage, self.sentence, self.score, frozenset(self.values))
+
+
+_TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
+_REPORTED = re.compile(r"“[^”]{12,}|\b(?:said|says|stated|states|added)\b", re.I)
 
 
 @lru_cache(maxsize=64)
@@ -178,6 +183,11 @@ class RuleReader:
             # sentence names that, and the title describes the speaker ("Xiaomi's CEO" does not).
             said = self.table.attribution.get(row)
             wanted = set(question.heads)
+            if not said and not wanted and self._asks_no_one(question):
+                # "What did the press release say?" asks what a thing of the articles' said, not a
+                # person (no title, no word the articles never use, as "Xiaomi's CEO" is): it
+                # stands in quotation marks or is reported ("Xiaomi also said, “…”").
+                return bool(_REPORTED.search(text)), set()
             if not said or not wanted or wanted & said.described_by:
                 return bool(said), set()
             about = wanted & {stem(n) for n in self.table.names[row]}
@@ -191,6 +201,12 @@ class RuleReader:
             located = {m.group(1).lower() for m in LOCATED.finditer(text)} & places
             return bool(places), {f"in:{p}" for p in located} | places
         return True, set()
+
+    def _asks_no_one(self, question: Question) -> bool:
+        return not any(
+            set(c) & _TITLE_STEMS or not any(self.lexicon.document_frequency.get(t, 0) for t in c)
+            for c in question.concepts
+        )
 
     def _owners(self, question: Question) -> set[str]:
         """Stems of the organisation a person question names ("Xiaomi" in "Who spoke for Xiaomi?")."""
