@@ -35,7 +35,7 @@ from assistant.reading.values import (
     typed_values,
 )
 from assistant.retrieval.lookups import SentenceLookup
-from assistant.text import Lexicon, raw_tokens, stem
+from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.types import Hit, Passage, Sentence
 from assistant.words import words
 
@@ -68,6 +68,9 @@ class Candidate:
 
 
 _TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
+_QUOTE_SUBJECT = re.compile(
+    r"^\s*what\s+(?:did|does|has|had|do)\s+(?P<who>.+?)\s+(?:say|said|think|state|stated|tell|add|added)\b", re.I
+)
 _REPORTED = re.compile(r"“[^”]{12,}|\b(?:said|says|stated|states|added)\b", re.I)
 
 
@@ -203,9 +206,16 @@ class RuleReader:
         return True, set()
 
     def _asks_no_one(self, question: Question) -> bool:
-        return not any(
-            set(c) & _TITLE_STEMS or not any(self.lexicon.document_frequency.get(t, 0) for t in c)
-            for c in question.concepts
+        """Whether a quote question's speaker is a thing, not someone: "the press release", not
+        "Microsoft", "Xiaomi's CEO" or a name the articles never use ("Satya Nadella")."""
+        m = _QUOTE_SUBJECT.match(question.text)
+        if m is None:
+            return False
+        words = [t.lower() for t in raw_tokens(m.group("who")) if t.lower() not in STOPWORDS]
+        return bool(words) and not any(
+            self.lexicon.canonical(w) in self.lexicon.proper_nouns or stem(w) in _TITLE_STEMS
+            or not self.lexicon.document_frequency.get(stem(self.lexicon.canonical(w)), 0)
+            for w in words
         )
 
     def _owners(self, question: Question) -> set[str]:
