@@ -794,3 +794,14 @@ def test_what_a_thing_of_the_articles_said_is_its_quotation_or_report(assistant)
     assert not answer.abstained and "Press release" in answer.text
     # A person the articles never name is still no one they quote.
     assert assistant.ask("What did Xiaomi's CEO say about the deal?").abstained
+
+
+def test_another_article_s_sentence_restates_a_fact_only_in_some_of_its_words(assistant):
+    # A trial's "hey so whats the deal with microsoft and xiaomi" cited Wang Xiang's quote and
+    # "…leverage its partnership with Xiaomi to earn a foothold…" as the same fact as "Xiaomi and
+    # Microsoft are all set to expand their partnership": close sentences that say other things.
+    answer = assistant.ask("hey so whats the deal with microsoft and xiaomi")
+    assert [c.n for c in answer.citations] == [1]
+    # A real restatement still corroborates: "joint marketing and channel support" in two articles.
+    support = assistant.ask("What help will Microsoft give Xiaomi with its laptops?")
+    assert len(support.sentences[0].citations) >= 2

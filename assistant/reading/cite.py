@@ -15,10 +15,10 @@ from assistant.reading.base import Extract, Query, Reading
 from assistant.reading.checks import UNKNOWN_WORD
 from assistant.reading.coverage import Coverage
 from assistant.reading.query import Question, reported_topic
-from assistant.reading.sentences import SentenceTable
+from assistant.reading.sentences import DEMONYMS, SentenceTable
 from assistant.reading.values import YEAR, typed_values
 from assistant.retrieval.lookups import SentenceLookup
-from assistant.text import Lexicon, raw_tokens, stem
+from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.types import ABSTENTION, AnswerSentence, Citation, Passage
 
 DISAGREEMENT_LEAD = "The articles disagree."
@@ -67,6 +67,9 @@ def _closed(shown: str) -> str:
     if shown.rfind("“") > shown.rfind("”"):
         return shown + " …”"
     return shown
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
 
 
 class Citer:
@@ -190,9 +193,23 @@ class Citer:
         agrees = (lambda text: bool(typed_values(text, kind) & values)) if values and kind else None
         named = {n for n in question.names if not self.lexicon.is_background(stem(n))}
         named &= self.table.local_names(extract.row)
+        # A close sentence restates a fact only if it says it in some of the same words: two
+        # short sentences naming both partners and "partnership" are close whatever they say
+        # ("…all set to expand their partnership" and "…leverage its partnership with Xiaomi").
+        # A shared value is enough; otherwise two of its words, or half of them.
+        said = self._content(extract.row) if agrees is None else set()
         return [(self.lookup.passage_of(row), similarity, self.lookup.sentence(row).text) for row, similarity in
                 self.lookup.restatements(extract.row, agrees)
-                if named <= self.table.local_names(row)]
+                if named <= self.table.local_names(row)
+                and (not said or len(shared := said & self._content(row)) >= 2 or 2 * len(shared) >= len(said))]
+
+    def _content(self, row: int) -> set[str]:
+        """A sentence's own words that say something: not function words, not the story's partners,
+        a place and its adjective as one ("China", "Chinese")."""
+        return {
+            min(t, DEMONYMS.get(t, t)) for t in self.table.stems[row]
+            if t not in _STOP_STEMS and not self.lexicon.is_background(t)
+        }
 
     def fit(self, text: str, question: Question) -> tuple[str, str]:
         """A sentence short enough to speak: itself, or its most relevant run of clauses.

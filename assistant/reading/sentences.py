@@ -15,7 +15,7 @@ from assistant.text import Lexicon, raw_tokens, stem
 from assistant.words import words
 
 # "Chinese" speaks of China and "China" of what is Chinese: each stem brings its partner's.
-_DEMONYMS = {
+DEMONYMS = {
     **{stem(place): stem(adjective) for place, adjective in words().demonyms},
     **{stem(adjective): stem(place) for place, adjective in words().demonyms},
 }
@@ -36,7 +36,7 @@ class SentenceTable:
             for sentence in passage.sentences:
                 tokens = raw_tokens(sentence.text)
                 stems = {stem(lexicon.canonical(t)) for t in tokens}
-                stems |= {_DEMONYMS[t] for t in stems if t in _DEMONYMS}
+                stems |= {DEMONYMS[t] for t in stems if t in DEMONYMS}
                 # "…go with a Memorandum of Understanding…" answers "Is the MoU binding?".
                 self.stems.append(stems | (lexicon.acronyms_spelt_out(sentence.text) & acronyms))
                 self.names.append(
