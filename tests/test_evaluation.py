@@ -314,6 +314,9 @@ def test_parse_threshold_rejects_bad_specs():
         parse_threshold("wer=0.1")
     with pytest.raises(ValueError, match=r"did you mean 0\.8"):  # a trial's percentage
         parse_threshold("accuracy=80")
+    with pytest.raises(ValueError) as caught:  # another trial's: "did you mean 0.015?" read oddly
+        parse_threshold("accuracy=1.5")
+    assert "between 0 and 1" in str(caught.value) and "did you mean" not in str(caught.value)
     assert parse_threshold("false_abstentions=3", upper=True).value == 3
 
 

@@ -196,8 +196,9 @@ def parse_threshold(spec: str, *, upper: bool = False) -> Threshold:
     except ValueError:
         raise ValueError(f"{spec!r}: {raw.strip()!r} is not a number") from None
     if metric not in _COUNTS_AND_TIMES and not 0.0 <= value <= 1.0:
-        # "accuracy=80" would fail every run: a ratio is between 0 and 1.
-        hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
+        # "accuracy=80" would fail every run: a ratio is between 0 and 1. A whole percentage is
+        # read as one ("80": 0.8); "1.5" is no likely percentage for a floor, and gets no guess.
+        hint = f" (did you mean {value / 100:g}?)" if 10.0 <= value <= 100.0 else ""
         raise ValueError(f"{spec!r}: {metric} is a ratio between 0 and 1{hint}")
     return Threshold(metric=metric, value=value, upper=upper)
 
