@@ -805,3 +805,10 @@ def test_another_article_s_sentence_restates_a_fact_only_in_some_of_its_words(as
     # A real restatement still corroborates: "joint marketing and channel support" in two articles.
     support = assistant.ask("What help will Microsoft give Xiaomi with its laptops?")
     assert len(support.sentences[0].citations) >= 2
+
+
+def test_people_are_the_citizens_the_articles_count(assistant):
+    # A trial's "How many people could Microsoft reach in China?" was refused for "people".
+    answer = assistant.ask("How many people could Microsoft reach in China?")
+    assert not answer.abstained and "two billion citizens" in answer.text
+    assert assistant.ask("How many people work at Microsoft?").abstained
