@@ -130,7 +130,8 @@ class Assistant:
         started = time.perf_counter()
         text = validate(question, self.settings.max_question_chars)
         # "duer os" read as DuerOS, and shown as understood so.
-        joined = self.lexicon.join_split_names(self.lexicon.mend_ordinary_words(self.lexicon.mend_function_words(text)))
+        mended = self.lexicon.mend_ordinary_words(self.lexicon.mend_function_words(text))
+        joined = self.lexicon.join_split_names(mended)
         resolved = resolve_follow_up(joined, previous, self.lexicon, answered, self.people)
         resolved = resolved or (joined if joined != text else None)
         if resolved is None and (pronoun := dangling_pronoun(text, self.lexicon, after_answer=answered is not None)):

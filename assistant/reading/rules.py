@@ -515,8 +515,8 @@ class RuleReader:
         # partnership" the story.
         centre = vectors.mean(axis=0)
         centrality = vectors @ (centre / (np.linalg.norm(centre) or 1.0))
-        score = similarity + centrality
-        best = int(np.argmax(score))
+        standing = similarity + centrality
+        best = int(np.argmax(standing))
         # Only the story's own words ("What is the MoU?") are on topic whatever the encoder makes
         # of them; a broad phrasing about anything else ("summarise the Apple deal") may not be.
         # "What is it all about?", asked of a one-story assistant, names nothing else: the story.
@@ -524,7 +524,7 @@ class RuleReader:
             return Reading((), 0.0, reason=f"no lead is related (cosine {similarity[best]:.2f})", check="off-topic")
         row, score = rows[best], float(similarity[best])
         passage = lookup.passage_of(row)
-        considered = most_similar([lookup.sentence(r).text for r in rows], score)
+        considered = most_similar([lookup.sentence(r).text for r in rows], standing)
         lead = [Extract(row, passage, passage.sentences[0], score)]
         # A lead paragraph often needs its second sentence to say what the story is:
         # "…all set to expand their partnership. They will be working together on cloud, AI…".
