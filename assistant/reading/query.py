@@ -19,6 +19,10 @@ from assistant.reading.values import YEAR
 from assistant.text import QUESTION_FRAMING, STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.words import words
 
+# "What did <who> say?": a quote question, and who it asks about.
+QUOTED_SPEAKER = re.compile(
+    r"^\s*what\s+(?:did|does|has|had|do)\s+(?P<who>.+?)\s+(?:say|said|think|state|stated|tell|add|added)\b", re.I
+)
 # The kind of answer a question wants, by its opening words; first match wins.
 _ANSWER_TYPES = (
     ("money", re.compile(r"\bhow much\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|sell|sold|charge)\b|\bwhat\b.*\b(cost|costs|price|priced|pay|pays|paying|paid|charge)\b|\bwhat\b.*\b(sell|sells|sold)\s+(for|at)\b|\bhow (expensive|pricey|cheap)\b|\b(price|cost) of\b|\bhow much (is|are) (?!.*\b(worth|share|percent)\b)[^?]*\??\s*$|\bhow much (does|do|did)\b.*\b(go|goes|sell|sells|retail|retails|run|runs) for\b|\bhow much (cheaper|dearer|more expensive|less)\b|^\s*(does|do|did|will|would|is|are|was|were|has|have|had)\b.*\b(pay|pays|paid|paying|charge|charges|charged|charging)\b", re.I)),
@@ -27,7 +31,7 @@ _ANSWER_TYPES = (
     ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat number\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bhow long (?:have|has|had)\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
-    ("quote", re.compile(r"^\s*what (did|does|has|had|do) .+? (say|said|think|state|stated|tell|add|added)\b", re.I)),
+    ("quote", QUOTED_SPEAKER),
     # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.
     ("definition", re.compile(r"^\s*who (is|was|are|were) (?!the\b|a\b|an\b)[\w.’'-]+(\s+[\w.’'-]+)?\s*[?.!]*\s*$", re.I)),
     ("name", re.compile(r"\bwho\b|\bwhose\b|\bwhich (\w+ )?(person|people|executive|official|spokesperson|representative|company|companies|firm|rival|competitor|speaker|assistant|vendor|brand)s?\b", re.I)),

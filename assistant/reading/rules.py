@@ -19,7 +19,7 @@ from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
 from assistant.reading.coverage import Coverage
 from assistant.reading.follow_up import parties
 from assistant.reading.interaction import LateInteraction
-from assistant.reading.query import Question, reported_topic
+from assistant.reading.query import QUOTED_SPEAKER, Question, reported_topic
 from assistant.reading.sentences import SentenceTable
 from assistant.reading.thesaurus import TITLE_WORDS
 from assistant.reading.written import WrittenQuestions
@@ -68,9 +68,6 @@ class Candidate:
 
 
 _TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
-_QUOTE_SUBJECT = re.compile(
-    r"^\s*what\s+(?:did|does|has|had|do)\s+(?P<who>.+?)\s+(?:say|said|think|state|stated|tell|add|added)\b", re.I
-)
 _REPORTED = re.compile(r"“[^”]{12,}|\b(?:said|says|stated|states|added)\b", re.I)
 
 
@@ -208,7 +205,7 @@ class RuleReader:
     def _asks_no_one(self, question: Question) -> bool:
         """Whether a quote question's speaker is a thing, not someone: "the press release", not
         "Microsoft", "Xiaomi's CEO" or a name the articles never use ("Satya Nadella")."""
-        m = _QUOTE_SUBJECT.match(question.text)
+        m = QUOTED_SPEAKER.match(question.text)
         if m is None:
             return False
         words = [t.lower() for t in raw_tokens(m.group("who")) if t.lower() not in STOPWORDS]
