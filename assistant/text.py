@@ -139,35 +139,40 @@ class Lexicon:
         """The text with a function word typed with two letters swapped or one left out put right
         ("teh" -> the, "wher" -> where): a word neither the articles nor the language knows, that
         mends into exactly one function word."""
-        def mend(match: re.Match[str]) -> str:
-            typed = match.group()
-            word = typed.lower()
-            if word in STOPWORDS or word in self.vocabulary or word in self.known_words or not self.known_words:
-                return typed
+        def right(word: str) -> str | None:
             mended = {w for w in _swapped_or_one_more(word) if w in STOPWORDS}
-            if len(mended) != 1:
-                return typed
-            right = mended.pop()
-            return right.capitalize() if typed[:1].isupper() else right
+            return mended.pop() if len(mended) == 1 else None
 
-        return _WORD_RUN.sub(lambda m: mend(m) if len(m.group()) >= 3 else m.group(), text)
+        return self._respelt(text, 3, right)
 
     def mend_ordinary_words(self, text: str) -> str:
         """The text with a misspelt ordinary word put as the articles spell it ("exectuive" ->
         executive, "compnies" -> companies): what `canonical` folds it onto, when that is no
         name. Rewritten in the text, not only in its stems, so what reads the question's words
         ("which companies", "the Xiaomi executive") reads them right."""
-        def mend(match: re.Match[str]) -> str:
+        def right(word: str) -> str | None:
+            folded = self.canonical(word)
+            return None if word in self.proper_nouns or folded in self.proper_nouns else folded
+
+        return self._respelt(text, 5, right)
+
+    def _respelt(self, text: str, min_length: int, right: Callable[[str], str | None]) -> str:
+        """The text with each word of `min_length` letters or more that neither the articles nor
+        the language knows put as `right` spells it (None: left as typed), in the typed case."""
+        def respell(match: re.Match[str]) -> str:
             typed = match.group()
             word = typed.lower()
-            if word in self.vocabulary or word in self.known_words or word in self.proper_nouns or not self.known_words:
+            if (
+                len(word) < min_length or not self.known_words or word in STOPWORDS
+                or word in self.vocabulary or word in self.known_words
+            ):
                 return typed
-            right = self.canonical(word)
-            if right == word or right in self.proper_nouns:
+            mended = right(word)
+            if mended is None or mended == word:
                 return typed
-            return right.capitalize() if typed[:1].isupper() else right
+            return mended.capitalize() if typed[:1].isupper() else mended
 
-        return _WORD_RUN.sub(lambda m: mend(m) if len(m.group()) >= 5 else m.group(), text)
+        return _WORD_RUN.sub(respell, text)
 
     def _sounding(self, word: str) -> list[str]:
         """Names that are not also English words and sound like the word (its Metaphone key),

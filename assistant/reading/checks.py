@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from assistant.index.embed import Embedder
-from assistant.reading.query import Question, story_stems, without
+from assistant.reading.query import Question, story_stems, unknown_words, without
 from assistant.reading.values import YEAR
 from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 
@@ -158,12 +158,9 @@ def _story_words(reader: "RuleReader", case: Case) -> None:
     sentence of an article that tells the story, which is what every sentence of it is about,
     however it words the deal. Not when another word of the question is one no article uses:
     "What did Xiaomi's CEO say about the deal?" may be about someone else's deal."""
-    question, lexicon = case.question, reader.lexicon
-    if case.best.passage.article_id not in reader.table.story_articles or any(
-        not any(lexicon.document_frequency.get(t, 0) for t in c) for c in question.concepts
-    ):
-        return
-    case.synonyms.update(t for c in question.concepts for t in c if t in story_stems())
+    question = case.question
+    if case.best.passage.article_id in reader.table.story_articles and not unknown_words(question, reader.lexicon):
+        case.synonyms.update(t for c in question.concepts for t in c if t in story_stems())
 
 
 def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
