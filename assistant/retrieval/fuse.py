@@ -58,7 +58,8 @@ class Retriever:
         lexical_ids, lexical_scores = self.store.lexical(query_terms, depth) if self.mode != "dense" else (empty, None)
         rankings = {"dense": [dense_ids], "bm25": [lexical_ids], "hybrid": [dense_ids, lexical_ids]}[self.mode]
         # Fused over the candidates only; ascending ids, so ties still go to the earlier passage.
-        candidates = np.unique(np.concatenate([empty, *rankings]))
+        # (sorted(set()), not np.unique: numpy 2's unique imports numpy.ma, 11 ms of a cold answer)
+        candidates = np.array(sorted(set(np.concatenate([empty, *rankings]).tolist())), dtype=np.int64)
         fused = reciprocal_rank_fusion([np.searchsorted(candidates, r) for r in rankings], self.rrf_k, len(candidates))
         order = [int(i) for i in np.argsort(-fused, kind="stable") if fused[i] > 0]
         vectors = self._vectors(candidates)
