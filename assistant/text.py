@@ -266,8 +266,10 @@ class LexiconCounts:
         proper = {}
         for token, count in self.capitalised.most_common():
             folded = token.lower()
-            # A word capitalised more often than not is a name.
-            if folded not in STOPWORDS and count > self.lower[folded] and not folded.isdigit():
+            # A word capitalised more often than not is a name; a word of the language ("Tech
+            # companies", "Strategic Framework…") needs twice as many capitals as lower cases.
+            evidence = self.lower[folded] * (2 if folded in self.known_words else 1)
+            if folded not in STOPWORDS and count > evidence and not folded.isdigit():
                 proper.setdefault(folded, token)
         lexicon = Lexicon(self.vocabulary, proper, {}, self.frequency, self.documents, self.known_words, dict(self.acronyms))
         lexicon.variants = _variant_map(proper, self.capitalised)

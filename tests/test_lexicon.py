@@ -15,6 +15,22 @@ def test_a_capital_that_only_opens_a_sentence_is_no_name():
     assert not {"till", "hence", "according", "the"} & set(lexicon.proper_nouns)
 
 
+def test_a_word_of_the_language_needs_more_capitals_than_lower_cases_to_be_a_name():
+    # One article writes "bigger Tech companies" twice as often as another writes "foreign tech
+    # companies": "the two tech giants" in a question must not have to name "Tech". A name that is
+    # also a word ("Invoke", "Windows") is written with its capital nearly always.
+    texts = [
+        "Speakers from bigger Tech companies. Bigger Tech companies like Google.",
+        "China is hard for foreign tech companies. The Invoke costs $150. The Invoke is sold. Buy the Invoke.",
+        "Office runs on Windows. Windows 10 and Windows phones. Apps that invoke Cortana.",
+    ]
+    lexicon = Lexicon.from_texts(texts, known_words={"tech", "invoke", "windows", "office"})
+    assert "tech" not in lexicon.proper_nouns
+    assert {"invoke", "windows", "google", "cortana"} <= set(lexicon.proper_nouns)
+    # A word the language does not know is a name on a plain majority, as before.
+    assert "xiaomi" in Lexicon.from_texts(["Xiaomi phones. Xiaomi laptops.", "xiaomi"]).proper_nouns
+
+
 def test_ordinary_words_are_not_folded_onto_names():
     lexicon = Lexicon.from_texts(TEXTS, known_words={"want", "tell"})
     assert lexicon.canonical("want") == "want"  # not Wang
