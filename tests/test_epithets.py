@@ -142,3 +142,22 @@ def test_a_name_beside_a_plural_kind_qualifies_it(assistant):
     described = {(d.name, d.kind) for d in assistant.epithets.descriptions}
     assert ("Android", "smartphone") not in described and ("Bing", "engine") in described
     assert assistant.epithets.resolve("What was Xiaomi's smartphone market share in 2017?") is None
+
+
+def test_a_product_asked_by_its_maker_and_kind_is_the_maker_s(assistant):
+    # A maker among the describing words owns the thing ("the xiaomi smart speaker" is Xiaomi's),
+    # and the articles' "Mi AI Speaker" is the Mi AI written with its kind, not a second speaker
+    # of Xiaomi's: both had been refused.
+    assert assistant.epithets.resolve("how much is the xiaomi smart speaker") == "how much is the Mi AI speaker"
+    answer = assistant.ask("how much is the xiaomi smart speaker")
+    assert not answer.abstained and "third" in answer.text
+    # A maker's name opens its product's: Harmon Kardon Invoke is Kardon's, and the owner of two
+    # words is taken whole, not left before the name.
+    assert assistant.epithets.resolve("What does Harman Kardon's speaker cost?") == (
+        "What does the Harmon Kardon Invoke speaker cost?"
+    )
+    answer = assistant.ask("What does Harman Kardon's speaker cost?")
+    assert not answer.abstained and "$150" in answer.text
+    # A company never owns another company, and a name said to be of the kind still names it.
+    assert assistant.epithets.resolve("what is the xiaomi company") is None
+    assert assistant.epithets.resolve("how much is the Mi AI speaker") is None

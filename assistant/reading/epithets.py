@@ -81,8 +81,10 @@ class Epithets:
         # A question's "the <words> <kind>", "<owner>'s <words> <kind>", "the giant from <place>";
         # a name's possessive typed or heard without its apostrophe ("microsofts") too.
         bare = "|".join(rf"{re.escape(n)}s" for n in sorted(self.names, key=len, reverse=True) if n.isalpha()) or "(?!x)x"
+        # An owner of several words ("Harman Kardon's") is the corpus's names before the possessive.
+        before = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True) if n.isalpha()) or "(?!x)x"
         self._phrase = re.compile(
-            rf"\b(?P<det>the|its|their|{_OWNER}|{bare})\s+(?P<mods>(?:(?!(?:the|a|an|and|or)\b)[a-z][\w-]*\s+){{0,3}})"
+            rf"\b(?P<det>the|its|their|(?:(?:{before})\s+)*{_OWNER}|{bare})\s+(?P<mods>(?:(?!(?:the|a|an|and|or)\b)[a-z][\w-]*\s+){{0,3}})"
             rf"(?P<kind>{kinds})\b"
             rf"(?:\s+from\s+(?P<place>[A-Za-z]\w*))?",
             re.I,
@@ -151,6 +153,9 @@ class Epithets:
             if name is None:
                 return match.group()
             changed = True
+            owner = self._owner(match)
+            if owner and owner in name.lower().split():  # "Harman Kardon's speaker": the Harmon Kardon Invoke
+                return f"the {name} {match.group('kind')}"
             if match.group("kind").lower() in words().company_nouns:
                 return name if match.group("det").lower() in ("the", "its", "their") else f"{match.group('det')} {name}"
             return f"{match.group('det')} {name} {match.group('kind')}"
@@ -202,11 +207,19 @@ class Epithets:
             return None  # "the Mi AI speaker" names it already; a "Cortana speaker" is one with Cortana
         if any(w in STOPWORDS or w in _PREPOSITIONS for w in mods):
             return None  # "Xiaomi's rank among smartphone vendors" describes no smartphone
-        owner = re.sub(r"['’]?s$", "", match.group("det"), flags=re.I)
-        owner = owner if owner.lower() in self.names else None  # "Baidu's assistant": Baidu's own
         return self._meant(
-            _stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"), owner
+            _stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"), self._owner(match)
         )
+
+    def _owner(self, match: re.Match[str]) -> str | None:
+        """Whose thing an epithet asks about, lower-case, or None: "Baidu's assistant" is Baidu's,
+        "Harman Kardon's speaker" Kardon's, and "the xiaomi smart speaker" Xiaomi's (a name among
+        the describing words that is no thing of the kind, which `_name_of` has checked)."""
+        det = re.sub(r"['’]?s$", "", match.group("det"), flags=re.I).split()[-1].lower()
+        if det in self.names:
+            return det
+        named = [w for w in match.group("mods").lower().split() if w in self.names]
+        return named[0] if len(named) == 1 else None
 
     def _is_a(self, name: str, kind_class: str) -> bool:
         """Whether a name (a word of it, lower-case) is a thing of this kind class, or is said to be
@@ -226,7 +239,9 @@ class Epithets:
         best: dict[str, int] = defaultdict(int)
         for d in self.descriptions:
             if _kind_class(d.kind) == cls and (owner is None or self._beside(owner, d.name)):
-                best[d.name] = max(best[d.name], len(asked & d.words))
+                # "Mi AI Speaker" is the Mi AI written with its kind: one name, not two.
+                name = d.name[: -len(d.kind) - 1] if d.name.lower().endswith(f" {d.kind.lower()}") else d.name
+                best[name] = max(best[name], len(asked & d.words))
         if owner is not None and len(best) == 1:
             return next(iter(best))
         if not asked:
@@ -239,6 +254,8 @@ class Epithets:
         """Whether some sentence has the owner and the name within six words ("Microsoft's
         Cortana", "Baidu, which is pushing its own DuerOS"); the owner itself never is."""
         key = (owner.lower(), name.lower())
+        if key[0] in key[1].split() and key[0] != key[1]:
+            return True  # a maker's name opens its product's: Harmon Kardon Invoke is Kardon's
         if key not in self._near:
             a, b = re.escape(owner), re.escape(name)
             near = re.compile(rf"\b{a}\b(?:\W+\w+){{0,6}}?\W+{b}\b|\b{b}\b(?:\W+\w+){{0,6}}?\W+{a}\b", re.I)
