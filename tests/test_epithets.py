@@ -161,3 +161,20 @@ def test_a_product_asked_by_its_maker_and_kind_is_the_maker_s(assistant):
     # A company never owns another company, and a name said to be of the kind still names it.
     assert assistant.epithets.resolve("what is the xiaomi company") is None
     assert assistant.epithets.resolve("how much is the Mi AI speaker") is None
+
+
+def test_a_thing_the_articles_say_is_another_s_is_not_the_owner_s(assistant):
+    # "Xiaomi's cheap smart speaker, Mi AI" is Xiaomi's, though Microsoft stands four words from
+    # it in "…talking to Microsoft about integrating Cortana into the Mi AI Speaker".
+    assert assistant.epithets.resolve("what is microsoft's speaker called") is None
+    assert assistant.epithets.resolve("what is xiaomi's smart speaker called") == "What is Mi AI?"
+    # Described as asked, a thing later in a sentence that names the owner is the owner's:
+    # "Microsoft has successfully created one smart Cortana speaker, Harmon Kardon Invoke".
+    assert assistant.epithets.resolve("How much cheaper is Xiaomi's speaker than Microsoft's Cortana speaker?") == (
+        "How much cheaper is Xiaomi's Mi AI speaker than Microsoft's Harmon Kardon Invoke speaker?"
+    )
+    # "a Bluetooth smart speaker" is a kind of speaker, not one named Bluetooth.
+    assert "Bluetooth" not in {d.name for d in assistant.epithets.descriptions}
+    # Another company's thing, described in words the articles use of the story's, is not read
+    # as the story's.
+    assert assistant.epithets.resolve("what is samsung's cheap speaker") is None

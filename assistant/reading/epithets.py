@@ -49,6 +49,9 @@ _PREPOSITIONS = frozenset(
     "into onto upon through during before after since until behind beside beyond near".split()
 )
 
+# "a"/"an" just before a name beside a kind: the name qualifies the kind ("a Bluetooth speaker").
+_INDEFINITE = re.compile(r"\b(?:a|an)\s+$", re.I)
+
 # A question asking only what an epithet is: "Who is <it>?", "What's <it> called?", "What is
 # the name of <it>?".
 _IDENTITY = re.compile(r"^\s*(who|what)(?:['’]s|\s+is|\s+are|\s+was)\s+(?:the\s+name\s+of\s+)?$", re.I)
@@ -108,6 +111,8 @@ class Epithets:
         for sentence in sentences:
             for pattern in (compound, apposed, apposing, said):
                 for match in pattern.finditer(sentence):
+                    if pattern is compound and _INDEFINITE.search(sentence, 0, match.start()):
+                        continue  # "a Bluetooth smart speaker" is a kind of speaker, not one named Bluetooth
                     name = _corpus_name(match.group("name"), lexicon)
                     described = _stems(match.group("mods"))
                     if name and not set(match.group("mods").lower().split()) & STOPWORDS:
@@ -238,7 +243,10 @@ class Epithets:
             return None  # "Microsoft's cloud business" is Microsoft's own, not another firm
         best: dict[str, int] = defaultdict(int)
         for d in self.descriptions:
-            if _kind_class(d.kind) == cls and (owner is None or self._beside(owner, d.name)):
+            # An owner's thing is beside it, or in one sentence with it and described as asked:
+            # "Microsoft has successfully created one smart Cortana speaker, Harmon Kardon Invoke"
+            # for "Microsoft's Cortana speaker".
+            if _kind_class(d.kind) == cls and (owner is None or self._owned_by(owner, d.name, bool(asked & d.words))):
                 # "Mi AI Speaker" is the Mi AI written with its kind: one name, not two.
                 name = d.name[: -len(d.kind) - 1] if d.name.lower().endswith(f" {d.kind.lower()}") else d.name
                 best[name] = max(best[name], len(asked & d.words))
@@ -249,6 +257,29 @@ class Epithets:
         top = max(best.values(), default=0)
         winners = [name for name, shared in best.items() if shared == top]
         return winners[0] if top and len(winners) == 1 else None
+
+    def _owned_by(self, owner: str, name: str, described: bool = False) -> bool:
+        """Whether the articles put the name beside the owner (or, when it is `described` as
+        asked, later in a sentence that names the owner) and never say it is another's: "Xiaomi's cheap smart
+        speaker, Mi AI" is Xiaomi's, though Microsoft stands near it in "…talking to Microsoft
+        about integrating Cortana into the Mi AI Speaker"."""
+        together = described and any(
+            re.search(rf"\b{re.escape(owner)}\b.*\b{re.escape(name)}\b", s, re.I) for s in self.sentences
+        )
+        if not (together or self._beside(owner, name)):
+            return False
+        possessors = self._possessors(name)
+        return not possessors or owner.lower() in possessors
+
+    def _possessors(self, name: str) -> frozenset[str]:
+        """The names the articles write in the possessive before this one, within three words
+        ("Xiaomi's Mi AI", "Xiaomi’s cheap smart speaker, Mi AI"), lower-case."""
+        key = ("'s", name.lower())
+        if key not in self._near:
+            pattern = re.compile(rf"\b([\w-]+)['’]s\s+(?:[\w-]+,?\s+){{0,3}}?{re.escape(name)}\b", re.I)
+            found = {m.group(1).lower() for s in self.sentences for m in pattern.finditer(s)}
+            self._near[key] = frozenset(found & self.names)  # type: ignore[assignment]
+        return self._near[key]  # type: ignore[return-value]
 
     def _beside(self, owner: str, name: str) -> bool:
         """Whether some sentence has the owner and the name within six words ("Microsoft's
