@@ -61,6 +61,10 @@ def test_question_is_tidied():
         ("How many smartphones did Xiaomi sell?", "number"),
         ("When did they start working together?", "date"),
         ("What year was the deal?", "date"),
+        # "the date of" asks a date as "what date" does (it had been read as any kind of answer).
+        ("what is the date of the announcement", "date"),
+        ("What's the day the deal was reported?", "date"),
+        ("Which day did they sign?", "date"),
         ("How long have Xiaomi and Microsoft been working together?", "date"),  # since when
         ("How long is the memorandum?", "duration"),  # its term: no article gives one
         ("Who is Wang Xiang?", "definition"),

@@ -29,7 +29,7 @@ _ANSWER_TYPES = (
     ("rank", re.compile(r"\brank(ed|s|ing)?\b|\bwhat (position|place)\b", re.I)),
     ("percent", re.compile(r"\bwhat (?:percentage|percent|share)\b|\bhow many percent\b", re.I)),
     ("number", re.compile(r"\bhow many\b|\bhow much\b|\bwhat number\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\bhow long (?:have|has|had)\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\bhow long (?:have|has|had)\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month|day)\b|\bwhat(?:['’]s| is| was) the (year|date|month|day)\b|\bsince\b.*\?$|\bhow long ago\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("quote", QUOTED_SPEAKER),
     # "Who is Wang Xiang?" asks for a description; "who is xiaomi competing with" does not.
