@@ -772,6 +772,9 @@ def test_rivals_are_those_it_competes_with(assistant):
     # The articles never say "rival": "…to better compete with the likes of Samsung and Apple".
     answer = assistant.ask("who are xiaomis rivals")
     assert not answer.abstained and "Samsung" in answer.text
+    # A competitor is a rival too (it had been refused: "They never use the word “competitors”").
+    answer = assistant.ask("who are xiaomi's competitors")
+    assert not answer.abstained and "Samsung" in answer.text
 
 
 @pytest.mark.parametrize("question, gains", [
