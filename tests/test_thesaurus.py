@@ -45,6 +45,13 @@ def test_idioms_are_put_plainly():
         # had taken the topic away, and the question was refused).
         ("hey so what's the deal with cortana", "cortana"),
         ("cortana, what is xiaoice", "what is xiaoice"),
+        # Another speaker's wake word, said from habit (a trial's "ok google, …" was refused and
+        # "alexa, …" answered with the sentence naming Alexa); Google itself stays a topic.
+        ("ok google, how much is the invoke", "how much is the invoke"),
+        ("hey google who is wang xiang", "who is wang xiang"),
+        ("alexa, what did microsoft and xiaomi agree on?", "what did microsoft and xiaomi agree on?"),
+        ("Hey Siri when was the deal announced", "when was the deal announced"),
+        ("Google Home is similar to which speaker?", "Google Home is similar to which speaker?"),
     ],
 )
 def test_speaker_wrappers_are_taken_off(spoken, plainly):
