@@ -35,6 +35,7 @@ class Words:
     kind_nouns: frozenset[str]
     company_nouns: frozenset[str]
     speech_verbs: frozenset[str]
+    currencies: tuple[tuple[str, ...], ...]
 
 
 def _words(value: object, name: str) -> frozenset[str]:
@@ -57,6 +58,7 @@ def words() -> Words:
         idioms = tuple((re.compile(i["pattern"], re.I), i["plainly"]) for i in data["idioms"])
         wrappers = tuple(re.compile(w, re.I) for w in data["wrappers"])
         broad = tuple(re.compile(w, re.I) for w in data["broad_questions"])
+        currencies = tuple(tuple(str(w).lower() for w in group) for group in data["currencies"])
         reasons = re.compile(r"\b(?:" + "|".join(str(c) for c in data["reason_cues"]) + r")\b", re.I)
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
         raise AssistantError(f"{DATA_FILE}: cannot read the word lists ({exc}); restore it from git.") from None
@@ -80,4 +82,5 @@ def words() -> Words:
         kind_nouns=_words(data.get("kind_nouns"), "kind_nouns"),
         company_nouns=_words(data.get("company_nouns"), "company_nouns"),
         speech_verbs=_words(data.get("speech_verbs"), "speech_verbs"),
+        currencies=currencies,
     )

@@ -665,6 +665,16 @@ def test_whether_someone_pays_asks_for_money_the_articles_never_give(assistant, 
     assert assistant.ask(question).abstained
 
 
+@pytest.mark.parametrize("question", [
+    "What is the price of the Mi AI speaker in euros?",
+    "What is the price of the Mi AI speaker in Euros?",  # a trial's: answered in one case, not the other
+    "how much is the invoke in pounds",
+])
+def test_a_price_asked_in_another_currency_is_not_the_dollar_price(assistant, question):
+    assert assistant.ask(question).abstained
+    assert "$150" in assistant.ask("how much does the invoke cost in dollars").text
+
+
 def test_why_after_a_value_is_not_the_value_asked_again(assistant):
     # A trial's "why?" after a price became "Why does the Mi AI speaker cost?" and got the price.
     why = _then(assistant, "How much does the Mi AI speaker cost?", "why?")

@@ -32,6 +32,8 @@ from assistant.reading.values import (
     VALUE_PATTERNS,
     VALUE_STEMS,
     YEAR,
+    asked_currency,
+    in_currency,
     typed_values,
 )
 from assistant.retrieval.lookups import SentenceLookup
@@ -157,6 +159,8 @@ class RuleReader:
         asked = set(question.names)
         if kind in VALUE_PATTERNS:
             values = self.table.values[kind][row] - self._asked_values(question)
+            if kind == "money" and (currency := asked_currency(question.text)):
+                values = {v for v in values if in_currency(v, currency)}  # "in euros": not "$150"
             return bool(values), values
         if kind == "definition":
             return bool(asked) and asked <= self.table.names[row], set()

@@ -10,7 +10,8 @@ from assistant.words import words
 _MONTHS = "|".join(MONTHS)
 VALUE_PATTERNS = {
     "money": re.compile(
-        r"\$\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?)\b|\ba (?:third|half|quarter) of\b", re.I
+        r"[$€£¥₹]\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:dollars|usd|yuan|euros?|yen|rupees)\b|\ba (?:third|half|quarter) of\b",
+        re.I,
     ),
     # "How many" wants a count; "fifth largest" answers "where did it rank", not "how many".
     "number": re.compile(
@@ -63,3 +64,14 @@ def typed_values(text: str, kind: str) -> set[str]:
             and not _ONE_OF.match(text, m.start())
         ]
     return {re.sub(r"\s+", "", m.group().lower()) for m in matches}
+
+
+def asked_currency(question: str) -> tuple[str, ...] | None:
+    """The words and signs of the currency a price question names ("in euros"), or None."""
+    tokens = set(re.findall(r"[$€£¥₹]|[a-z$]+", question.lower()))
+    return next((group for group in words().currencies if tokens & set(group)), None)
+
+
+def in_currency(value: str, currency: tuple[str, ...]) -> bool:
+    """Whether a sum is written in this currency ("$150" in dollars; "a third of" in none)."""
+    return bool(set(re.findall(r"[$€£¥₹]|[a-z$]+", value.lower())) & set(currency))
