@@ -183,8 +183,11 @@ class Settings:
         for name, path in (("corpus", self.corpus_path), ("index", self.index_path)):
             problem = folder_problem(path)
             if problem:
-                message = f"its {name} folder {path} {problem}"
-                raise BadSetting(_explain("home", given.get("home", self.home), message, values, _labels or {}))
+                # A folder under home that is a file: what to move, not a setting nobody set.
+                raise BadSetting(
+                    f"the {name} folder {path} {problem}: move that file away, or choose another folder "
+                    f"with --{name} or {ENV_PREFIX}{name.upper()}_DIR"
+                )
 
     @property
     def corpus_path(self) -> Path:

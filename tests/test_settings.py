@@ -116,6 +116,17 @@ def test_index_that_is_a_file_is_a_bad_setting(tmp_path, capsys, where):
     assert blocker.read_text() == "not a folder"
 
 
+def test_an_index_under_home_that_is_a_file_says_what_to_move(tmp_path, capsys, monkeypatch):
+    # The eighth trial's `echo x > index`: the line had blamed DEAL_ASSISTANT_HOME, never set.
+    monkeypatch.delenv("DEAL_ASSISTANT_HOME", raising=False)
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "index").write_text("x")
+    code, err = run(["--home", str(tmp_path), "ask", "Who is Wang Xiang?"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "DEAL_ASSISTANT_HOME" not in err
+    assert f"the index folder {tmp_path / 'index'} is a file" in err and "move that file away" in err
+    assert (tmp_path / "index").read_text() == "x"
+
+
 def test_unwritable_index_is_a_clear_line(tmp_path, capsys):
     # /proc refuses new folders even to root (chmod cannot make a folder unwritable for root).
     code, err = run(["--home", str(REPO), "--index", "/proc/deal-assistant-test-index", "build"], capsys)

@@ -27,7 +27,10 @@ if TYPE_CHECKING:  # numpy and the audio libraries are imported lazily so `assis
 _LOGGER = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000  # what the recognisers and the VAD want; asking the device for it avoids resampling
-NO_MICROPHONE = "No microphone found ({why}); carrying on with typed questions."
+NO_MICROPHONE = (
+    "No microphone found ({why}); carrying on with typed questions. Plug one in (`arecord -l` lists "
+    "them), or answer a recording with --audio-file FILE."
+)
 _MIN_SPEECH_SECONDS = 0.25  # shorter than any word: a click or a cough
 _PRE_ROLL_SECONDS = 0.3  # audio kept from before the VAD fired, so the first consonant is not cut
 _PAUSE_SECONDS = 0.06  # non-speech after which transcription may start early (see Listener.listen)

@@ -177,7 +177,8 @@ class SentenceSpeaker:
             reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
             raise DeviceUnavailable(
                 f"No sound device ({reason}); carrying on without speech. Connect a speaker (`aplay -l` lists "
-                "them), or pass --no-speak, or --save-audio DIR to keep each answer as a WAV."
+                "them), turn speech off (chat --no-speak; ask without --speak), or keep each answer as a WAV "
+                "with --save-audio DIR."
             )
 
 
