@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 from conftest import REPO
-from voice_fixtures import have_tools, synthesize
+from voice_fixtures import concatenate, have_tools, synthesize
 
 from assistant.cli import main
 
@@ -31,6 +31,20 @@ def test_audio_files_are_answered_in_order_with_transcripts(tmp_path):
     assert "invoke" in records[0]["transcript"]["text"].lower() and "$150" in records[0]["answer"]
     assert "legally binding" in records[1]["answer"]
     assert records[0]["transcript"]["stt_seconds"] > 0 and records[0]["transcript"]["engine"] == "faster-whisper"
+
+
+def test_a_recording_that_goes_on_after_its_question_says_so(tmp_path, capsys):
+    # The eighth trial's 26 s recording of several sentences: the first alone was answered, and
+    # nothing said the rest was not heard.
+    first = synthesize("How much does the Invoke cost?", tmp_path / "q1.wav")
+    second = synthesize("Who is Wang Xiang?", tmp_path / "q2.wav")
+    both = concatenate([first, second], tmp_path / "both.wav", silence=1.2)
+    code, out = run(["ask", "--audio-file", str(both)])
+    err = capsys.readouterr().err
+    assert code == 0 and "$150" in out
+    assert "goes on after its first question" in err and "one question in each recording" in err
+    code, out = run(["ask", "--audio-file", str(first)])
+    assert code == 0 and "goes on" not in capsys.readouterr().err
 
 
 def test_missing_audio_file_is_named_and_the_others_still_answered(tmp_path, capsys):

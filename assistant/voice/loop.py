@@ -15,7 +15,7 @@ from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence
 from assistant.errors import AssistantError, DeviceUnavailable, HeardNothing
 from assistant.reading.follow_up import told
 from assistant.types import Answer
-from assistant.voice.audio import Listener, audio_file, microphone
+from assistant.voice.audio import Listener, audio_file, audio_seconds, microphone
 from assistant.voice.stt import Transcriber, Transcript
 from assistant.voice.tts import SilentSpeaker, Speaker, after_playback_failed, checked
 
@@ -159,7 +159,15 @@ def _phrase(listener: Listener, path: str | Path) -> Any:
     """
     with audio_file(path) as source:
         audio = listener.listen(source, on_pause=lambda _phrase: None)  # marks where each pause began
-    endpoint = listener.last_endpoint
+        endpoint = listener.last_endpoint
+        try:  # speech after the question's pause: a second question, or a sentence more
+            more = audio_seconds(listener.listen(source))
+        except HeardNothing:
+            more = 0.0
+        listener.last_endpoint = endpoint
+    if more:
+        _LOGGER.warning("%s: the recording goes on after its first question (%.0f s more speech), which alone was "
+                        "answered; put one question in each recording.", path, more)
     if endpoint is not None and endpoint.paused_samples:
         audio = audio[: endpoint.paused_samples]
     return audio
