@@ -16,7 +16,7 @@ from assistant.reading.checks import UNKNOWN_WORD
 from assistant.reading.coverage import Coverage
 from assistant.reading.query import Question, reported_topic
 from assistant.reading.sentences import DEMONYMS, SentenceTable
-from assistant.reading.values import YEAR, typed_values
+from assistant.reading.values import YEAR, names_before, typed_values
 from assistant.retrieval.lookups import SentenceLookup
 from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.types import ABSTENTION, AnswerSentence, Citation, Passage
@@ -95,12 +95,18 @@ class Citer:
         disagreement = self._disagreeing(question, best, query)
         if disagreement:
             chosen.append(disagreement)
-        elif _ANAPHORIC.search(best.sentence.text) or (
-            question.answer_type in ("money", "number") and _VALUE_ANAPHOR.search(best.sentence.text)
-        ):
-            previous = self._previous_sentence(best)
-            if previous and _words(previous) + _words(best) <= self.max_words:
-                chosen.insert(0, previous)
+        else:
+            # Names asked for that the sentence gives only as "the two countries" are in the one
+            # before: without it the answer names nobody, so it comes however long the two are.
+            named_before = question.answer_type in ("name", "entity", "place") and names_before(
+                best.sentence.text, {t for c in question.concepts for t in c}
+            )
+            if named_before or _ANAPHORIC.search(best.sentence.text) or (
+                question.answer_type in ("money", "number") and _VALUE_ANAPHOR.search(best.sentence.text)
+            ):
+                previous = self._previous_sentence(best)
+                if previous and (named_before or _words(previous) + _words(best) <= self.max_words):
+                    chosen.insert(0, previous)
         return self._cite(chosen, question, disagreement is not None)
 
     def continued(self, said: AnswerSentence, citations: Sequence[Citation], question: Question) -> Cited | None:

@@ -34,6 +34,7 @@ from assistant.reading.values import (
     YEAR,
     asked_currency,
     in_currency,
+    names_before,
     typed_values,
 )
 from assistant.retrieval.lookups import SentenceLookup
@@ -123,6 +124,10 @@ def _counted(text: str, lexicon: Lexicon) -> str | None:
         if word in words().irregular_plurals or (word.endswith("s") and not word.endswith("ss")):
             return word
     return None
+
+
+# Answers that are names or places: a sentence may name them only in the one before it.
+_NAMED_KINDS = frozenset({"name", "entity", "place"})
 
 
 class RuleReader:
@@ -397,12 +402,18 @@ class RuleReader:
         elif question.asks_person:  # where the people it may want are named
             keep |= np.array([r in table.attribution and table.attribution[r].row == r for r in rows.tolist()])
         out = []
+        asked_stems = {t for c in question.concepts for t in c}
         for i, row in enumerate(rows.tolist()):
             if not keep[i]:
                 continue
             passage, rank = passages[int(lookup.owner[row])]
             sentence = passage.sentences[lookup.position[row]]
             typed, values = self._typed(question, row, sentence.text)
+            position = lookup.position[row]
+            if not typed and question.answer_type in _NAMED_KINDS and position and names_before(sentence.text, asked_stems):
+                # "…although the two countries are the largest markets…": the countries are named
+                # in the sentence before, which the citation then shows with it.
+                typed, values = self._typed(question, row - 1, passage.sentences[position - 1].text)
             candidate = Candidate(
                 row=row,
                 sentence=sentence,

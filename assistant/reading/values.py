@@ -75,3 +75,21 @@ def asked_currency(question: str) -> tuple[str, ...] | None:
 def in_currency(value: str, currency: tuple[str, ...]) -> bool:
     """Whether a sum is written in this currency ("$150" in dollars; "a third of" in none)."""
     return bool(set(re.findall(r"[$€£¥₹]|[a-z$]+", value.lower())) & set(currency))
+
+
+# A sentence that names what it speaks of only as "the two countries", "both companies": the
+# names are in the sentence before ("…between US and Chinese companies… although the two
+# countries are the largest markets…").
+PAIR_ANAPHOR = re.compile(
+    r"\b(?:the two|both(?: the)?|these|those)\s+(?:\w+\s+)?(?P<kind>countries|companies|firms|giants|nations|"
+    r"partners|sides|parties|markets)\b",
+    re.I,
+)
+
+
+def names_before(text: str, asked: set[str]) -> bool:
+    """Whether the sentence speaks of what is asked for only as "the two <kind>" (`asked`: the
+    question's stems; "Which two countries…" and "the two countries")."""
+    from assistant.text import stem
+
+    return any(stem(m.group("kind").lower()) in asked for m in PAIR_ANAPHOR.finditer(text))
