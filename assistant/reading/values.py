@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.corpus.clean import MONTHS
+from assistant.text import stem
 from assistant.words import words
 
 _MONTHS = "|".join(MONTHS)
@@ -66,15 +67,19 @@ def typed_values(text: str, kind: str) -> set[str]:
     return {re.sub(r"\s+", "", m.group().lower()) for m in matches}
 
 
+# A currency's sign or word ("$", "us$", "euros").
+_CURRENCY_TOKEN = re.compile(r"[$€£¥₹]|[a-z$]+")
+
+
 def asked_currency(question: str) -> tuple[str, ...] | None:
     """The words and signs of the currency a price question names ("in euros"), or None."""
-    tokens = set(re.findall(r"[$€£¥₹]|[a-z$]+", question.lower()))
+    tokens = set(_CURRENCY_TOKEN.findall(question.lower()))
     return next((group for group in words().currencies if tokens & set(group)), None)
 
 
 def in_currency(value: str, currency: tuple[str, ...]) -> bool:
     """Whether a sum is written in this currency ("$150" in dollars; "a third of" in none)."""
-    return bool(set(re.findall(r"[$€£¥₹]|[a-z$]+", value.lower())) & set(currency))
+    return bool(set(_CURRENCY_TOKEN.findall(value.lower())) & set(currency))
 
 
 # A sentence that names what it speaks of only as "the two countries", "both companies": the
@@ -90,6 +95,4 @@ PAIR_ANAPHOR = re.compile(
 def names_before(text: str, asked: set[str]) -> bool:
     """Whether the sentence speaks of what is asked for only as "the two <kind>" (`asked`: the
     question's stems; "Which two countries…" and "the two countries")."""
-    from assistant.text import stem
-
     return any(stem(m.group("kind").lower()) in asked for m in PAIR_ANAPHOR.finditer(text))
