@@ -170,16 +170,14 @@ class Settings:
         given = {**_environment(), **values}
         if not given.get("cache_dir"):
             given["cache_dir"] = Path(given.get("home") or _default_home()) / ".cache"
-        checked: dict[str, Any] = {}
         for spec in fields(self):
             value = given[spec.name] if spec.name in given else (
                 spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
             )
             try:
-                checked[spec.name] = _check_value(spec.name, value, _kinds()[spec.name], spec.metadata)
+                object.__setattr__(self, spec.name, _check_value(spec.name, value, _kinds()[spec.name], spec.metadata))
             except ValueError as exc:
                 raise BadSetting(_explain(spec.name, value, str(exc), values, _labels or {})) from None
-            object.__setattr__(self, spec.name, checked[spec.name])
         for name, path in (("corpus", self.corpus_path), ("index", self.index_path)):
             problem = folder_problem(path)
             if problem:
@@ -232,10 +230,6 @@ def load_settings(
         return Settings(labels, **overrides)
     # Every field given: keyword arguments beat the environment, so `base` is kept as it is.
     return Settings(labels, **{**base.as_dict(), **overrides})
-
-
-def _choices(name: str) -> tuple[str, ...]:
-    return tuple(a for a in typing.get_args(_kinds()[name]) if isinstance(a, str))
 
 
 _TRUE, _FALSE = {"1", "true", "t", "yes", "y", "on"}, {"0", "false", "f", "no", "n", "off"}

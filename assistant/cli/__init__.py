@@ -15,7 +15,7 @@ from assistant.cli.codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAG
 from assistant.errors import AssistantError
 from assistant.reading import READERS
 
-if TYPE_CHECKING:  # settings load pydantic: only once a command runs, never for --help
+if TYPE_CHECKING:  # settings are imported once a command runs, never for --help
     from assistant.config import Settings
 from assistant.voice import STT_ENGINES, TTS_ENGINES
 

@@ -78,14 +78,16 @@ class Epithets:
         self.descriptions = tuple(dict.fromkeys(descriptions))
         self.sentences = tuple(sentences)  # where an owner and a name stand together
         self._near: dict[tuple[str, str], bool] = {}
+        self._possessed: dict[str, frozenset[str]] = {}
         # The corpus's names that are not places: a phrase holding one is a name already.
         self.names = frozenset(names)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
         # A question's "the <words> <kind>", "<owner>'s <words> <kind>", "the giant from <place>";
         # a name's possessive typed or heard without its apostrophe ("microsofts") too.
-        bare = "|".join(rf"{re.escape(n)}s" for n in sorted(self.names, key=len, reverse=True) if n.isalpha()) or "(?!x)x"
         # An owner of several words ("Harman Kardon's") is the corpus's names before the possessive.
-        before = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True) if n.isalpha()) or "(?!x)x"
+        named = [re.escape(n) for n in sorted(self.names, key=len, reverse=True) if n.isalpha()]
+        bare = "|".join(f"{n}s" for n in named) or "(?!x)x"
+        before = "|".join(named) or "(?!x)x"
         self._phrase = re.compile(
             rf"\b(?P<det>the|its|their|(?:(?:{before})\s+)*{_OWNER}|{bare})\s+(?P<mods>(?:(?!(?:the|a|an|and|or)\b)[a-z][\w-]*\s+){{0,3}})"
             rf"(?P<kind>{kinds})\b"
@@ -114,9 +116,12 @@ class Epithets:
                     if pattern is compound and _INDEFINITE.search(sentence, 0, match.start()):
                         continue  # "a Bluetooth smart speaker" is a kind of speaker, not one named Bluetooth
                     name = _corpus_name(match.group("name"), lexicon)
+                    kind = match.group("kind")
+                    if name and name.lower().endswith(f" {kind.lower()}"):
+                        name = name[: -len(kind) - 1]  # "the Mi AI Speaker, a … speaker": the Mi AI
                     described = _stems(match.group("mods"))
                     if name and not set(match.group("mods").lower().split()) & STOPWORDS:
-                        (beside if pattern is compound else found).append(Description(name, match.group("kind"), described))
+                        (beside if pattern is compound else found).append(Description(name, kind, described))
             named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
             if len(parties) == 2 and len(named) == 1:
                 other = parties[1] if named[0] == parties[0] else parties[0]
@@ -247,9 +252,7 @@ class Epithets:
             # "Microsoft has successfully created one smart Cortana speaker, Harmon Kardon Invoke"
             # for "Microsoft's Cortana speaker".
             if _kind_class(d.kind) == cls and (owner is None or self._owned_by(owner, d.name, bool(asked & d.words))):
-                # "Mi AI Speaker" is the Mi AI written with its kind: one name, not two.
-                name = d.name[: -len(d.kind) - 1] if d.name.lower().endswith(f" {d.kind.lower()}") else d.name
-                best[name] = max(best[name], len(asked & d.words))
+                best[d.name] = max(best[d.name], len(asked & d.words))
         if owner is not None and len(best) == 1:
             return next(iter(best))
         if not asked:
@@ -266,7 +269,7 @@ class Epithets:
         together = described and any(
             re.search(rf"\b{re.escape(owner)}\b.*\b{re.escape(name)}\b", s, re.I) for s in self.sentences
         )
-        if not (together or self._beside(owner, name)):
+        if not (self._beside(owner, name) or together):
             return False
         possessors = self._possessors(name)
         return not possessors or owner.lower() in possessors
@@ -274,12 +277,12 @@ class Epithets:
     def _possessors(self, name: str) -> frozenset[str]:
         """The names the articles write in the possessive before this one, within three words
         ("Xiaomi's Mi AI", "Xiaomi’s cheap smart speaker, Mi AI"), lower-case."""
-        key = ("'s", name.lower())
-        if key not in self._near:
+        key = name.lower()
+        if key not in self._possessed:
             pattern = re.compile(rf"\b([\w-]+)['’]s\s+(?:[\w-]+,?\s+){{0,3}}?{re.escape(name)}\b", re.I)
             found = {m.group(1).lower() for s in self.sentences for m in pattern.finditer(s)}
-            self._near[key] = frozenset(found & self.names)  # type: ignore[assignment]
-        return self._near[key]  # type: ignore[return-value]
+            self._possessed[key] = frozenset(found & self.names)
+        return self._possessed[key]
 
     def _beside(self, owner: str, name: str) -> bool:
         """Whether some sentence has the owner and the name within six words ("Microsoft's
