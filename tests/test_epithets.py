@@ -163,6 +163,20 @@ def test_a_product_asked_by_its_maker_and_kind_is_the_maker_s(assistant):
     assert assistant.epithets.resolve("how much is the Mi AI speaker") is None
 
 
+def test_a_name_given_in_part_beside_its_kind_is_the_whole_name(assistant):
+    # "the harman kardon speaker" names the maker's part of "Harmon Kardon Invoke": it had been
+    # read as naming the speaker already, and the price refused for want of "Kardon" beside it.
+    assert assistant.epithets.resolve("how much is the harman kardon speaker") == (
+        "how much is the Harmon Kardon Invoke speaker"
+    )
+    answer = assistant.ask("how much is the harman kardon speaker")
+    assert not answer.abstained and "$150" in answer.text
+    # A whole name stays as it is; a part of no name of that kind is left alone.
+    assert assistant.epithets.resolve("where is the Mi AI speaker sold") is None
+    assert assistant.epithets.resolve("where is the mi speaker sold") == "where is the Mi AI speaker sold"
+    assert assistant.epithets.resolve("what is the Mi assistant") is None
+
+
 def test_a_thing_the_articles_say_is_another_s_is_not_the_owner_s(assistant):
     # "Xiaomi's cheap smart speaker, Mi AI" is Xiaomi's, though Microsoft stands four words from
     # it in "…talking to Microsoft about integrating Cortana into the Mi AI Speaker".

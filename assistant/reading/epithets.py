@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from assistant.reading.query import Question
 from assistant.text import STOPWORDS, Lexicon, stem
@@ -73,12 +73,14 @@ class Epithets:
     """What the articles call each name, and which name a question's epithet means."""
 
     def __init__(
-        self, descriptions: Iterable[Description], names: Iterable[str] = (), sentences: Sequence[str] = ()
+        self, descriptions: Iterable[Description], names: Iterable[str] = (), sentences: Sequence[str] = (),
+        canonical: Callable[[str], str] = str.lower,
     ) -> None:
         self.descriptions = tuple(dict.fromkeys(descriptions))
         self.sentences = tuple(sentences)  # where an owner and a name stand together
         self._near: dict[tuple[str, str], bool] = {}
         self._possessed: dict[str, frozenset[str]] = {}
+        self._canonical = canonical  # one spelling of a name the articles spell two ways
         # The corpus's names that are not places: a phrase holding one is a name already.
         self.names = frozenset(names)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
@@ -141,7 +143,7 @@ class Epithets:
         companies = {d.name for d in found if _kind_class(d.kind) == "company"} | set(parties)
         found = [d for d in found if _kind_class(d.kind) == "company" or d.name not in companies]
         places = words().place_words | words().languages
-        return cls(found, (n for n in lexicon.proper_nouns if n not in places), sentences)
+        return cls(found, (n for n in lexicon.proper_nouns if n not in places), sentences, lexicon.canonical)
 
     def resolve(self, question: str) -> str | None:
         """The question with each epithet it uses put as the name it means, or None if none is.
@@ -213,13 +215,26 @@ class Epithets:
         """The name a phrase found by `_phrase` means, or None."""
         mods = match.group("mods").lower().split()
         kind = _kind_class(match.group("kind").lower())
-        if any(w in self.names and self._is_a(w, kind) for w in mods):
-            return None  # "the Mi AI speaker" names it already; a "Cortana speaker" is one with Cortana
+        named = [w for w in mods if w in self.names and self._is_a(w, kind)]
+        if named:
+            # "the Mi AI speaker" names it already; a "Cortana speaker" is one with Cortana. A name
+            # given in part is the one thing of the kind whose name holds it: "the Harman Kardon
+            # speaker" is the Harmon Kardon Invoke.
+            return self._whole_name(named, kind)
         if any(w in STOPWORDS or w in _PREPOSITIONS for w in mods):
             return None  # "Xiaomi's rank among smartphone vendors" describes no smartphone
         return self._meant(
             _stems(f"{match.group('mods')} {match.group('place') or ''}"), match.group("kind"), self._owner(match)
         )
+
+    def _whole_name(self, named: Sequence[str], kind_class: str) -> str | None:
+        """The one name of a thing of this kind class that holds these words and more, or None."""
+        asked = {self._canonical(w) for w in named}
+        wholes = {
+            d.name for d in self.descriptions
+            if _kind_class(d.kind) == kind_class and asked < {self._canonical(w) for w in d.name.lower().split()}
+        }
+        return next(iter(wholes)) if len(wholes) == 1 else None
 
     def _owner(self, match: re.Match[str]) -> str | None:
         """Whose thing an epithet asks about, lower-case, or None: "Baidu's assistant" is Baidu's,
