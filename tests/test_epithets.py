@@ -192,3 +192,13 @@ def test_a_thing_the_articles_say_is_another_s_is_not_the_owner_s(assistant):
     # Another company's thing, described in words the articles use of the story's, is not read
     # as the story's.
     assert assistant.epithets.resolve("what is samsung's cheap speaker") is None
+
+
+def test_an_owner_s_one_thing_is_not_meant_by_a_word_naming_another(assistant):
+    # Microsoft's one app the articles describe is Skype, but "translation" is the Translator's
+    # word: a trial's "microsoft's translation app" had been asked as "microsoft's Skype app".
+    assert assistant.epithets.resolve("what's the name of microsoft's translation app in the list") is None
+    # Words said of such things, standing beside the name, or in no article still find it.
+    assert assistant.epithets.resolve("what is microsoft's video app") == "What is Skype?"
+    assert assistant.epithets.resolve("what is xiaomi's cheap speaker called") == "What is Mi AI?"
+    assert assistant.epithets.resolve("what is xiaomi's inexpensive speaker called") == "What is Mi AI?"

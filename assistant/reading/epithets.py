@@ -25,10 +25,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Callable, Iterable, Sequence
 
 from assistant.reading.query import Question
-from assistant.text import STOPWORDS, Lexicon, stem
+from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.words import words
 
 # Words of a name: capitalised, not a possessive ("Microsoft’s Azure" names Azure).
@@ -268,13 +269,30 @@ class Epithets:
             # for "Microsoft's Cortana speaker".
             if _kind_class(d.kind) == cls and (owner is None or self._owned_by(owner, d.name, bool(asked & d.words))):
                 best[d.name] = max(best[d.name], len(asked & d.words))
-        if owner is not None and len(best) == 1:
+        if owner is not None and len(best) == 1 and self._may_describe(asked, cls, next(iter(best))):
             return next(iter(best))
         if not asked:
             return None
         top = max(best.values(), default=0)
         winners = [name for name, shared in best.items() if shared == top]
         return winners[0] if top and len(winners) == 1 else None
+
+    def _may_describe(self, asked: frozenset[str], kind_class: str, name: str) -> bool:
+        """Whether the asked words may describe the name: each is said of some thing of the kind,
+        or stands in a sentence with the name ("Xiaomi's cheap smart speaker, Mi AI") and names
+        nothing else, or is no word of the articles at all ("inexpensive"). A word that names
+        another thing says what they never say of this one: "Microsoft's translation app" is the
+        Translator's, no Skype."""
+        said = frozenset().union(*(d.words for d in self.descriptions if _kind_class(d.kind) == kind_class))
+        near = frozenset().union(
+            *(_words_of(s) for s in self.sentences if re.search(rf"\b{re.escape(name)}\b", s, re.I))
+        )
+        others = {stem(n) for n in self.names} - _stems(name)  # "translation" is the Translator's
+        return all(w in said or (w in near and w not in others) or w not in self._corpus_stems for w in asked)
+
+    @cached_property
+    def _corpus_stems(self) -> frozenset[str]:
+        return frozenset().union(*(_words_of(s) for s in self.sentences))
 
     def _owned_by(self, owner: str, name: str, described: bool = False) -> bool:
         """Whether the articles put the name beside the owner (or, when it is `described` as
@@ -326,6 +344,11 @@ def _stems(text: str) -> frozenset[str]:
         if word and word not in STOPWORDS and word.isalpha():
             out.add(stem(adjective_of.get(word, word)))
     return frozenset(out)
+
+
+def _words_of(sentence: str) -> frozenset[str]:
+    """Stems of a sentence's words, as `_stems` reads describing words."""
+    return _stems(" ".join(raw_tokens(sentence)))
 
 
 def _corpus_name(text: str, lexicon: Lexicon) -> str | None:
