@@ -345,6 +345,12 @@ def test_questions_that_point_back_at_nothing_stand_alone(previous, follow_up):
         # (the "what" was what "for" governed: the date asks when it will use Azure)
         ("What will Xiaomi use Azure for?", "and the date?", "When will Xiaomi use Azure?"),
         ("What is Xiaomi's mission?", "and the price?", None),
+        # A new name takes the old one's words with it, and a phrase the phrase (the ninth
+        # trial's had become "the fancy the Mi AI speaker", "the boss of the big boss of…").
+        ("How much does the fancy Invoke cost?", "and the Mi AI speaker?", "How much does the Mi AI speaker cost?"),
+        ("Who is the boss of Xiaomi?", "and the big boss of microsoft?", "Who is the big boss of microsoft?"),
+        ("What did the head of AI at Microsoft say about the deal?", "and the head of business at Xiaomi?",
+         "What did the head of business at Xiaomi say about the deal?"),
     ],
 )
 def test_one_party_takes_the_other_s_place(assistant, previous, follow_up, rewritten):

@@ -10,7 +10,7 @@ from assistant.reading.query import QUESTION_START, answer_type, name_spans
 from assistant.reading.quotes import introduced_as_person
 from assistant.reading.thesaurus import TITLE_WORDS, plain, unwrap
 from assistant.reading.values import VALUE_PATTERNS, VALUE_STEMS, YEAR
-from assistant.text import Lexicon, raw_tokens, stem
+from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
 from assistant.words import words
 
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and|same for|what of)\b[\s,]*", re.I)
@@ -437,9 +437,28 @@ def _fill_in(fragment: str, previous: str, previous_spans: list[tuple[int, int]]
             return None
         the = "the " if re.search(r"\bthe\s*$", head, re.I) else ""
         return f"What is the {noun} of {the}{_bare(previous[start:end])}?"
-    if re.search(r"\b(the|a|an)\s*$", head, re.I):  # keep the previous question's "the" before the new name
+    # "and the big boss of microsoft?" after "Who is the boss of Xiaomi?": a phrase for the phrase.
+    phrase = _OF_PHRASE.search(head)
+    if phrase and _OF_FRAGMENT.match(fragment):
+        # ...with the names that go on qualifying it: "the head of AI at Microsoft".
+        for a, b in previous_spans:
+            if a >= end and re.fullmatch(r"\s+(?:at|of|in|for|from)\s+(?:the\s+)?", previous[end:a], re.I):
+                end = b
+        return (head[: phrase.start()] + fragment + previous[end:]).strip()
+    described = _DESCRIBED.search(head)
+    if described and not set(described.group(2).lower().split()) & STOPWORDS:
+        # Keep the previous question's "the" before the new name, not the words that described
+        # the old one: "and the Mi AI speaker?" after "How much does the fancy Invoke cost?".
+        head = head[: described.start()] + described.group(1) + " "
         fragment = _without_article(fragment)
     return (head + fragment + previous[end:]).strip()
+
+
+# A determiner and up to three words before a name ("the fancy " Invoke), and a phrase that says
+# whose thing it is ("the boss of " Xiaomi).
+_DESCRIBED = re.compile(r"\b(the|a|an)\s+((?:[a-z][\w-]*\s+){0,3})$", re.I)
+_OF_PHRASE = re.compile(r"\b(?:the|a|an)\s+(?:[\w-]+\s+){1,3}?of\s+$", re.I)
+_OF_FRAGMENT = re.compile(r"(?:the|a|an)\s+(?:[\w-]+\s+){1,3}?of\s+\S", re.I)
 
 
 _TIME_NOUNS = {"date", "day", "year", "month", "time", "when"}
