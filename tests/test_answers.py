@@ -164,6 +164,16 @@ def test_disagreement_is_stated_and_both_sides_cited(assistant):
     assert A001 in cited and cited & {A000, A002, A003}
 
 
+@pytest.mark.parametrize("question", [
+    "When did they first work together?", "When did the two companies start working together?",
+])
+def test_disagreement_is_stated_however_the_question_names_the_partners(assistant, question):
+    # The ninth trial's "they" got 2015 alone, from an answer whose year is in its second
+    # sentence and a question far from both articles' sentences.
+    answer = assistant.ask(question)
+    assert answer.disagreement and "2015" in answer.text and "2016" in answer.text
+
+
 def test_the_price_before_is_lent_only_to_a_price_question(assistant):
     # "…costs about a third of that price, though its availability is limited outside of China":
     # a trial's availability question got the Invoke's price first.

@@ -92,7 +92,10 @@ class Citer:
         question = query.question
         best = reading.extracts[0]
         chosen = list(reading.extracts)
-        disagreement = self._disagreeing(question, best, query)
+        # The answer's value may be in its second sentence ("This is not the first time… In
+        # 2015, they signed…"): that is the one another article may contradict.
+        valued = next((e for e in chosen if YEAR.search(e.sentence.text)), best)
+        disagreement = self._disagreeing(question, valued, query)
         if disagreement:
             chosen.append(disagreement)
         else:
@@ -175,7 +178,10 @@ class Citer:
         # The names the question is about that the answer names, the rival must name too: a 2015
         # test of Windows 10 is no rival to "the 2016 deal to ship Office" for when Office was agreed.
         said = [h for h in question.heads if h in self.table.local_stems(best.row)]
-        for row, _ in self.lookup.nearest(query.vector, DISAGREEMENT_COSINE):
+        # As close to the question as the answer is will do: "When did they first work together?"
+        # is far from both, its "they" being the story's partners.
+        floor = min(DISAGREEMENT_COSINE, float(self.lookup.vectors[best.row] @ query.vector))
+        for row, _ in self.lookup.nearest(query.vector, floor):
             passage = self.lookup.passage_of(row)
             if passage.id in self.lookup.dateline_ids:
                 continue
