@@ -107,6 +107,15 @@ def test_build_and_import_into_a_fresh_home(tmp_path):
     assert "$150" in json.loads(answer.getvalue())["answer"]
 
 
+def test_a_file_too_short_to_be_an_article_is_imported_with_a_warning(tmp_path, capsys):
+    # The ninth trial's one-word file became corpus/hello.md without a word said.
+    short = tmp_path / "short.txt"
+    short.write_text("hello\n")
+    assert main(["--home", str(tmp_path), "import", str(short)]) == 0
+    err = capsys.readouterr().err
+    assert "hello.md holds only 1 word of text" in err and "delete the file" in err
+
+
 def test_chat_reads_lines_runs_commands_and_quits(capsys):
     script = "How much does the Invoke cost?\nAnd the Mi AI speaker?\n/sources\n/help\n/nonsense\n\n/quit\n"
     code = main(["--home", str(REPO), "chat"], stdin=io.StringIO(script))

@@ -36,14 +36,24 @@ def run(settings: Settings, stdout: TextIO, if_stale: bool, progress: bool = Tru
     return EXIT_OK
 
 
+# An article shorter than this is likely the wrong file (a news story runs to hundreds of words).
+_FEW_WORDS = 30
+
+
 def run_import(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int:
-    from assistant.corpus.clean import import_articles, import_sources
+    from assistant.corpus.clean import import_articles, import_sources, read_article
 
     sources = import_sources(args.paths)
     with _bar("Reading articles", args.progress) as advance:
         written = import_articles(sources, settings.corpus_path, replace=args.replace, progress=advance)
     for path in written:
         stdout.write(f"wrote {path}\n")
+        words = len(read_article(path).text.split())
+        if words < _FEW_WORDS:  # imported as asked, but said: a one-word file is seldom meant
+            sys.stderr.write(
+                f"warning: {path} holds only {words} word{'s' if words != 1 else ''} of text; if that is not an "
+                "article, delete the file (the index rebuilds itself).\n"
+            )
     if written:
         stdout.write(f"Imported {len(written)} of {len(sources)} files. "
                      "Run `assistant build` (or just ask: the index rebuilds itself).\n")
