@@ -47,6 +47,21 @@ def test_a_recording_that_goes_on_after_its_question_says_so(tmp_path, capsys):
     assert code == 0 and "goes on" not in capsys.readouterr().err
 
 
+def test_a_recording_cut_at_the_limit_says_so_once(tmp_path, caplog):
+    # The ninth trial's 169 s recording was said both to go on after its question (as if a pause
+    # had ended it) and to have been cut at 28 s. With no pause, only the cut is said.
+    from assistant.voice.audio import Listener
+    from assistant.voice.loop import _phrase
+
+    clause = "Microsoft and Xiaomi work together on cloud computing and smart speakers and laptops and phones"
+    long = synthesize(" and ".join([clause] * 8), tmp_path / "long.wav")
+    with caplog.at_level("WARNING"):
+        audio = _phrase(Listener().for_recordings(), long)
+    said = caplog.text
+    assert "only the first 28 s of speech were heard" in said and "more followed" in said
+    assert "goes on after its first question" not in said and len(audio) > 0
+
+
 def test_missing_audio_file_is_named_and_the_others_still_answered(tmp_path, capsys):
     good = synthesize("How much does the Invoke cost?", tmp_path / "good.wav")
     code, out = run(["ask", "--audio-file", str(tmp_path / "missing.wav"), "--audio-file", str(good)])

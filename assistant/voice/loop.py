@@ -165,7 +165,10 @@ def _phrase(listener: Listener, path: str | Path) -> Any:
         except HeardNothing:
             more = 0.0
         listener.last_endpoint = endpoint
-    if more:
+    if endpoint is not None and endpoint.cut:  # no pause ended it: the limit did, mid-speech
+        _LOGGER.warning("%s: only the first %.0f s of speech were heard%s; ask one short question per recording.",
+                        path, listener.phrase_time_limit, f" ({more:.0f} s more followed)" if more else "")
+    elif more:
         _LOGGER.warning("%s: the recording goes on after its first question (%.0f s more speech), which alone was "
                         "answered; put one question in each recording.", path, more)
     if endpoint is not None and endpoint.paused_samples:
@@ -192,9 +195,6 @@ def answer_audio_files(
         except HeardNothing as exc:
             raise HeardNothing(f"{path}: {exc} Record the question again, closer to the microphone.") from None
         endpoint = listener.last_endpoint
-        if endpoint is not None and endpoint.cut:
-            _LOGGER.warning("%s: only the first %.0f s of speech were heard; ask one short question per recording.",
-                            path, listener.phrase_time_limit)
         turn = answer_transcript(ask, transcriber, audio, since=endpoint.decided_at if endpoint else None)
         if turn.answer is None or turn.transcript is None:
             raise HeardNothing(f"{path}: no words recognised. Record the question again, more clearly.")
