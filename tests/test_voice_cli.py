@@ -127,6 +127,7 @@ def test_speak_without_sound_device_is_one_line(capsys, tmp_path):
     lines = err.splitlines()
     assert len(lines) == 2 and "Traceback" not in err
     assert "still saving answers to" in lines[0] and lines[1].startswith("(saved ")
+    assert "--save-audio" not in lines[0]  # it is given already (the ninth trial's)
     saved = list(tmp_path.glob("*.wav"))
     assert len(saved) == 1 and saved[0].stat().st_size > 10_000  # the spoken answer was still written
 

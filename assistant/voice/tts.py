@@ -177,9 +177,12 @@ class SentenceSpeaker:
             reason = (result.stderr.strip().splitlines() or ["aplay failed"])[-1]
             raise DeviceUnavailable(
                 f"No sound device ({reason}); carrying on without speech. Connect a speaker (`aplay -l` lists "
-                "them), turn speech off (chat --no-speak; ask without --speak), or keep each answer as a WAV "
-                "with --save-audio DIR."
+                f"them), turn speech off{_OFF}{_SAVE_HINT}."
             )
+
+
+_OFF = " (chat --no-speak; ask without --speak)"
+_SAVE_HINT = ", or keep each answer as a WAV with --save-audio DIR"
 
 
 def after_playback_failed(speaker: Any, exc: Exception, report: Callable[[str], None]) -> Any:
@@ -190,7 +193,8 @@ def after_playback_failed(speaker: Any, exc: Exception, report: Callable[[str], 
         report(str(exc))
         return SilentSpeaker()
     speaker.play = False
-    report(str(exc).replace("carrying on without speech", f"not playing, but still saving answers to {folder}"))
+    said = str(exc).replace("carrying on without speech", f"not playing, but still saving answers to {folder}")
+    report(said.replace(f", turn speech off{_OFF}{_SAVE_HINT}", f" or turn speech off{_OFF}"))  # it saves already
     return speaker
 
 
