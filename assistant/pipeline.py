@@ -7,7 +7,7 @@ import time
 from typing import Callable, Sequence
 
 from assistant.config import Settings, load_settings
-from assistant.corpus.clean import MONTHS, WEEKDAYS, require_corpus
+from assistant.corpus.clean import MONTHS, WEEKDAYS, require_articles
 from assistant.errors import BadQuestion
 from assistant.index.adapter import QueryAdapter
 from assistant.index.embed import Embedder, loading_query_embedder, model_vocabulary
@@ -75,7 +75,7 @@ class Assistant:
     def load(cls, settings: Settings | None = None) -> "Assistant":
         """Open (building or rebuilding if needed) the index and the query encoder."""
         settings = settings or load_settings()
-        require_corpus(settings.corpus_path)  # a wrong --home is said before the encoder starts loading
+        require_articles(settings.corpus_path)  # a wrong --home is said before the encoder starts loading
         # Loading on a thread, it overlaps the index load and the reader's tables: about 0.2 s
         # off a cold answer.
         pending = loading_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)

@@ -107,6 +107,14 @@ def test_build_and_import_into_a_fresh_home(tmp_path):
     assert "$150" in json.loads(answer.getvalue())["answer"]
 
 
+def test_an_empty_articles_folder_is_said_before_the_encoder_loads(tmp_path, capsys):
+    # The ninth trial's --home with an empty corpus/ spent 10 s preparing the encoder first.
+    (tmp_path / "corpus").mkdir()
+    assert main(["--home", str(tmp_path), "ask", "hi there"]) == 1
+    assert "no .txt or .md article; add articles" in capsys.readouterr().err
+    assert not (tmp_path / "index").exists() and not (tmp_path / ".cache").exists()
+
+
 def test_a_file_too_short_to_be_an_article_is_imported_with_a_warning(tmp_path, capsys):
     # The ninth trial's one-word file became corpus/hello.md without a word said.
     short = tmp_path / "short.txt"

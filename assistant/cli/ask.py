@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
         return _ask_batch(Assistant.load(settings), args.json, stdin, stdout)
 
     _not_a_file(args.question)
-    from assistant.corpus.clean import require_corpus
+    from assistant.corpus.clean import require_articles
     from assistant.index.embed import start_loading_query_embedder
     from assistant.reading.query import validate
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: Tex
 
             stdout.write(json_line({"question": printable(args.question)[:200], "error": str(exc)}) + "\n")
         raise
-    require_corpus(settings.corpus_path)  # a wrong --home is said before the encoder starts loading
+    require_articles(settings.corpus_path)  # a wrong --home is said before the encoder starts loading
     start_loading_query_embedder(settings.embedding_model, settings.query_encoder, settings.cache_dir)
     # Everything else is imported while the encoder loads.
     from assistant.cli.render import answer_json, answer_text

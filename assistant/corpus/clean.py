@@ -264,6 +264,14 @@ def require_corpus(corpus_dir: Path) -> None:
         )
 
 
+def require_articles(corpus_dir: Path) -> None:
+    """`require_corpus`, and CorpusEmpty unless the folder holds a file an article may be in: what
+    answering needs, said before the encoder starts loading (an empty folder had taken 10 s)."""
+    require_corpus(corpus_dir)
+    if not any(p.suffix.lower() in ARTICLE_SUFFIXES for p in corpus_dir.iterdir()):
+        raise CorpusEmpty(f"{corpus_dir}: no .txt or .md article; add articles (assistant import FILE...)")
+
+
 def _scan(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     """Article files in a stable order, and why any candidate was passed over."""
     require_corpus(corpus_dir)
