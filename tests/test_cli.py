@@ -139,6 +139,15 @@ def test_chat_reads_lines_runs_commands_and_quits(capsys):
     assert "Speaker is only available in China" in flat  # the passage in full
 
 
+def test_sources_after_a_refusal_or_a_question_back_say_which(capsys):
+    # The ninth trial's /sources after "which one?" said the articles did not hold the answer.
+    script = "who makes it?\n/sources\nWhat is Xiaomi's stock price?\n/sources\n"
+    assert main(["--home", str(REPO), "chat"], stdin=io.StringIO(script)) == 0
+    out = capsys.readouterr().out
+    assert "no sources: it asked which thing you meant" in out
+    assert "no sources: the articles did not hold it" in out
+
+
 def test_chat_ends_cleanly_on_end_of_input(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("Who is Harry Shum?\n"))
     assert main(["--home", str(REPO), "chat"]) == 0

@@ -90,6 +90,8 @@ class ChatCommands:
             last = self.conversation.last_answer
             if last is None:
                 self.show("No sources yet: ask a question first.")
+            elif not last.citations and last.abstention_check == "no-antecedent":
+                self.show("The last reply has no sources: it asked which thing you meant.")
             elif not last.citations:
                 self.show("The last answer has no sources: the articles did not hold it.")
             else:
