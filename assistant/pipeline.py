@@ -60,12 +60,13 @@ class Assistant:
             WrittenQuestions(*index.training_questions, index.near_misses, lambda row: lookup.passage_of(row).article_id)
             if learnt and index.training_questions else None
         )
-        self.reader = make_reader(
-            settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words, written
-        )
         self.parties = parties(self.lexicon)
         self.epithets = Epithets.from_sentences(
             (s.text for p in index.passages for s in p.sentences), self.lexicon, self.parties
+        )
+        self.reader = make_reader(
+            settings.reader, lookup, table, self.lexicon, embedder, interaction, settings.max_answer_words, written,
+            self.epithets.origins,
         )
         self.citer = Citer(lookup, table, self.lexicon, settings.max_answer_words)
         self.adapter = QueryAdapter(index.query_adapter) if learnt else None

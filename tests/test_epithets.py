@@ -202,3 +202,23 @@ def test_an_owner_s_one_thing_is_not_meant_by_a_word_naming_another(assistant):
     assert assistant.epithets.resolve("what is microsoft's video app") == "What is Skype?"
     assert assistant.epithets.resolve("what is xiaomi's cheap speaker called") == "What is Mi AI?"
     assert assistant.epithets.resolve("what is xiaomi's inexpensive speaker called") == "What is Mi AI?"
+
+
+@pytest.mark.parametrize("question, said", [
+    ("Where is Microsoft based?", "the giant from Redmond"),
+    ("which town does the software giant come from", "the giant from Redmond"),
+    ("which country is microsoft from", "the American giant"),
+    ("wher is xiaomi from", "the Chinese company, Xiaomi"),
+])
+def test_where_a_company_is_from_is_read_from_the_epithet_that_says_it(assistant, question, said):
+    # The articles never say "Microsoft is based in Redmond"; they call it "the giant from
+    # Redmond". Both dev questions had been refused, and "where is xiaomi from" (the ninth trial)
+    # answered with Microsoft's foothold in China.
+    answer = assistant.ask(question)
+    assert not answer.abstained and said in answer.text
+
+
+def test_a_place_of_the_kind_the_articles_do_not_give_is_still_refused(assistant):
+    # "the Chinese company" says Xiaomi's country, not its city.
+    assert assistant.ask("Which city is Xiaomi headquartered in?").abstained
+    assert assistant.ask("Where is Xiaomi's CEO from?").abstained

@@ -12,13 +12,13 @@ READERS = ("rules", "similarity")
 
 def make_reader(
     name: str, lookup: Any, table: Any, lexicon: Any, embedder: Any, interaction: Any = None, max_words: int = 40,
-    written: Any = None,
+    written: Any = None, origins: Any = None,
 ):
     """The reader called `name` (one of READERS), over the index's sentences."""
     if name == "rules":
         from assistant.reading.rules import RuleReader
 
-        return RuleReader(lookup, table, lexicon, embedder, interaction, max_words, written)
+        return RuleReader(lookup, table, lexicon, embedder, interaction, max_words, written, origins)
     if name == "similarity":
         from assistant.reading.similar import SimilarityReader
 

@@ -18,6 +18,10 @@ articles put beside that owner ("Baidu's digital assistant" is DuerOS, not Corta
 
 `expand` does the converse for a kind the articles barely use: "which browser…" is also met by
 the names they call a browser (Edge).
+
+`origins` keeps the sentences whose epithet for a company says where it is from ("the giant from
+Redmond", "the Chinese company, Xiaomi"): the rule reader answers "Where is Microsoft based?" from
+them, as the articles never say it otherwise.
 """
 
 from __future__ import annotations
@@ -82,6 +86,10 @@ class Epithets:
         self._near: dict[tuple[str, str], bool] = {}
         self._possessed: dict[str, frozenset[str]] = {}
         self._canonical = canonical  # one spelling of a name the articles spell two ways
+        # The sentences (by index) whose epithet for a company says where it is from, with the
+        # company's name (lower-case) and the place's stem: "the Chinese company, Xiaomi" (xiaomi,
+        # china); "the giant from Redmond" (microsoft, redmond).
+        self.origins: dict[int, frozenset[tuple[str, str]]] = {}
         # The corpus's names that are not places: a phrase holding one is a name already.
         self.names = frozenset(names)
         kinds = "|".join(sorted(words().kind_nouns | words().company_nouns, key=len, reverse=True))
@@ -113,7 +121,9 @@ class Epithets:
         )
         found: list[Description] = []
         beside: list[Description] = []  # "<Name> <kind>": the name may only qualify the kind
-        for sentence in sentences:
+        places = {stem(p) for p in words().place_words}
+        origins: dict[int, set[tuple[str, str]]] = defaultdict(set)  # sentence -> (name, where it is from)
+        for index, sentence in enumerate(sentences):
             for pattern in (compound, apposed, apposing, said):
                 for match in pattern.finditer(sentence):
                     if pattern is compound and _INDEFINITE.search(sentence, 0, match.start()):
@@ -125,6 +135,8 @@ class Epithets:
                     described = _stems(match.group("mods"))
                     if name and not set(match.group("mods").lower().split()) & STOPWORDS:
                         (beside if pattern is compound else found).append(Description(name, kind, described))
+                        if pattern is not compound and _kind_class(kind) == "company":
+                            origins[index].update((name.lower(), p) for p in described & places)  # "the Chinese company, Xiaomi"
             named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
             if len(parties) == 2 and len(named) == 1:
                 other = parties[1] if named[0] == parties[0] else parties[0]
@@ -132,6 +144,8 @@ class Epithets:
                     described = _stems(f"{match.group('mods')} {match.group('place') or ''}")
                     if described:
                         found.append(Description(other, match.group("kind"), described))
+                        # "the giant from Redmond" (the other party)
+                        origins[index].update((other.lower(), p) for p in described & places)
         # A name beside a kind says what it is ("Bing search engine"), unless the articles say it
         # is a thing of another kind: "one smart Cortana speaker, Harmon Kardon Invoke" describes
         # the Invoke, and Cortana stays the assistant the articles call it.
@@ -144,7 +158,9 @@ class Epithets:
         companies = {d.name for d in found if _kind_class(d.kind) == "company"} | set(parties)
         found = [d for d in found if _kind_class(d.kind) == "company" or d.name not in companies]
         places = words().place_words | words().languages
-        return cls(found, (n for n in lexicon.proper_nouns if n not in places), sentences, lexicon.canonical)
+        epithets = cls(found, (n for n in lexicon.proper_nouns if n not in places), sentences, lexicon.canonical)
+        epithets.origins = {i: frozenset(pairs) for i, pairs in origins.items()}
+        return epithets
 
     def resolve(self, question: str) -> str | None:
         """The question with each epithet it uses put as the name it means, or None if none is.

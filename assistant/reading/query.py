@@ -110,6 +110,9 @@ class Question:
     # Whose person a person question asks for, as written ("Microsoft" in "Microsoft's AI chief",
     # "who spoke for Xiaomi"): lower-cased.
     organisation: tuple[str, ...] = ()
+    # "Where is Microsoft based?", "which country is xiaomi from": whose origin is asked (the
+    # name, lower-cased canonical), answered by an epithet that says it ("the giant from Redmond").
+    origin_of: str | None = None
 
 
 def validate(question: object, max_chars: int) -> str:
@@ -213,6 +216,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         beneficiary=_beneficiary(text, lexicon),
         asks_person=person,
         organisation=_organisation(text) if person else (),
+        origin_of=_origin_of(text, lexicon) if kind == "place" else None,
     )
 
 
@@ -349,6 +353,26 @@ def name_spans(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
             spans.append((run[0].start(), end))
             run = []
     return spans
+
+
+# Where a company is from, with the name put as "N": "where is N based", "which town does N come from".
+_ORIGIN = re.compile(
+    r"^(?:where(?:['’]s|\s+is|\s+was|\s+does|\s+did)|(?:which|what)\s+(?:country|city|town|place|nation)"
+    r"(?:\s+is|\s+does|\s+was|\s+did)?)\s+N\s+(?:originally\s+)?(?:from|based|headquartered|located|"
+    r"come\s+from|comes\s+from|hail\s+from|based\s+in|headquartered\s+in|located\s+in|originate)\s*\??$",
+    re.I,
+)
+
+
+def _origin_of(text: str, lexicon: Lexicon) -> str | None:
+    """The name whose origin the question asks, lower-cased canonical, or None."""
+    spans = name_spans(text, lexicon)
+    if len(spans) != 1:
+        return None
+    start, end = spans[0]
+    if not _ORIGIN.match(f"{text[:start]}N{text[end:]}".strip()):
+        return None
+    return " ".join(lexicon.canonical(t) for t in raw_tokens(text[start:end]))
 
 
 def unknown_words(question: Question, lexicon: Lexicon) -> list[str]:

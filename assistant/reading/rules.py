@@ -126,6 +126,11 @@ def _counted(text: str, lexicon: Lexicon) -> str | None:
     return None
 
 
+# Places that are countries (each has its people's adjective), and a question asking for one.
+_COUNTRIES = frozenset(stem(place) for place, _ in words().demonyms)
+_COUNTRY_ASKED = re.compile(r"\b(?:country|countries|nation|nationality)\b", re.I)
+_TOWN_ASKED = re.compile(r"\b(?:city|town|place)\b", re.I)
+
 # Answers that are names or places: a sentence may name them only in the one before it.
 _NAMED_KINDS = frozenset({"name", "entity", "place"})
 
@@ -138,8 +143,16 @@ class RuleReader:
     def __init__(
         self, lookup: SentenceLookup, table: SentenceTable, lexicon: Lexicon, embedder: Embedder,
         interaction: LateInteraction | None = None, max_words: int = 40, written: WrittenQuestions | None = None,
+        origins: dict[int, frozenset[tuple[str, str]]] | None = None,
     ) -> None:
         self.lookup = lookup
+        # Sentence rows whose epithet for a company says where it is from, by the company's name
+        # (lower-case), each with the place: "…partner with the Chinese company, Xiaomi…" for
+        # "where is xiaomi from".
+        self.origins: dict[str, list[tuple[int, str]]] = {}
+        for row, pairs in sorted((origins or {}).items()):
+            for name, place in sorted(pairs):
+                self.origins.setdefault(name, []).append((row, place))
         # Questions a local model wrote for each sentence (corpus/training-questions.jsonl), when
         # the index keeps them: a question close to one of the best sentence's passes coverage.
         self.written = written
@@ -456,10 +469,30 @@ class RuleReader:
             return self._publication_date(query, hits)
         if question.broad:
             return self._lead(query, hits)
+        if question.origin_of in self.origins and (origin := self._origin(query)) is not None:
+            return origin
         reading = self._read_sentence(query, hits)
         if question.about_announcement and not self._dated(reading):
             return self._publication_date(query, hits)
         return reading
+
+    def _origin(self, query: Query) -> Reading | None:
+        """"Where is Microsoft based?": the sentence whose epithet for it says where it is from
+        ("Now, the giant from Redmond did not go into details…"), of several the closest to the
+        question. No check applies: the epithet is the evidence, and the question asks nothing else."""
+        found = self.origins[query.question.origin_of]
+        # "Which country" asks for a country and "which city" for a place in one: none said is
+        # no answer ("Which city is Xiaomi headquartered in?" is not "the Chinese company").
+        # "Where" takes the nearest place said, a city before a country.
+        if _COUNTRY_ASKED.search(query.question.text):
+            found = [f for f in found if f[1] in _COUNTRIES]
+        elif _TOWN_ASKED.search(query.question.text):
+            found = [f for f in found if f[1] not in _COUNTRIES]
+        if not found:
+            return None
+        row, _ = max(found, key=lambda f: (f[1] not in _COUNTRIES, float(self.lookup.vectors[f[0]] @ query.vector)))
+        extract = Extract(row, self.lookup.passage_of(row), self.lookup.sentence(row), 1.0)
+        return Reading((extract,), 1.0, considered=tuple(self.lookup.sentence(r).text for r, _ in found))
 
     def _dated(self, reading: Reading) -> bool:
         """Whether the answer states a date of its own ("in 2015"), not only "yesterday"."""
