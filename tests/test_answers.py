@@ -851,3 +851,10 @@ def test_names_given_only_as_the_two_countries_come_with_the_sentence_before(ass
     # Only when the two are what is asked: "Which areas…" is not answered with the companies.
     areas = assistant.ask("Which areas does the new partnership cover?")
     assert areas.text.startswith("The new partnership includes")
+
+
+def test_a_language_asked_about_is_not_met_by_a_sentence_naming_another(assistant):
+    # The ninth trial's "and English?" after "Does Cortana speak Chinese?" got the Chinese
+    # sentence again: "English" stood only in the sentence before it.
+    assert "English" in assistant.ask("Does Cortana speak English?").text
+    assert "speaks Chinese" in assistant.ask("Does Cortana speak Chinese?").text

@@ -126,6 +126,8 @@ def _counted(text: str, lexicon: Lexicon) -> str | None:
     return None
 
 
+_LANGUAGES = frozenset(stem(w) for w in words().languages)
+
 # Places that are countries (each has its people's adjective), and a question asking for one.
 _COUNTRIES = frozenset(stem(place) for place, _ in words().demonyms)
 _COUNTRY_ASKED = re.compile(r"\b(?:country|countries|nation|nationality)\b", re.I)
@@ -378,6 +380,15 @@ class RuleReader:
         missing_focus = (
             ~table.local_matrix[rows[:, None], heads].all(axis=1) if heads else np.zeros(len(rows), dtype=bool)
         ) | (len(heads) < len(question.heads))
+        # A language asked about is not met by the sentence before when this one names another:
+        # "…already speaks Chinese…" does not answer "Does Cortana speak English?", though the
+        # sentence before says "English commands".
+        asked_tongues = {h for h in question.heads if h in _LANGUAGES}
+        if asked_tongues:
+            missing_focus = missing_focus | np.array(
+                [bool(table.stems[r] & _LANGUAGES - asked_tongues) and not table.stems[r] & asked_tongues
+                 for r in rows.tolist()]
+            )
         dense = lookup.vectors[rows] @ query_vector
         ranking = dense if ranking_vector is None else lookup.vectors[rows] @ ranking_vector
         # Score in bulk without the answer-type bonus, then look closely only at the best dozen
