@@ -209,6 +209,10 @@ def test_an_owner_s_one_thing_is_not_meant_by_a_word_naming_another(assistant):
     ("which town does the software giant come from", "the giant from Redmond"),
     ("which country is microsoft from", "the American giant"),
     ("wher is xiaomi from", "the Chinese company, Xiaomi"),
+    # ...and whether it is from a country (the ninth trial's had got "the American giant…",
+    # Microsoft's epithet, for Xiaomi).
+    ("is xiaomi an american company", "the Chinese company, Xiaomi"),
+    ("Is Microsoft an American company?", "the American giant"),
 ])
 def test_where_a_company_is_from_is_read_from_the_epithet_that_says_it(assistant, question, said):
     # The articles never say "Microsoft is based in Redmond"; they call it "the giant from

@@ -216,7 +216,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         beneficiary=_beneficiary(text, lexicon),
         asks_person=person,
         organisation=_organisation(text) if person else (),
-        origin_of=_origin_of(text, lexicon) if kind == "place" else None,
+        origin_of=_origin_of(text, lexicon) if kind in ("place", "other") else None,
     )
 
 
@@ -364,13 +364,22 @@ _ORIGIN = re.compile(
 )
 
 
+# ...or whether it is from a country: "is xiaomi an american company?".
+_ORIGIN_YES_NO = re.compile(
+    r"^(?:is|was)\s+N\s+(?:a|an)\s+(?P<adjective>[a-z]+)\s+(?:company|firm|giant|maker|brand|business)\s*\??$", re.I
+)
+
+
 def _origin_of(text: str, lexicon: Lexicon) -> str | None:
     """The name whose origin the question asks, lower-cased canonical, or None."""
-    spans = name_spans(text, lexicon)
+    adjectives = {adjective for _, adjective in words().demonyms}
+    spans = [(a, b) for a, b in name_spans(text, lexicon) if text[a:b].lower() not in adjectives]
     if len(spans) != 1:
         return None
     start, end = spans[0]
-    if not _ORIGIN.match(f"{text[:start]}N{text[end:]}".strip()):
+    framed = f"{text[:start]}N{text[end:]}".strip()
+    yes_no = _ORIGIN_YES_NO.match(framed)
+    if not (_ORIGIN.match(framed) or yes_no and yes_no.group("adjective").lower() in adjectives):
         return None
     return " ".join(lexicon.canonical(t) for t in raw_tokens(text[start:end]))
 

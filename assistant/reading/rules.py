@@ -131,6 +131,7 @@ _LANGUAGES = frozenset(stem(w) for w in words().languages)
 # Places that are countries (each has its people's adjective), and a question asking for one.
 _COUNTRIES = frozenset(stem(place) for place, _ in words().demonyms)
 _COUNTRY_ASKED = re.compile(r"\b(?:country|countries|nation|nationality)\b", re.I)
+_PEOPLES = frozenset(adjective for _, adjective in words().demonyms)  # "is xiaomi an american company"
 _TOWN_ASKED = re.compile(r"\b(?:city|town|place)\b", re.I)
 
 # Answers that are names or places: a sentence may name them only in the one before it.
@@ -495,7 +496,7 @@ class RuleReader:
         # "Which country" asks for a country and "which city" for a place in one: none said is
         # no answer ("Which city is Xiaomi headquartered in?" is not "the Chinese company").
         # "Where" takes the nearest place said, a city before a country.
-        if _COUNTRY_ASKED.search(query.question.text):
+        if _COUNTRY_ASKED.search(query.question.text) or set(map(str.lower, raw_tokens(query.question.text))) & _PEOPLES:
             found = [f for f in found if f[1] in _COUNTRIES]
         elif _TOWN_ASKED.search(query.question.text):
             found = [f for f in found if f[1] not in _COUNTRIES]
