@@ -180,9 +180,10 @@ def test_a_training_line_may_hold_near_misses_alone(tmp_path):
 def test_the_shipped_training_questions_let_an_everyday_question_through(repo_settings):
     from assistant.pipeline import Assistant
 
-    answer = Assistant.load(repo_settings).ask("which country is xiaomi from")
-    assert not answer.abstained and "China" in answer.text
-    off = Assistant.load(repo_settings.replace(query_adapter=False)).ask("which country is xiaomi from")
+    # (It had been "which country is xiaomi from", now read from the epithet "the Chinese company".)
+    answer = Assistant.load(repo_settings).ask("will bing come to xiaomi phones")
+    assert not answer.abstained and "Bing" in answer.text
+    off = Assistant.load(repo_settings.replace(query_adapter=False)).ask("will bing come to xiaomi phones")
     assert off.abstained and off.abstention_check == "passage-coverage"
 
 
