@@ -132,7 +132,7 @@ _LANGUAGES = frozenset(stem(w) for w in words().languages)
 _COUNTRIES = frozenset(stem(place) for place, _ in words().demonyms)
 _COUNTRY_ASKED = re.compile(r"\b(?:country|countries|nation|nationality)\b", re.I)
 _PEOPLES = frozenset(adjective for _, adjective in words().demonyms)  # "is xiaomi an american company"
-_TOWN_ASKED = re.compile(r"\b(?:city|town|place)\b", re.I)
+_TOWN_ASKED = re.compile(r"\b(?:city|town|place|headquarter\w*|hq)\b", re.I)  # a head office is in a city
 
 # Answers that are names or places: a sentence may name them only in the one before it.
 _NAMED_KINDS = frozenset({"name", "entity", "place"})
