@@ -394,3 +394,15 @@ def test_who_are_someone_s_things_asks_for_names_not_what_a_name_is():
 def test_the_one_helped_is_the_beneficiary_only_when_it_is_a_name():
     assert analyse("How will the deal help Microsoft?", LEXICON).beneficiary.lower() == "microsoft"
     assert analyse("How does the deal help the company?", LEXICON).beneficiary is None
+
+
+def test_a_noun_in_nsion_is_met_by_its_verb_when_only_the_verb_is_used():
+    # The articles say "expand", never "expansion": "When was the expansion announced?" had
+    # met nothing of them, and "what day of the week was the expansion reported" was refused.
+    lexicon = Lexicon.from_texts(["Xiaomi and Microsoft are all set to expand their partnership."])
+    concepts = analyse("When was the expansion of the partnership announced?", lexicon).concepts
+    assert ("expans", "expand") in concepts
+    # Only a verb the articles use, and only for a noun they do not.
+    assert ("extens",) in analyse("When was the extension announced?", lexicon).concepts
+    with_noun = Lexicon.from_texts(["They expand it.", "The expansion was announced."])
+    assert ("expans",) in analyse("When was the expansion announced?", with_noun).concepts

@@ -179,7 +179,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     for word, written in zip(canonical, key_words):
         term = stem(word)
         if term not in in_names and not any(term in c for c in concepts):
-            concepts.append(equivalents(term) + _instances(term, lexicon))
+            concepts.append(equivalents(term) + _instances(term, lexicon) + _verb_of(term, lexicon))
             concept_words.append(written.lower())
     # A year the question names is as specific as a name: "sold in 2016" is not "sold in 2017".
     heads.extend(y.group() for y in YEAR.finditer(text))
@@ -248,6 +248,15 @@ def _asks_person(tokens: list[str]) -> bool:
 @lru_cache(maxsize=1)
 def _language_stems() -> tuple[str, ...]:
     return tuple(stem(w) for w in words().languages)
+
+
+def _verb_of(term: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """The verb a noun in -nsion or -nse is made from, when the articles use the verb and not the
+    noun: "expansion" is met by "expand", "extension" by "extend", "response" by "respond"."""
+    if not term.endswith("ns") or lexicon.document_frequency.get(term, 0):
+        return ()
+    verb = f"{term[:-1]}d"
+    return (verb,) if lexicon.document_frequency.get(verb, 0) else ()
 
 
 def _instances(term: str, lexicon: Lexicon) -> tuple[str, ...]:
