@@ -135,8 +135,8 @@ class Epithets:
                     described = _stems(match.group("mods"))
                     if name and not set(match.group("mods").lower().split()) & STOPWORDS:
                         (beside if pattern is compound else found).append(Description(name, kind, described))
-                        if pattern is not compound and _kind_class(kind) == "company":
-                            origins[index].update((name.lower(), p) for p in described & places)  # "the Chinese company, Xiaomi"
+                        if pattern is not compound and _kind_class(kind) == "company":  # "the Chinese company, Xiaomi"
+                            origins[index].update((name.lower(), p) for p in described & places)
             named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
             if len(parties) == 2 and len(named) == 1:
                 other = parties[1] if named[0] == parties[0] else parties[0]

@@ -489,9 +489,10 @@ class RuleReader:
         return reading
 
     def _origin(self, query: Query) -> Reading | None:
-        """"Where is Microsoft based?": the sentence whose epithet for it says where it is from
-        ("Now, the giant from Redmond did not go into details…"), of several the closest to the
-        question. No check applies: the epithet is the evidence, and the question asks nothing else."""
+        """ "Where is Microsoft based?": the sentence whose epithet for it says where it is from
+        ("Now, the giant from Redmond did not go into details…"); of several, a city before a
+        country, then the closest to the question. None when no place of the kind asked is said.
+        No check applies: the epithet is the evidence, and the question asks nothing else."""
         found = self.origins[query.question.origin_of]
         # "Which country" asks for a country and "which city" for a place in one: none said is
         # no answer ("Which city is Xiaomi headquartered in?" is not "the Chinese company").
