@@ -63,6 +63,12 @@ def test_speaker_wrappers_are_taken_off(spoken, plainly):
     assert plain(spoken) == plainly
 
 
+def test_included_in_nothing_is_included_in_the_deal():
+    assert plain("will microsoft translator be included") == "will microsoft translator be included in the deal"
+    assert plain("will cortana be covered?") == "will cortana be covered in the deal?"
+    assert plain("which products are included in the first phase") == "which products are included in the first phase"
+
+
 def test_a_voice_assistant_is_put_as_the_articles_say_it():
     from assistant.reading.thesaurus import plain
 
