@@ -751,6 +751,10 @@ def test_a_party_s_gain_is_not_answered_by_the_other_party_s(assistant):
     # Microsoft products could benefit": the other party's gain.
     answer = assistant.ask("Why would Xiaomi want Cortana?")
     assert not answer.abstained and "Microsoft products could benefit" not in answer.text
+    # Nor is what a party is used for its gain: "the company could use Xiaomi to gain a bigger
+    # foothold" is Microsoft's (it had answered "what does xiaomi get").
+    answer = assistant.ask("what does xiaomi get")
+    assert not answer.abstained and "use Xiaomi to gain" not in answer.text
 
 
 def test_the_story_s_own_word_is_met_by_any_sentence_of_an_article_telling_it(assistant):

@@ -100,7 +100,8 @@ def _gains(party: str, text: str) -> bool:
     name = re.escape(party)
     return bool(re.search(
         rf"\b(?:for|helps?|allows?|enables?|gives?) {name}\b"
-        rf"|\b{name}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?"
+        # (not "could use Xiaomi to gain a foothold": the user gains, not the used)
+        rf"|(?<!\buse )(?<!\busing )(?<!\buses )\b{name}(?:['’]s)?(?: \w+){{0,2}} (?:(?:would|will|could|can|may|might|should) )?"
         r"(?:gain|get|benefit|reach|access|win)",
         text,
         re.I,
