@@ -70,6 +70,11 @@ def test_what_is_traded_in_return_is_what_is_given():
     assert plain("how did the market return") == "how did the market return"
 
 
+def test_to_put_pen_to_paper_is_to_sign():
+    assert plain("what did they put pen to paper on") == "what did they sign"
+    assert plain("when did microsoft put pen to paper") == "when did microsoft sign"
+
+
 def test_included_in_nothing_is_included_in_the_deal():
     assert plain("will microsoft translator be included") == "will microsoft translator be included in the deal"
     assert plain("will cortana be covered?") == "will cortana be covered in the deal?"
