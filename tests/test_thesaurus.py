@@ -63,22 +63,25 @@ def test_speaker_wrappers_are_taken_off(spoken, plainly):
     assert plain(spoken) == plainly
 
 
-def test_what_is_traded_in_return_is_what_is_given():
-    # (a failure kind of dev and of the seventh outside check: "return" is no word of the articles)
-    assert plain("What does Xiaomi give Microsoft in return?") == "What does Xiaomi give Microsoft?"
-    assert plain("what does microsoft get in exchange for that") == "what does microsoft get"
-    assert plain("how did the market return") == "how did the market return"
-
-
-def test_to_put_pen_to_paper_is_to_sign():
-    assert plain("what did they put pen to paper on") == "what did they sign"
-    assert plain("when did microsoft put pen to paper") == "when did microsoft sign"
-
-
-def test_included_in_nothing_is_included_in_the_deal():
-    assert plain("will microsoft translator be included") == "will microsoft translator be included in the deal"
-    assert plain("will cortana be covered?") == "will cortana be covered in the deal?"
-    assert plain("which products are included in the first phase") == "which products are included in the first phase"
+@pytest.mark.parametrize(
+    "asked, plainly",
+    [
+        # What is traded "in return" is what is given (a failure kind of dev and of the seventh
+        # outside check: "return" is no word of the articles).
+        ("What does Xiaomi give Microsoft in return?", "What does Xiaomi give Microsoft?"),
+        ("what does microsoft get in exchange for that", "what does microsoft get"),
+        ("how did the market return", "how did the market return"),
+        # To put pen to paper is to sign.
+        ("what did they put pen to paper on", "what did they sign"),
+        ("when did microsoft put pen to paper", "when did microsoft sign"),
+        # Included in nothing is included in the deal.
+        ("will microsoft translator be included", "will microsoft translator be included in the deal"),
+        ("will cortana be covered?", "will cortana be covered in the deal?"),
+        ("which products are included in the first phase", "which products are included in the first phase"),
+    ],
+)
+def test_idioms_are_put_as_the_articles_would_say_them(asked, plainly):
+    assert plain(asked) == plainly
 
 
 def test_a_voice_assistant_is_put_as_the_articles_say_it():
