@@ -121,7 +121,7 @@ class Epithets:
         )
         found: list[Description] = []
         beside: list[Description] = []  # "<Name> <kind>": the name may only qualify the kind
-        places = {stem(p) for p in words().place_words}
+        place_stems = {stem(p) for p in words().place_words}
         origins: dict[int, set[tuple[str, str]]] = defaultdict(set)  # sentence -> (name, where it is from)
         for index, sentence in enumerate(sentences):
             for pattern in (compound, apposed, apposing, said):
@@ -136,7 +136,7 @@ class Epithets:
                     if name and not set(match.group("mods").lower().split()) & STOPWORDS:
                         (beside if pattern is compound else found).append(Description(name, kind, described))
                         if pattern is not compound and _kind_class(kind) == "company":  # "the Chinese company, Xiaomi"
-                            origins[index].update((name.lower(), p) for p in described & places)
+                            origins[index].update((name.lower(), p) for p in described & place_stems)
             named = [p for p in parties if re.search(rf"\b{re.escape(p)}\b", sentence, re.I)]
             if len(parties) == 2 and len(named) == 1:
                 other = parties[1] if named[0] == parties[0] else parties[0]
@@ -145,7 +145,7 @@ class Epithets:
                     if described:
                         found.append(Description(other, match.group("kind"), described))
                         # "the giant from Redmond" (the other party)
-                        origins[index].update((other.lower(), p) for p in described & places)
+                        origins[index].update((other.lower(), p) for p in described & place_stems)
         # A name beside a kind says what it is ("Bing search engine"), unless the articles say it
         # is a thing of another kind: "one smart Cortana speaker, Harmon Kardon Invoke" describes
         # the Invoke, and Cortana stays the assistant the articles call it.

@@ -246,8 +246,13 @@ def _asks_person(tokens: list[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _language_stems() -> tuple[str, ...]:
+def language_stems() -> tuple[str, ...]:
+    """Stems of the languages english.yaml knows ("English", "Chinese")."""
     return tuple(stem(w) for w in words().languages)
+
+
+# A people's adjective ("american"): where something is from, not a name asked about.
+PEOPLES = frozenset(adjective for _, adjective in words().demonyms)
 
 
 def _verb_of(term: str, lexicon: Lexicon) -> tuple[str, ...]:
@@ -265,7 +270,7 @@ def _instances(term: str, lexicon: Lexicon) -> tuple[str, ...]:
     "language" (`languages` in english.yaml)."""
     if term != "languag":
         return ()
-    return tuple(t for t in _language_stems() if lexicon.document_frequency.get(t, 0))
+    return tuple(t for t in language_stems() if lexicon.document_frequency.get(t, 0))
 
 
 _WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was)\s", re.I)
@@ -381,14 +386,13 @@ _ORIGIN_YES_NO = re.compile(
 
 def _origin_of(text: str, lexicon: Lexicon) -> str | None:
     """The name whose origin the question asks, lower-cased canonical, or None."""
-    adjectives = {adjective for _, adjective in words().demonyms}
-    spans = [(a, b) for a, b in name_spans(text, lexicon) if text[a:b].lower() not in adjectives]
+    spans = [(a, b) for a, b in name_spans(text, lexicon) if text[a:b].lower() not in PEOPLES]
     if len(spans) != 1:
         return None
     start, end = spans[0]
     framed = f"{text[:start]}N{text[end:]}".strip()
     yes_no = _ORIGIN_YES_NO.match(framed)
-    if not (_ORIGIN.match(framed) or yes_no and yes_no.group("adjective").lower() in adjectives):
+    if not (_ORIGIN.match(framed) or yes_no and yes_no.group("adjective").lower() in PEOPLES):
         return None
     return " ".join(lexicon.canonical(t) for t in raw_tokens(text[start:end]))
 

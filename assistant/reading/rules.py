@@ -19,7 +19,7 @@ from assistant.reading.checks import SOFT_TYPES, Case, WordMeaning, abstention
 from assistant.reading.coverage import Coverage
 from assistant.reading.follow_up import parties
 from assistant.reading.interaction import LateInteraction
-from assistant.reading.query import QUOTED_SPEAKER, Question, reported_topic
+from assistant.reading.query import PEOPLES, QUOTED_SPEAKER, Question, language_stems, reported_topic
 from assistant.reading.sentences import SentenceTable
 from assistant.reading.thesaurus import TITLE_WORDS
 from assistant.reading.written import WrittenQuestions
@@ -127,12 +127,9 @@ def _counted(text: str, lexicon: Lexicon) -> str | None:
     return None
 
 
-_LANGUAGES = frozenset(stem(w) for w in words().languages)
-
 # Places that are countries (each has its people's adjective), and a question asking for one.
 _COUNTRIES = frozenset(stem(place) for place, _ in words().demonyms)
 _COUNTRY_ASKED = re.compile(r"\b(?:country|countries|nation|nationality)\b", re.I)
-_PEOPLES = frozenset(adjective for _, adjective in words().demonyms)  # "is xiaomi an american company"
 _TOWN_ASKED = re.compile(r"\b(?:city|town|place|headquarter\w*|hq)\b", re.I)  # a head office is in a city
 
 # Answers that are names or places: a sentence may name them only in the one before it.
@@ -385,10 +382,11 @@ class RuleReader:
         # A language asked about is not met by the sentence before when this one names another:
         # "…already speaks Chinese…" does not answer "Does Cortana speak English?", though the
         # sentence before says "English commands".
-        asked_tongues = {h for h in question.heads if h in _LANGUAGES}
+        asked_tongues = {h for h in question.heads if h in language_stems()}
         if asked_tongues:
+            others = set(language_stems()) - asked_tongues
             missing_focus = missing_focus | np.array(
-                [bool(table.stems[r] & _LANGUAGES - asked_tongues) and not table.stems[r] & asked_tongues
+                [bool(table.stems[r] & others) and not table.stems[r] & asked_tongues
                  for r in rows.tolist()]
             )
         dense = lookup.vectors[rows] @ query_vector
@@ -498,7 +496,8 @@ class RuleReader:
         # "Which country" asks for a country and "which city" for a place in one: none said is
         # no answer ("Which city is Xiaomi headquartered in?" is not "the Chinese company").
         # "Where" takes the nearest place said, a city before a country.
-        if _COUNTRY_ASKED.search(query.question.text) or set(map(str.lower, raw_tokens(query.question.text))) & _PEOPLES:
+        # ("is xiaomi an american company" asks for a country too)
+        if _COUNTRY_ASKED.search(query.question.text) or set(map(str.lower, raw_tokens(query.question.text))) & PEOPLES:
             found = [f for f in found if f[1] in _COUNTRIES]
         elif _TOWN_ASKED.search(query.question.text):
             found = [f for f in found if f[1] not in _COUNTRIES]
