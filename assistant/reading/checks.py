@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from assistant.index.embed import Embedder
+from assistant.reading.everyday import stands_for
 from assistant.reading.query import Question, story_stems, unknown_words, without
 from assistant.reading.values import YEAR
 from assistant.text import STOPWORDS, Lexicon, raw_tokens, stem
@@ -180,10 +181,17 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
         case.synonyms.update(t for concept, _ in unknown for t in concept)
         return None
     importance = meaning.importance(case, [w for _, w in unknown])
+    evidence = set(lexicon.terms(case.evidence))
+
+    def met(word: str) -> bool:
+        # An everyday word for an article word of the evidence ("gadgets" for "devices"), or a
+        # word close in meaning to one of its words.
+        return stands_for(word, evidence) or meaning.has_synonym(word, case.evidence)
+
     # Several unknown words can be the focus together ("the Manchester United game last
     # night": 0.27 together, at most 0.07 alone); "well-known ... comparable" stay 0.13.
     if len(unknown) > 1 and importance[-1] >= JOINT_CENTRAL:
-        if not any(meaning.has_synonym(w, case.evidence) for _, w in unknown):
+        if not any(met(w) for _, w in unknown):
             return never_mentioned([w for _, w in unknown], question.text)
     # With only the partners' names beside it ("Where is Xiaomi headquartered?"), an
     # unknown word is what is asked, however little it moves the embedding.
@@ -191,7 +199,7 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
         all(lexicon.is_background(t) for t in c) for c in question.concepts if c not in [u for u, _ in unknown]
     )
     for (concept, word), weight in zip(unknown, importance):
-        if meaning.has_synonym(word, case.evidence):
+        if met(word):
             case.synonyms.update(concept)
         elif weight >= CENTRAL_WORD or alone or word.lower() == question.asked_head:
             return never_mentioned([word], question.text)
