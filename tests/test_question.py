@@ -148,6 +148,11 @@ def test_a_name_counts_once_however_many_words():
         # deal mean for cortana it?".
         ("What did Microsoft sign with Xiaomi?", "when?", "When did Microsoft sign it with Xiaomi?"),
         ("What did Wang Xiang say?", "when?", "When did Wang Xiang say it?"),
+        # "when was that?" is the bare question word asked of the last question's event (a
+        # trial's "and when was that?", "when did that happen?" were asked as they stood).
+        ("What did Microsoft and Xiaomi sign?", "and when was that?", "When did Microsoft and Xiaomi sign it?"),
+        ("What did Tencent and Samsung announce?", "when did that happen?", "When did Tencent and Samsung announce it?"),
+        ("Why is Xiaomi partnering with Microsoft?", "why was that?", "Why is Xiaomi partnering with Microsoft?"),
     ],
 )
 def test_follow_ups_resolve_against_the_previous_question(previous, follow_up, rewritten):
@@ -406,3 +411,13 @@ def test_a_noun_in_nsion_is_met_by_its_verb_when_only_the_verb_is_used():
     assert ("extens",) in analyse("When was the extension announced?", lexicon).concepts
     with_noun = Lexicon.from_texts(["They expand it.", "The expansion was announced."])
     assert ("expans",) in analyse("When was the expansion announced?", with_noun).concepts
+
+
+@pytest.mark.parametrize("previous", ["Who is Harry Shun?", "What's the Invoke?"])
+def test_when_was_that_after_a_question_about_no_event_stands_alone(previous):
+    assert resolve_follow_up("when did that happen?", previous, LEXICON) is None  # not "When is Harry Shun?"
+
+
+def test_when_was_that_asked_first_asks_what_that_is(assistant):
+    answer = assistant.ask("when was that?")
+    assert answer.abstained and answer.abstention_check == "no-antecedent" and "“that”" in answer.text

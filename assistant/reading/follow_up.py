@@ -31,6 +31,14 @@ _WH_FRAGMENT = re.compile(
     r"\s*[?.!]*\s*$",
     re.I,
 )
+# "when was that?", "and when did that happen?", "where was this?": the question word asked of
+# the last question's event ("that" is a clause here, not a name).
+_WH_ABOUT_THAT = re.compile(
+    r"^\s*(when|where|why)\s+(?:was|is|were|did|does|will)\s+(that|this|it)"
+    r"(?:\s+(?:happen|take\s+place|occur|come\s+about))?\s*[?.!]*\s*$",
+    re.I,
+)
+_WHO_WHAT_IS = re.compile(r"^\s*(?:who|what)(?:'s|’s|\s+(?:is|are|was|were))\b", re.I)
 _WHO_SAID = re.compile(r"^\s*who (?:said|says|stated|wrote|told us) (?:that|this|it)\s*[?.!]*\s*$", re.I)
 _AUXILIARY = re.compile(r"\b(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b", re.I)
 # "What did…", "What will…": a "what" that is what the verb does, so "when?" asks when it was done.
@@ -166,6 +174,9 @@ def _resolve(
         lead = None
     if not lead and _WH_FRAGMENT.match(text):
         return _ask_again(text.strip().rstrip("?.! "), previous)
+    if not lead and (about_that := _WH_ABOUT_THAT.match(text)):
+        # Only after a question about something that happened: "Who is Harry Shun?" has no "that".
+        return None if _WHO_WHAT_IS.match(previous) else _ask_again(about_that.group(1), previous)
     previous_spans = name_spans(previous, lexicon)
     if lead:
         fragment = text[lead.end():].strip().rstrip("?.! ")
@@ -236,6 +247,8 @@ def dangling_pronoun(text: str, lexicon: Lexicon, after_answer: bool = False) ->
     fragment = text[lead.end():].strip().rstrip("?.! ") if lead else ""
     if _OTHER_PARTY.match(fragment):  # "and the other one?" with no two to choose from
         return re.sub(r"^(?:for|about|with) ", "", fragment)
+    if (about_that := _WH_ABOUT_THAT.match(plain(text))) and not after_answer:
+        return about_that.group(2)  # "when was that?" asked first: that is nothing yet
     if after_answer:
         # After an answered turn, a pronoun left as it is was left so on purpose ("When did
         # they sign it?" after a question naming both partners): it is read as it stands.
