@@ -163,7 +163,7 @@ def test_help_is_instant_no_heavy_imports():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def _interrupted(argv, after, stdin=subprocess.DEVNULL, wait_for_line=False):
+def _interrupted(argv, after, stdin=subprocess.DEVNULL, wait_for_line=False, close_stdin=False):
     """Run the real `assistant` process and press Ctrl-C (SIGINT) `after` seconds in (or once
     it has printed its first line)."""
     import signal
@@ -174,9 +174,11 @@ def _interrupted(argv, after, stdin=subprocess.DEVNULL, wait_for_line=False):
     first = process.stdout.readline() if wait_for_line else ""
     time.sleep(after)
     process.send_signal(signal.SIGINT)
+    if close_stdin:  # as when Ctrl-C also ends the command piping into it: the end of input at once
+        process.stdin.close()
     try:
-        process.wait(timeout=20)  # before communicate(), which would close stdin: an end of input
-        out, err = process.communicate(timeout=20)
+        process.wait(timeout=20)  # before reading, which would close stdin: an end of input
+        out, err = process.stdout.read(), process.stderr.read()
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail(f"Ctrl-C {after} s into {argv} left the process hanging")
@@ -192,8 +194,12 @@ def test_ctrl_c_while_loading_ends_at_once_without_a_traceback(after):
     assert (code == 0 and "$150" in out) or (code == 130 and "Interrupted." in err)
 
 
-def test_ctrl_c_in_the_chat_still_says_bye():
-    code, out, err = _interrupted(["chat"], 0.3, stdin=subprocess.PIPE, wait_for_line=True)
+@pytest.mark.parametrize("close_stdin", [False, True])
+def test_ctrl_c_in_the_chat_still_says_bye(close_stdin):
+    # A trial's Ctrl-C came with the end of the chat's piped input (as `cat q.txt | assistant
+    # chat` gets both): the read ended, and Python raised the Ctrl-C at the "Bye." print, which
+    # then said "Interrupted." with 130.
+    code, out, err = _interrupted(["chat"], 0.3, stdin=subprocess.PIPE, wait_for_line=True, close_stdin=close_stdin)
     assert code == 0 and "Bye." in out and "Traceback" not in err, (code, out, err)
 
 

@@ -137,7 +137,12 @@ def run_chat(
         try:
             line = read("you> ")
         except (EOFError, KeyboardInterrupt):
-            console.print("Bye.")
+            try:
+                console.print("Bye.")
+            except KeyboardInterrupt:
+                # A piped chat's read returns at Ctrl-C and Python raises it at the next call,
+                # this print's (a trial's "Interrupted." and 130 while the chat waited on a pipe).
+                console.print("Bye.")
             return code
         number += 1
         if not line.strip():
