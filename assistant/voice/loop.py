@@ -161,16 +161,18 @@ def _phrase(listener: Listener, path: str | Path) -> Any:
         audio = listener.listen(source, on_pause=lambda _phrase: None)  # marks where each pause began
         endpoint = listener.last_endpoint
         try:  # speech after the question's pause: a second question, or a sentence more
-            more = audio_seconds(listener.listen(source))
+            # (only whether there is any: the next phrase says nothing of how much follows it,
+            # and a trial's 9-minute recording had been said to have "2 s more speech")
+            more = audio_seconds(listener.listen(source)) > 0
         except HeardNothing:
-            more = 0.0
+            more = False
         listener.last_endpoint = endpoint
     if endpoint is not None and endpoint.cut:  # no pause ended it: the limit did, mid-speech
         _LOGGER.warning("%s: only the first %.0f s of speech were heard%s; ask one short question per recording.",
-                        path, listener.phrase_time_limit, f" ({more:.0f} s more followed)" if more else "")
+                        path, listener.phrase_time_limit, " (more followed)" if more else "")
     elif more:
-        _LOGGER.warning("%s: the recording goes on after its first question (%.0f s more speech), which alone was "
-                        "answered; put one question in each recording.", path, more)
+        _LOGGER.warning("%s: the recording goes on after its first question, which alone was answered; put one "
+                        "question in each recording.", path)
     if endpoint is not None and endpoint.paused_samples:
         audio = audio[: endpoint.paused_samples]
     return audio
