@@ -181,12 +181,10 @@ def _unknown_words(reader: "RuleReader", case: Case) -> str | None:
         case.synonyms.update(t for concept, _ in unknown for t in concept)
         return None
     importance = meaning.importance(case, [w for _, w in unknown])
-    evidence = set(lexicon.terms(case.evidence))
-
     def met(word: str) -> bool:
         # An everyday word for an article word of the evidence ("gadgets" for "devices"), or a
         # word close in meaning to one of its words.
-        return stands_for(word, evidence) or meaning.has_synonym(word, case.evidence)
+        return stands_for(word, reader.table.local_stems(best.row)) or meaning.has_synonym(word, case.evidence)
 
     # Several unknown words can be the focus together ("the Manchester United game last
     # night": 0.27 together, at most 0.07 alone); "well-known ... comparable" stay 0.13.

@@ -1,11 +1,12 @@
 """Everyday words for the articles' words: what a question may say instead ("gadgets" for "devices").
 
 `assistant/data/everyday.tsv` lists, for words the articles use, the everyday words that mean the
-same in the articles' sense of them, or name a kind they are an instance of ("document" for
-"memorandum"). It was written by a fixed procedure from the articles' words alone
+same in the articles' sense of them ("memo" for "memorandum"), or name a kind they are an instance
+of ("gadget" for "devices"). It was written by a fixed procedure from the articles' words alone
 (`training/EVERYDAY.md`), never from questions. A question word that no article uses is met when
-an article word it stands for is in the answer's evidence, so the unknown-word check does not
-refuse it (`reading.checks`); nothing else reads it, and a word the articles use is never mapped.
+an article word it stands for is in the answer sentence or the one before it, so the unknown-word
+check does not refuse it (`reading.checks`); nothing else reads it, and a word the articles use is
+never mapped.
 """
 
 from __future__ import annotations
